@@ -1,0 +1,35 @@
+# One obvious command per task. `make test` and `make run` are the two a newcomer needs.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+
+.PHONY: run test test-inner check bench package clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e ".[test,dev]"
+	rm -f $(VENV)/.installed-*; touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) -m threadline
+
+# Runs the whole suite; keyring tests get a private D-Bus with an unlocked gnome-keyring.
+test: $(STAMP)
+	sh tests/with_keyring.sh $(PY) -m pytest $(PYTEST_ARGS)
+
+check: $(STAMP)
+	$(VENV)/bin/ruff format --check desktop tests
+	$(VENV)/bin/ruff check desktop tests
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	$(PY) -m pip install -q -e ".[bench]"
+	for script in tests/benchmarks/*.py; do QT_QPA_PLATFORM=offscreen $(PY) $$script || exit 1; done
+
+package: $(STAMP)
+	sh packaging/build.sh
+
+clean:
+	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache

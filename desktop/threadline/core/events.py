@@ -1,0 +1,108 @@
+"""Events and messages: the one record type that flows from runner to store to window."""
+
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+def new_id() -> str:
+    """A random 128-bit id as 32 hex characters (cheaper than ``uuid4().hex``)."""
+    return os.urandom(16).hex()
+
+
+class ToolCall(BaseModel):
+    """One tool call requested by the model; ``arguments`` is the raw JSON text it sent."""
+
+    id: str
+    name: str
+    arguments: str = "{}"
+
+
+class Message(BaseModel):
+    """A chat message in the shape the Chat Completions API uses."""
+
+    role: Role
+    content: str = ""
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    tool_call_id: str | None = None
+    name: str | None = None
+    # True when the reply was cut short (stop, cancel, network fault); the text is kept.
+    interrupted: bool = False
+
+
+class Usage(BaseModel):
+    """Token counts reported by the model."""
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    requests: int = 0
+
+    def add(self, other: Usage | None) -> None:
+        """Adds another usage record to this one in place."""
+        if other is None:
+            return
+        self.prompt_tokens += other.prompt_tokens
+        self.completion_tokens += other.completion_tokens
+        self.total_tokens += other.total_tokens
+        self.requests += other.requests
+
+
+class ErrorInfo(BaseModel):
+    """A machine-readable code and a message a person can act on."""
+
+    code: str
+    message: str
+
+
+class EventActions(BaseModel):
+    """Side effects an event carries: state changes, transfer, escalation."""
+
+    state_delta: dict[str, Any] = Field(default_factory=dict)
+    artifact_delta: dict[str, int] = Field(default_factory=dict)
+    transfer_to_agent: str | None = None
+    escalate: bool = False
+
+
+class Event(BaseModel):
+    """One step of a run: a streamed delta, a message, a tool result, an error or the end.
+
+    ``partial`` events carry a text ``delta`` and are never persisted. ``metadata`` holds
+    structured extras the inspector shows (the model request of a turn, tool timing).
+    """
+
+    model_config = ConfigDict(extra="ignore")
+
+    id: str = Field(default_factory=new_id)
+    invocation_id: str = ""
+    author: str
+    branch: str = ""
+    timestamp: float = Field(default_factory=time.time)
+    partial: bool = False
+    message: Message | None = None
+    delta: str = ""
+    usage: Usage | None = None
+    error: ErrorInfo | None = None
+    actions: EventActions = Field(default_factory=EventActions)
+    done: bool = False
+    tag: str = ""
+    metadata: dict[str, Any] = Field(default_factory=dict)
+
+    def is_final_response(self) -> bool:
+        """True for a complete assistant reply that asks for no tool calls."""
+        if self.partial or self.done or self.error is not None or self.message is None:
+            return False
+        return self.message.role == "assistant" and not self.message.tool_calls
+
+    @property
+    def text(self) -> str:
+        """The text this event shows: the delta of a partial event, else the message content."""
+        if self.partial:
+            return self.delta
+        return self.message.content if self.message is not None else ""

@@ -1,0 +1,120 @@
+"""The session record and the storage protocol the runner depends on."""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Protocol, runtime_checkable
+
+from pydantic import BaseModel, Field
+
+from threadline.core.events import Event
+
+APP_PREFIX = "app:"
+USER_PREFIX = "user:"
+TEMP_PREFIX = "temp:"
+
+
+class Session(BaseModel):
+    """A conversation: its merged state view and its full history (a branch's inherited part too).
+
+    ``state`` merges session keys with ``app:`` and ``user:`` keys (kept with their prefix).
+    """
+
+    id: str
+    app_name: str
+    user_id: str
+    title: str = ""
+    state: dict[str, Any] = Field(default_factory=dict)
+    events: list[Event] = Field(default_factory=list)
+    parent_id: str | None = None
+    fork_event_id: str | None = None
+    created_at: float = Field(default_factory=time.time)
+    updated_at: float = Field(default_factory=time.time)
+
+
+class SessionSearchHit(BaseModel):
+    """A search result: the session, a snippet of the matching text, and its rank (lower first)."""
+
+    session: Session
+    snippet: str
+    rank: float = 0.0
+
+
+def split_state(
+    delta: dict[str, Any],
+) -> tuple[dict[str, Any], dict[str, Any], dict[str, Any]]:
+    """Splits a state delta into (app, user, session) parts; ``temp:`` keys are dropped.
+
+    App and user keys lose their prefix in the returned dicts.
+    """
+    app: dict[str, Any] = {}
+    user: dict[str, Any] = {}
+    session: dict[str, Any] = {}
+    for key, value in delta.items():
+        if key.startswith(TEMP_PREFIX):
+            continue
+        if key.startswith(APP_PREFIX):
+            app[key[len(APP_PREFIX) :]] = value
+        elif key.startswith(USER_PREFIX):
+            user[key[len(USER_PREFIX) :]] = value
+        else:
+            session[key] = value
+    return app, user, session
+
+
+def merge_state(
+    app: dict[str, Any], user: dict[str, Any], session: dict[str, Any]
+) -> dict[str, Any]:
+    """The merged view a ``Session.state`` shows: session keys plus prefixed app and user keys."""
+    merged = dict(session)
+    merged.update({APP_PREFIX + k: v for k, v in app.items()})
+    merged.update({USER_PREFIX + k: v for k, v in user.items()})
+    return merged
+
+
+@runtime_checkable
+class SessionService(Protocol):
+    """Where sessions live. Every method is async; implementations never block the loop."""
+
+    async def create_session(
+        self,
+        app_name: str,
+        user_id: str,
+        session_id: str | None = None,
+        state: dict[str, Any] | None = None,
+    ) -> Session:
+        """Creates a session. Raises ``ValueError`` when the id is already taken."""
+        ...
+
+    async def get_session(self, app_name: str, user_id: str, session_id: str) -> Session | None:
+        """The session with its full history, or None when absent (or in the trash)."""
+        ...
+
+    async def list_sessions(self, app_name: str, user_id: str) -> list[Session]:
+        """Sessions without their events, most recently updated first."""
+        ...
+
+    async def delete_session(self, app_name: str, user_id: str, session_id: str) -> None:
+        """Deletes a session; its branches keep their inherited history."""
+        ...
+
+    async def append_event(self, session: Session, event: Event) -> Event:
+        """Appends a non-partial event durably and applies its state delta to ``session``."""
+        ...
+
+    async def update_app_state(self, app_name: str, delta: dict[str, Any]) -> None:
+        """Merges ``delta`` into the app-wide state."""
+        ...
+
+    async def update_user_state(self, app_name: str, user_id: str, delta: dict[str, Any]) -> None:
+        """Merges ``delta`` into the user's state."""
+        ...
+
+    async def fork_session(
+        self, app_name: str, user_id: str, session_id: str, at_event_id: str
+    ) -> Session:
+        """A new branch whose history is the source's up to and including ``at_event_id``.
+
+        Raises ``KeyError`` when the session or event does not exist.
+        """
+        ...

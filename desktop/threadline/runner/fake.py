@@ -1,0 +1,58 @@
+"""``ScriptedModel``: an in-process model that replays scripted replies (tests, benchmarks)."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass, field
+
+from threadline.core.events import Usage
+from threadline.runner.models import (
+    ModelChunk,
+    ModelRequest,
+    TextChunk,
+    ToolCallChunk,
+    UsageChunk,
+)
+
+
+@dataclass
+class ScriptedReply:
+    """One reply: text (streamed as ``chunks`` pieces or the given pieces) and tool calls."""
+
+    text: str | Sequence[str] = ""
+    tool_calls: Sequence[tuple[str, str]] = ()  # (name, arguments JSON)
+    usage: Usage = field(default_factory=lambda: Usage(total_tokens=1, requests=1))
+
+
+class ScriptedModel:
+    """Replays replies in order (the last one repeats) and records every request it gets."""
+
+    def __init__(
+        self,
+        replies: Sequence[ScriptedReply | str] | Callable[[ModelRequest], ScriptedReply],
+        *,
+        name: str = "scripted",
+    ) -> None:
+        self.name = name
+        self._script = replies
+        self.requests: list[ModelRequest] = []
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
+        self.requests.append(request)
+        reply = self._next(request)
+        pieces = [reply.text] if isinstance(reply.text, str) else list(reply.text)
+        for piece in pieces:
+            if piece:
+                yield TextChunk(piece)
+        for index, (name, arguments) in enumerate(reply.tool_calls):
+            yield ToolCallChunk(
+                index=index, id=f"call_{len(self.requests)}_{index}", name=name, arguments=arguments
+            )
+        yield UsageChunk(reply.usage)
+
+    def _next(self, request: ModelRequest) -> ScriptedReply:
+        if callable(self._script):
+            return self._script(request)
+        index = min(len(self.requests) - 1, len(self._script) - 1)
+        reply = self._script[index]
+        return ScriptedReply(text=reply) if isinstance(reply, str) else reply

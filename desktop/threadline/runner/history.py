@@ -1,0 +1,92 @@
+"""Which past events an agent's model request includes, and how they become chat messages."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Literal
+
+from threadline.core.events import Event
+
+TimelineFilter = Literal["all", "current_request", "current_invocation"]
+BranchFilter = Literal["all", "prefix", "exact"]
+
+
+def select_events(
+    events: Sequence[Event],
+    *,
+    invocation_id: str,
+    branch: str,
+    timeline: TimelineFilter = "all",
+    branch_mode: BranchFilter = "prefix",
+    invocation_start: int = 0,
+) -> list[Event]:
+    """Events whose messages the model should see, under the timeline and branch filters.
+
+    ``current_request`` keeps this invocation's events (the user's message included);
+    ``current_invocation`` keeps only those from ``invocation_start`` (where this agent began)
+    plus the user's message. ``prefix`` keeps events of ancestor and descendant agents,
+    ``exact`` only this agent's own; user events always pass the branch filter.
+    """
+    selected: list[Event] = []
+    for index, event in enumerate(events):
+        message = event.message
+        if message is None or event.partial or event.error is not None:
+            continue
+        if timeline != "all" and event.invocation_id != invocation_id:
+            continue
+        if timeline == "current_invocation" and index < invocation_start and event.author != "user":
+            continue
+        if branch_mode != "all" and event.author != "user" and event.branch:
+            if branch_mode == "exact" and event.branch != branch:
+                continue
+            if branch_mode == "prefix" and not _related(event.branch, branch):
+                continue
+        selected.append(event)
+    return selected
+
+
+def _related(a: str, b: str) -> bool:
+    return a == b or b.startswith(a + ".") or a.startswith(b + ".")
+
+
+def to_chat_messages(events: Sequence[Event], *, agent_name: str) -> list[dict[str, Any]]:
+    """Chat Completions messages for ``events``, always a valid sequence.
+
+    Tool calls and tool results are kept only in complete pairs (a filter or a pause can leave
+    one side out). Replies by other agents are shown as context from that agent.
+    """
+    answered = {e.message.tool_call_id for e in events if e.message and e.message.role == "tool"}
+    called: set[str] = set()
+    out: list[dict[str, Any]] = []
+    for event in events:
+        message = event.message
+        assert message is not None
+        if message.role == "assistant":
+            calls = [c for c in message.tool_calls if c.id in answered]
+            is_other = event.author not in (agent_name, "") and not calls
+            if is_other and message.content:
+                out.append({"role": "user", "content": f"[{event.author}] said: {message.content}"})
+                continue
+            entry: dict[str, Any] = {"role": "assistant", "content": message.content or None}
+            if calls:
+                called.update(c.id for c in calls)
+                entry["tool_calls"] = [
+                    {
+                        "id": c.id,
+                        "type": "function",
+                        "function": {"name": c.name, "arguments": c.arguments},
+                    }
+                    for c in calls
+                ]
+            if entry["content"] is None and not calls:
+                continue
+            out.append(entry)
+        elif message.role == "tool":
+            if message.tool_call_id not in called:
+                continue
+            out.append(
+                {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
+            )
+        else:
+            out.append({"role": message.role, "content": message.content})
+    return out

@@ -1,0 +1,344 @@
+"""``LLMAgent``: instructions, history and tools in; a streamed reply and tool rounds out."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import AsyncIterator, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from threadline.core.events import ErrorInfo, Event, EventActions, Message, ToolCall, Usage, new_id
+from threadline.runner import tool_exec
+from threadline.runner.agents import ACTIVE_AGENT_KEY, BaseAgent
+from threadline.runner.callbacks import Callbacks, call_hook
+from threadline.runner.context import InvocationContext
+from threadline.runner.history import BranchFilter, TimelineFilter, select_events, to_chat_messages
+from threadline.runner.instructions import InstructionSlot, InstructionVersion, render
+from threadline.runner.models import (
+    GenerationConfig,
+    Model,
+    ModelRequest,
+    TextChunk,
+    ToolCallChunk,
+    UsageChunk,
+)
+from threadline.runner.tools import FunctionTool, Tool, ToolContext, tool_spec
+from threadline.runner.tracing import span
+
+TRANSFER_TAG = "agent.transfer"
+
+
+class LLMAgent(BaseAgent):
+    """An agent that asks a model, runs the tools it requests, and loops until a plain reply.
+
+    ``set_instruction`` and ``set_global_instruction`` may be called from any thread while a
+    run is going; the next model request uses the new text and records its version.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        *,
+        model: Model,
+        instruction: str = "",
+        global_instruction: str = "",
+        description: str = "",
+        tools: Sequence[Tool] = (),
+        sub_agents: Sequence[BaseAgent] = (),
+        generation: GenerationConfig | None = None,
+        output_schema: type[BaseModel] | None = None,
+        callbacks: Callbacks | None = None,
+        timeline_filter: TimelineFilter = "all",
+        branch_filter: BranchFilter = "prefix",
+    ) -> None:
+        super().__init__(name, description=description, sub_agents=sub_agents, callbacks=callbacks)
+        self.model = model
+        self.generation = generation or GenerationConfig()
+        self.output_schema = output_schema
+        self.timeline_filter: TimelineFilter = timeline_filter
+        self.branch_filter: BranchFilter = branch_filter
+        self._instruction = InstructionSlot(instruction)
+        self._global_instruction = InstructionSlot(global_instruction)
+        self.tools = list(tools)
+        names = [t.name for t in self.tools]
+        if len(names) != len(set(names)):
+            raise ValueError(f"agent {name!r} has two tools with the same name")
+
+    # -- instructions ------------------------------------------------------------------------
+
+    def set_instruction(self, text: str) -> InstructionVersion:
+        """Applies a new instruction; the next model request uses it. Thread-safe."""
+        return self._instruction.set(text)
+
+    def set_global_instruction(self, text: str) -> InstructionVersion:
+        """Applies a new global instruction (the root's applies to the whole tree)."""
+        return self._global_instruction.set(text)
+
+    @property
+    def instruction(self) -> InstructionVersion:
+        """The instruction in force now."""
+        return self._instruction.snapshot()
+
+    @property
+    def global_instruction(self) -> InstructionVersion:
+        """The global instruction in force now."""
+        return self._global_instruction.snapshot()
+
+    # -- tools -------------------------------------------------------------------------------
+
+    @property
+    def tool_map(self) -> dict[str, Tool]:
+        """The tools the model may call by name, the transfer tool included."""
+        tools = {t.name: t for t in self.tools}
+        targets = self._transfer_targets()
+        if targets:
+            tools["transfer_to_agent"] = _transfer_tool(targets)
+        return tools
+
+    def _transfer_targets(self) -> dict[str, BaseAgent]:
+        targets = {a.name: a for a in self.sub_agents}
+        if self.parent is not None:
+            targets[self.parent.name] = self.parent
+            targets.update({a.name: a for a in self.parent.sub_agents if a is not self})
+        return targets if self.sub_agents or self.parent is not None else {}
+
+    # -- the loop ----------------------------------------------------------------------------
+
+    async def _run_impl(self, ctx: InvocationContext) -> AsyncIterator[Event]:
+        start = len(ctx.session.events)
+        outcome = _RoundOutcome()
+        if ctx.decisions is not None:
+            paused = tool_exec.pending_approval(ctx.session.events)
+            decisions, ctx.decisions = ctx.decisions, None
+            if paused is not None:
+                async for event in tool_exec.run_calls(self, ctx, paused[1], decisions):
+                    outcome.note(event)
+                    yield event
+        while not outcome.stops and not ctx.is_ended:
+            ctx.count_turn()
+            request, meta = self._build_request(ctx, start)
+            reply: Event | None = None
+            async for event in self._ask_model(ctx, request, meta):
+                if event.partial:
+                    yield event
+                else:
+                    reply = event
+            assert reply is not None and reply.message is not None
+            calls = reply.message.tool_calls
+            if not calls:
+                self._attach_structured_output(reply)
+                yield reply
+                return
+            yield reply
+            async for event in tool_exec.execute(self, ctx, calls):
+                outcome.note(event)
+                yield event
+        if outcome.transfer_to and not ctx.is_ended:
+            async for event in self._handoff(ctx, outcome.transfer_to):
+                yield event
+
+    # -- one model call ----------------------------------------------------------------------
+
+    def _build_request(
+        self, ctx: InvocationContext, start: int
+    ) -> tuple[ModelRequest, dict[str, Any]]:
+        instruction = self._instruction.snapshot()
+        root = self.root
+        global_slot = root if isinstance(root, LLMAgent) else self
+        global_instruction = global_slot.global_instruction
+        state = ctx.session.state
+        system = "\n\n".join(
+            render(text, state, ctx.temp_state)
+            for text in (global_instruction.text, instruction.text)
+            if text
+        )
+        events = select_events(
+            ctx.session.events,
+            invocation_id=ctx.invocation_id,
+            branch=self.path,
+            timeline=self.timeline_filter,
+            branch_mode=self.branch_filter,
+            invocation_start=start,
+        )
+        messages = to_chat_messages(events, agent_name=self.name)
+        if system:
+            messages.insert(0, {"role": "system", "content": system})
+        tools = [tool_spec(t) for t in self.tool_map.values()]
+        params = self.generation.merged(ctx.run_config.generation).as_params()
+        response_format = None
+        if self.output_schema is not None:
+            response_format = {
+                "type": "json_schema",
+                "json_schema": {
+                    "name": self.output_schema.__name__,
+                    "schema": self.output_schema.model_json_schema(),
+                },
+            }
+        request = ModelRequest(
+            model=self.model.name,
+            messages=messages,
+            tools=tools,
+            params=params,
+            response_format=response_format,
+            parallel_tool_calls=ctx.run_config.parallel_tool_calls,
+        )
+        meta = {
+            "instruction": instruction.text,
+            "instruction_version": instruction.version,
+            "global_instruction_version": global_instruction.version,
+            "model": self.model.name,
+        }
+        return request, meta
+
+    async def _ask_model(
+        self, ctx: InvocationContext, request: ModelRequest, meta: dict[str, Any]
+    ) -> AsyncIterator[Event]:
+        started = time.perf_counter()
+        early = await call_hook(self.callbacks.before_model, ctx, self, request)
+        if early is not None:
+            message = (
+                early
+                if isinstance(early, Message)
+                else Message(role="assistant", content=str(early))
+            )
+            yield self._reply(ctx, message, None, request, meta, started)
+            return
+        texts: list[str] = []
+        calls: dict[int, dict[str, str]] = {}
+        usage: Usage | None = None
+        make_partial = Event.model_construct
+        invocation_id, author, branch = ctx.invocation_id, self.name, self.path
+        with span("model.call", agent=self.name, model=self.model.name):
+            async for chunk in self.model.stream(request):
+                kind = type(chunk)
+                if kind is TextChunk:
+                    assert isinstance(chunk, TextChunk)
+                    texts.append(chunk.text)
+                    # model_construct skips validation: this path runs once per token.
+                    yield make_partial(
+                        id=new_id(),
+                        invocation_id=invocation_id,
+                        author=author,
+                        branch=branch,
+                        timestamp=time.time(),
+                        partial=True,
+                        delta=chunk.text,
+                        message=None,
+                        usage=None,
+                        error=None,
+                        actions=EventActions(),
+                        done=False,
+                        tag="",
+                        metadata={},
+                    )
+                elif kind is ToolCallChunk:
+                    assert isinstance(chunk, ToolCallChunk)
+                    slot = calls.setdefault(chunk.index, {"id": "", "name": "", "arguments": ""})
+                    slot["id"] = chunk.id or slot["id"]
+                    slot["name"] = chunk.name or slot["name"]
+                    slot["arguments"] += chunk.arguments
+                elif kind is UsageChunk:
+                    assert isinstance(chunk, UsageChunk)
+                    usage = chunk.usage
+        tool_calls = [
+            ToolCall(
+                id=c["id"] or f"call_{new_id()[:12]}",
+                name=c["name"],
+                arguments=c["arguments"] or "{}",
+            )
+            for _, c in sorted(calls.items())
+        ]
+        message = Message(role="assistant", content="".join(texts), tool_calls=tool_calls)
+        replaced = await call_hook(self.callbacks.after_model, ctx, self, request, message)
+        if isinstance(replaced, Message):
+            message = replaced
+        yield self._reply(ctx, message, usage, request, meta, started)
+
+    def _reply(
+        self,
+        ctx: InvocationContext,
+        message: Message,
+        usage: Usage | None,
+        request: ModelRequest,
+        meta: dict[str, Any],
+        started: float,
+    ) -> Event:
+        ctx.usage.add(usage)
+        latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        return Event(
+            invocation_id=ctx.invocation_id,
+            author=self.name,
+            branch=self.path,
+            message=message,
+            usage=usage,
+            tag="model.reply",
+            metadata={**meta, "request": request.model_dump(), "latency_ms": latency_ms},
+        )
+
+    def _attach_structured_output(self, reply: Event) -> None:
+        if self.output_schema is None or reply.message is None:
+            return
+        try:
+            value = self.output_schema.model_validate_json(reply.message.content)
+        except ValidationError as exc:
+            reply.error = ErrorInfo(
+                code="invalid_output",
+                message=f"The reply did not match {self.output_schema.__name__}: "
+                f"{exc.errors()[0]['msg']}",
+            )
+            return
+        reply.metadata["structured_output"] = json.loads(value.model_dump_json())
+
+    # -- after a tool round ------------------------------------------------------------------
+
+    async def _handoff(self, ctx: InvocationContext, target_name: str) -> AsyncIterator[Event]:
+        target = self.root.find_agent(target_name)
+        if target is None:
+            return
+        yield Event(
+            invocation_id=ctx.invocation_id,
+            author=self.name,
+            branch=self.path,
+            tag=TRANSFER_TAG,
+            actions=EventActions(
+                transfer_to_agent=target.name, state_delta={ACTIVE_AGENT_KEY: target.name}
+            ),
+            metadata={"from": self.name, "to": target.name},
+        )
+        async for event in target.run(ctx):
+            yield event
+
+
+class _RoundOutcome:
+    """What the tool results of a round asked for: a transfer, or an escalation."""
+
+    def __init__(self) -> None:
+        self.transfer_to: str | None = None
+        self.is_escalated = False
+
+    def note(self, event: Event) -> None:
+        self.transfer_to = event.actions.transfer_to_agent or self.transfer_to
+        self.is_escalated = self.is_escalated or event.actions.escalate
+
+    @property
+    def stops(self) -> bool:
+        return self.transfer_to is not None or self.is_escalated
+
+
+def _transfer_tool(targets: dict[str, BaseAgent]) -> Tool:
+    listing = "; ".join(
+        f"{name}: {agent.description or 'no description'}" for name, agent in targets.items()
+    )
+
+    def transfer_to_agent(agent_name: str, tool_context: ToolContext) -> str:
+        if agent_name not in targets:
+            raise ValueError(f"no agent named {agent_name!r}; choose one of {', '.join(targets)}")
+        tool_context.actions.transfer_to_agent = agent_name
+        return f"Transferred to {agent_name}."
+
+    return FunctionTool(
+        transfer_to_agent,
+        description=f"Hand the conversation to another agent. Agents: {listing}",
+    )

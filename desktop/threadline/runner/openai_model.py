@@ -1,0 +1,216 @@
+"""``OpenAIChatModel``: Chat Completions over the official ``openai`` SDK, streaming with usage."""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import time
+from collections.abc import AsyncIterator, Mapping
+from typing import Any
+
+import openai
+
+from threadline.core.events import Usage
+from threadline.runner.models import (
+    ModelChunk,
+    ModelError,
+    ModelRequest,
+    TextChunk,
+    ToolCallChunk,
+    UsageChunk,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_AFTER_CAP = 60.0
+
+
+class OpenAIChatModel:
+    """A model served by any OpenAI-compatible server (OpenAI, Ollama, LM Studio, vLLM...).
+
+    Retries 429 and 5xx answers (and refused connections) with exponential backoff, honouring
+    ``Retry-After``; a stream already under way is never retried, so no text is duplicated.
+    """
+
+    def __init__(
+        self,
+        model_name: str,
+        *,
+        base_url: str | None = None,
+        api_key: str | None = None,
+        client: openai.AsyncOpenAI | None = None,
+        max_retries: int = 3,
+        backoff: float = 0.5,
+        timeout: float = 120.0,
+    ) -> None:
+        self.name = model_name
+        self.max_retries = max_retries
+        self.backoff = backoff
+        # The SDK's own retries are off: ours report and honour Retry-After the same way for
+        # every provider, and tests can count the attempts.
+        self.client = client or openai.AsyncOpenAI(
+            base_url=base_url,
+            # Local servers (Ollama, LM Studio) need no key, but the SDK insists on one.
+            api_key=api_key or "not-needed",
+            max_retries=0,
+            timeout=timeout,
+        )
+
+    @property
+    def base_url(self) -> str:
+        """Where requests go."""
+        return str(self.client.base_url)
+
+    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
+        stream = await self._open(request)
+        received = False
+        try:
+            async for chunk in stream:
+                received = True
+                if chunk.usage is not None:
+                    yield UsageChunk(
+                        Usage(
+                            prompt_tokens=chunk.usage.prompt_tokens or 0,
+                            completion_tokens=chunk.usage.completion_tokens or 0,
+                            total_tokens=chunk.usage.total_tokens or 0,
+                            requests=1,
+                        )
+                    )
+                if not chunk.choices:
+                    continue
+                delta = chunk.choices[0].delta
+                if delta.content:
+                    yield TextChunk(delta.content)
+                for call in delta.tool_calls or ():
+                    fn = call.function
+                    yield ToolCallChunk(
+                        index=call.index,
+                        id=call.id,
+                        name=fn.name if fn is not None else None,
+                        arguments=(fn.arguments or "") if fn is not None else "",
+                    )
+        except openai.APIError as exc:
+            if received and isinstance(exc, openai.APIConnectionError):
+                raise ModelError(
+                    "stream_cut", "The connection to the model dropped mid-reply."
+                ) from exc
+            raise _translate(exc, self.base_url) from exc
+        except (ModelError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # the transport's own errors when a stream is cut
+            raise ModelError(
+                "stream_cut", f"The connection to the model dropped mid-reply ({exc})."
+            ) from exc
+        finally:
+            await stream.close()
+
+    async def aclose(self) -> None:
+        """Closes the HTTP connections this model holds."""
+        await self.client.close()
+
+    async def list_models(self) -> list[str]:
+        """Model ids the server offers (``GET /models``). Raises ``ModelError``."""
+        try:
+            page = await self.client.models.list()
+        except openai.APIError as exc:
+            raise _translate(exc, self.base_url) from exc
+        return sorted(m.id for m in page.data)
+
+    async def _open(self, request: ModelRequest) -> Any:
+        body: dict[str, Any] = {
+            "model": request.model or self.name,
+            "messages": request.messages,
+            "stream": True,
+            "stream_options": {"include_usage": True},
+            **request.params,
+        }
+        if request.tools:
+            body["tools"] = request.tools
+            body["parallel_tool_calls"] = request.parallel_tool_calls
+        if request.response_format is not None:
+            body["response_format"] = request.response_format
+        attempt = 0
+        while True:
+            try:
+                return await self.client.chat.completions.create(**body)
+            except openai.APIError as exc:
+                error = _translate(exc, self.base_url)
+                if attempt >= self.max_retries or not _is_retryable(exc):
+                    raise error from exc
+                delay = _retry_delay(exc, attempt, self.backoff)
+                log.warning(
+                    "model call failed (%s); retry %d in %.2fs", error.code, attempt + 1, delay
+                )
+                attempt += 1
+                await asyncio.sleep(delay)
+
+
+def _is_retryable(exc: openai.APIError) -> bool:
+    if isinstance(exc, openai.APIStatusError):
+        return exc.status_code == 429 or exc.status_code >= 500
+    return isinstance(exc, openai.APIConnectionError)
+
+
+def _retry_delay(exc: openai.APIError, attempt: int, backoff: float) -> float:
+    if isinstance(exc, openai.APIStatusError):
+        header = retry_after_seconds(exc.response.headers)
+        if header is not None:
+            return header
+    return float(backoff * (2**attempt) * (0.75 + random.random() / 2))
+
+
+def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
+    """Seconds a ``Retry-After`` (or ``retry-after-ms``) header asks for, capped; else None."""
+    millis = headers.get("retry-after-ms")
+    if millis:
+        try:
+            return min(float(millis) / 1000, RETRY_AFTER_CAP)
+        except ValueError:
+            pass
+    value = headers.get("retry-after")
+    if not value:
+        return None
+    try:
+        return min(max(float(value), 0.0), RETRY_AFTER_CAP)
+    except ValueError:
+        parsed = email.utils.parsedate_tz(value)
+        if parsed is None:
+            return None
+        return min(max(float(email.utils.mktime_tz(parsed)) - time.time(), 0.0), RETRY_AFTER_CAP)
+
+
+def _translate(exc: openai.APIError, base_url: str) -> ModelError:
+    if isinstance(exc, openai.APITimeoutError):
+        return ModelError("timeout", f"The model server at {base_url} did not answer in time.")
+    if isinstance(exc, openai.APIConnectionError):
+        return ModelError(
+            "network", f"Could not reach the model server at {base_url}. Is it running?"
+        )
+    if isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+        detail = _server_message(exc)
+        if status in (401, 403):
+            text = f"The server refused the API key ({status}). Check the key in Settings."
+            return ModelError("auth", text, status=status)
+        if status == 429:
+            text = f"Rate limited by the server (429). Try again shortly. {detail}".strip()
+            return ModelError("rate_limited", text, status=status)
+        if status == 404:
+            text = f"Not found (404): check the base URL and model name. {detail}".strip()
+            return ModelError("not_found", text, status=status)
+        if status >= 500:
+            text = f"The model server failed ({status}). {detail}".strip()
+            return ModelError("server_error", text, status=status)
+        return ModelError("bad_request", f"The server rejected the request ({status}). {detail}")
+    return ModelError("stream_cut", f"The model stream failed: {exc}")
+
+
+def _server_message(exc: openai.APIStatusError) -> str:
+    body = exc.body
+    if isinstance(body, dict):
+        message = body.get("message") or (body.get("error") or {}).get("message")
+        if isinstance(message, str):
+            return message[:300]
+    return ""

@@ -1,0 +1,302 @@
+"""``Runner``: sessions in, an async stream of events out, with exactly one completion event."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import weakref
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from threadline.core.events import ErrorInfo, Event, Message, Usage, new_id
+from threadline.core.session import Session, SessionService
+from threadline.runner.agents import ACTIVE_AGENT_KEY, BaseAgent
+from threadline.runner.context import InvocationContext, MaxTurnsExceeded, RunConfig
+from threadline.runner.models import ModelError
+from threadline.runner.tool_exec import pending_approval
+from threadline.runner.tracing import span
+
+RUNNER_AUTHOR = "runner"
+
+
+class RunResult(BaseModel):
+    """What ``run_to_end`` returns."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    final_output: str = ""
+    events: list[Event] = Field(default_factory=list)
+    usage: Usage = Field(default_factory=Usage)
+    last_agent: str = ""
+    error: ErrorInfo | None = None
+
+
+class Runner:
+    """Runs an agent tree against sessions; one runner serves many sessions at once.
+
+    Runs on the same session are serialised (the second waits); ``max_concurrent_runs``
+    caps how many sessions run at the same time (0 = no cap).
+    """
+
+    def __init__(
+        self,
+        app_name: str,
+        agent: BaseAgent,
+        *,
+        session_service: SessionService | None = None,
+        memory_service: Any = None,
+        artifact_service: Any = None,
+        max_concurrent_runs: int = 0,
+    ) -> None:
+        if not app_name:
+            raise ValueError("app_name must not be empty")
+        if session_service is None:
+            from threadline.sessions.memory import InMemorySessionService
+
+            session_service = InMemorySessionService()
+        self.app_name = app_name
+        self.agent = agent
+        self.session_service = session_service
+        self.memory_service = memory_service
+        self.artifact_service = artifact_service
+        self._slots = asyncio.Semaphore(max_concurrent_runs) if max_concurrent_runs > 0 else None
+        self._session_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = (
+            weakref.WeakValueDictionary()
+        )
+
+    # -- public API --------------------------------------------------------------------------
+
+    def run(
+        self,
+        user_id: str,
+        session_id: str,
+        message: str | Message,
+        *,
+        run_config: RunConfig | None = None,
+    ) -> AsyncIterator[Event]:
+        """Streams the events of one invocation. Raises ``ValueError`` for bad arguments.
+
+        Once iteration has started nothing is raised: failures arrive as an event with
+        ``error`` set, and the last event always has ``done`` true.
+        """
+        _check_ids(user_id, session_id)
+        if isinstance(message, str):
+            message = Message(role="user", content=message)
+        if message.role != "user":
+            raise ValueError("the message must have role 'user'")
+        return self._invoke(user_id, session_id, run_config or RunConfig(), message, None)
+
+    def resume(
+        self,
+        user_id: str,
+        session_id: str,
+        decisions: dict[str, bool],
+        *,
+        run_config: RunConfig | None = None,
+    ) -> AsyncIterator[Event]:
+        """Continues an invocation paused for tool approval; ``decisions`` maps call id to bool."""
+        _check_ids(user_id, session_id)
+        return self._invoke(user_id, session_id, run_config or RunConfig(), None, dict(decisions))
+
+    async def run_to_end(
+        self,
+        user_id: str,
+        session_id: str,
+        message: str | Message,
+        *,
+        run_config: RunConfig | None = None,
+    ) -> RunResult:
+        """Runs to completion and collects the non-partial events into a ``RunResult``."""
+        return await collect(self.run(user_id, session_id, message, run_config=run_config))
+
+    async def pending_approvals(self, user_id: str, session_id: str) -> list[dict[str, Any]]:
+        """Tool calls of the session still waiting for a decision (survives restarts)."""
+        session = await self.session_service.get_session(self.app_name, user_id, session_id)
+        if session is None:
+            return []
+        paused = pending_approval(session.events)
+        if paused is None:
+            return []
+        return [{**c.model_dump(), "agent": paused[0].author} for c in paused[1]]
+
+    # -- the invocation ----------------------------------------------------------------------
+
+    async def _invoke(
+        self,
+        user_id: str,
+        session_id: str,
+        config: RunConfig,
+        message: Message | None,
+        decisions: dict[str, bool] | None,
+    ) -> AsyncIterator[Event]:
+        invocation_id = "inv-" + new_id()
+        lock = self._session_locks.get(session_id)
+        if lock is None:
+            lock = asyncio.Lock()
+            self._session_locks[session_id] = lock
+        slots = self._slots or contextlib.nullcontext()
+        async with lock, slots:
+            stream = self._invoke_locked(
+                user_id, session_id, config, message, decisions, invocation_id
+            )
+            try:
+                async for event in stream:
+                    yield event
+            finally:
+                await stream.aclose()
+
+    async def _invoke_locked(
+        self,
+        user_id: str,
+        session_id: str,
+        config: RunConfig,
+        message: Message | None,
+        decisions: dict[str, bool] | None,
+        invocation_id: str,
+    ) -> AsyncGenerator[Event, None]:
+        service = self.session_service
+        unsaved: dict[tuple[str, str], list[str]] = {}
+        session: Session | None = None
+        agent: BaseAgent = self.agent
+
+        async def save(event: Event) -> None:
+            assert session is not None
+            await service.append_event(session, event)
+
+        try:
+            session = await service.get_session(self.app_name, user_id, session_id)
+            if session is None:
+                session = await service.create_session(self.app_name, user_id, session_id)
+            agent = self._active_agent(session, decisions)
+            ctx = InvocationContext(
+                invocation_id=invocation_id,
+                app_name=self.app_name,
+                user_id=user_id,
+                session=session,
+                session_service=service,
+                run_config=config,
+                root_agent=self.agent,
+                decisions=decisions,
+            )
+            if message is not None:
+                user_event = Event(invocation_id=invocation_id, author="user", message=message)
+                await save(user_event)
+                ctx.user_event = user_event
+                yield user_event
+            with span("runner.run", app=self.app_name, session=session_id, agent=agent.name):
+                async with asyncio.timeout(config.timeout):
+                    async for event in agent.run(ctx):
+                        if event.partial:
+                            if event.delta:
+                                unsaved.setdefault((event.author, event.branch), []).append(
+                                    event.delta
+                                )
+                            yield event
+                            continue
+                        unsaved.pop((event.author, event.branch), None)
+                        await save(event)
+                        yield event
+        except (asyncio.CancelledError, GeneratorExit):
+            # Stop or a closed consumer: keep every word streamed so far, then let it go.
+            if session is not None:
+                with contextlib.suppress(Exception):
+                    await _save_interrupted(service, session, invocation_id, unsaved)
+            raise
+        except Exception as exc:
+            error = _error_info(exc, config)
+            if session is not None:
+                await _save_interrupted(service, session, invocation_id, unsaved)
+            event = Event(
+                invocation_id=invocation_id,
+                author=agent.name if session is not None else RUNNER_AUTHOR,
+                branch=agent.path,
+                error=error,
+                tag="error",
+            )
+            if session is not None:
+                with contextlib.suppress(Exception):
+                    await save(event)
+            yield event
+        yield Event(invocation_id=invocation_id, author=RUNNER_AUTHOR, done=True, tag="run.done")
+
+    def _active_agent(self, session: Session, decisions: dict[str, bool] | None) -> BaseAgent:
+        if decisions is not None:
+            paused = pending_approval(session.events)
+            if paused is None:
+                raise _NothingToResume("this session has no tool call waiting for approval")
+            missing = {c.id for c in paused[1]} - set(decisions)
+            if missing:
+                raise _NothingToResume(f"no decision for call(s): {', '.join(sorted(missing))}")
+            found = self.agent.find_agent(paused[0].author)
+            return found or self.agent
+        name = session.state.get(ACTIVE_AGENT_KEY)
+        if isinstance(name, str):
+            return self.agent.find_agent(name) or self.agent
+        return self.agent
+
+
+class _NothingToResume(Exception):
+    """``resume`` was called without (complete) decisions for a paused invocation."""
+
+
+async def _save_interrupted(
+    service: SessionService,
+    session: Session,
+    invocation_id: str,
+    unsaved: dict[tuple[str, str], list[str]],
+) -> None:
+    for (author, branch), parts in list(unsaved.items()):
+        text = "".join(parts)
+        if text:
+            message = Message(role="assistant", content=text, interrupted=True)
+            await service.append_event(
+                session,
+                Event(
+                    invocation_id=invocation_id,
+                    author=author,
+                    branch=branch,
+                    message=message,
+                    tag="interrupted",
+                ),
+            )
+    unsaved.clear()
+
+
+def _error_info(exc: Exception, config: RunConfig) -> ErrorInfo:
+    if isinstance(exc, ModelError):
+        return ErrorInfo(code=exc.code, message=str(exc))
+    if isinstance(exc, TimeoutError):
+        return ErrorInfo(code="timeout", message=f"The run took longer than {config.timeout:g} s.")
+    if isinstance(exc, MaxTurnsExceeded):
+        return ErrorInfo(code="max_turns", message=str(exc))
+    if isinstance(exc, _NothingToResume):
+        return ErrorInfo(code="nothing_to_resume", message=str(exc))
+    return ErrorInfo(code="internal", message=f"{type(exc).__name__}: {exc}")
+
+
+def _check_ids(user_id: str, session_id: str) -> None:
+    if not isinstance(user_id, str) or not user_id.strip():
+        raise ValueError("user_id must be a non-empty string")
+    if not isinstance(session_id, str) or not session_id.strip():
+        raise ValueError("session_id must be a non-empty string")
+
+
+async def collect(events: AsyncIterator[Event]) -> RunResult:
+    """Drains an event stream into a ``RunResult``."""
+    result = RunResult()
+    async for event in events:
+        if event.partial:
+            continue
+        result.events.append(event)
+        if event.usage is not None:
+            result.usage.add(event.usage)
+        if event.error is not None:
+            result.error = event.error
+        if event.is_final_response() and event.message is not None:
+            result.final_output = event.message.content
+            result.last_agent = event.author
+        elif event.author not in ("user", RUNNER_AUTHOR) and not event.done:
+            result.last_agent = event.author
+    return result

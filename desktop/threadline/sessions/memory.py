@@ -1,0 +1,153 @@
+"""A session service that keeps everything in process memory (tests, scripts, examples)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from threadline.core.events import Event, new_id
+from threadline.core.session import Session, merge_state, split_state
+from threadline.sessions.titles import title_from_event
+
+
+@dataclass
+class _Record:
+    session: Session  # metadata only; ``events`` stays empty here
+    state: dict[str, Any] = field(default_factory=dict)
+    own_events: list[Event] = field(default_factory=list)
+    fork_index: int = -1  # events of the parent's history inherited (exclusive end)
+    is_deleted: bool = False
+
+
+class InMemorySessionService:
+    """Implements ``SessionService`` in memory. Forks share their parent's history, no copies."""
+
+    def __init__(self) -> None:
+        self._records: dict[tuple[str, str, str], _Record] = {}
+        self._app_state: dict[str, dict[str, Any]] = {}
+        self._user_state: dict[tuple[str, str], dict[str, Any]] = {}
+        self._lock = asyncio.Lock()
+
+    async def create_session(
+        self,
+        app_name: str,
+        user_id: str,
+        session_id: str | None = None,
+        state: dict[str, Any] | None = None,
+    ) -> Session:
+        sid = session_id or new_id()
+        key = (app_name, user_id, sid)
+        if key in self._records and not self._records[key].is_deleted:
+            raise ValueError(f"session {sid!r} already exists")
+        app, user, own = split_state(state or {})
+        self._app_state.setdefault(app_name, {}).update(app)
+        self._user_state.setdefault((app_name, user_id), {}).update(user)
+        meta = Session(id=sid, app_name=app_name, user_id=user_id)
+        self._records[key] = _Record(session=meta, state=own)
+        return self._materialise(self._records[key])
+
+    async def get_session(self, app_name: str, user_id: str, session_id: str) -> Session | None:
+        record = self._records.get((app_name, user_id, session_id))
+        if record is None or record.is_deleted:
+            return None
+        return self._materialise(record)
+
+    async def list_sessions(self, app_name: str, user_id: str) -> list[Session]:
+        found = [
+            self._meta(r)
+            for (app, user, _), r in self._records.items()
+            if app == app_name and user == user_id and not r.is_deleted
+        ]
+        return sorted(found, key=lambda s: s.updated_at, reverse=True)
+
+    async def delete_session(self, app_name: str, user_id: str, session_id: str) -> None:
+        record = self._records.get((app_name, user_id, session_id))
+        if record is not None:
+            # Kept, hidden: branches still read their inherited history through it.
+            record.is_deleted = True
+
+    async def append_event(self, session: Session, event: Event) -> Event:
+        if event.partial:
+            return event
+        record = self._records.get((session.app_name, session.user_id, session.id))
+        if record is None:
+            raise KeyError(f"session {session.id!r} does not exist")
+        app, user, own = split_state(event.actions.state_delta)
+        async with self._lock:
+            record.own_events.append(event)
+            record.state.update(own)
+            self._app_state.setdefault(session.app_name, {}).update(app)
+            self._user_state.setdefault((session.app_name, session.user_id), {}).update(user)
+            record.session.updated_at = time.time()
+            title = title_from_event(record.session.title, event)
+            if title:
+                record.session.title = title
+        session.events.append(event)
+        session.state.update(
+            {k: v for k, v in event.actions.state_delta.items() if not k.startswith("temp:")}
+        )
+        session.updated_at = record.session.updated_at
+        session.title = record.session.title
+        return event
+
+    async def update_app_state(self, app_name: str, delta: dict[str, Any]) -> None:
+        self._app_state.setdefault(app_name, {}).update(delta)
+
+    async def update_user_state(self, app_name: str, user_id: str, delta: dict[str, Any]) -> None:
+        self._user_state.setdefault((app_name, user_id), {}).update(delta)
+
+    async def fork_session(
+        self, app_name: str, user_id: str, session_id: str, at_event_id: str
+    ) -> Session:
+        source = self._records.get((app_name, user_id, session_id))
+        if source is None:
+            raise KeyError(f"session {session_id!r} does not exist")
+        history = self._history(source)
+        index = next((i for i, e in enumerate(history) if e.id == at_event_id), None)
+        if index is None:
+            raise KeyError(f"event {at_event_id!r} is not in session {session_id!r}")
+        sid = new_id()
+        meta = Session(
+            id=sid,
+            app_name=app_name,
+            user_id=user_id,
+            title=source.session.title,
+            parent_id=session_id,
+            fork_event_id=at_event_id,
+        )
+        self._records[(app_name, user_id, sid)] = _Record(
+            session=meta, state=dict(source.state), fork_index=index + 1
+        )
+        return self._materialise(self._records[(app_name, user_id, sid)])
+
+    async def rename_session(
+        self, app_name: str, user_id: str, session_id: str, title: str
+    ) -> None:
+        """Sets a session's title."""
+        record = self._records.get((app_name, user_id, session_id))
+        if record is None:
+            raise KeyError(f"session {session_id!r} does not exist")
+        record.session.title = title
+
+    def _history(self, record: _Record) -> list[Event]:
+        meta = record.session
+        if meta.parent_id is None:
+            return list(record.own_events)
+        parent = self._records[(meta.app_name, meta.user_id, meta.parent_id)]
+        return self._history(parent)[: record.fork_index] + record.own_events
+
+    def _meta(self, record: _Record) -> Session:
+        meta = record.session
+        state = merge_state(
+            self._app_state.get(meta.app_name, {}),
+            self._user_state.get((meta.app_name, meta.user_id), {}),
+            record.state,
+        )
+        return meta.model_copy(update={"state": state, "events": []})
+
+    def _materialise(self, record: _Record) -> Session:
+        session = self._meta(record)
+        session.events = self._history(record)
+        return session
