@@ -44,7 +44,7 @@ class SQLiteSessionService:
         self.path = Path(path)
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="threadline-db")
         self._instance_lock = store_files.InstanceLock(self.path) if exclusive else None
-        self._cache: OrderedDict[str, Session] = OrderedDict()
+        self._cache: OrderedDict[tuple[str, str, str], Session] = OrderedDict()
         self._db = self._executor.submit(self._open).result()
 
     # -- lifecycle -----------------------------------------------------------------------
@@ -120,9 +120,9 @@ class SQLiteSessionService:
         return session
 
     async def get_session(self, app_name: str, user_id: str, session_id: str) -> Session | None:
-        cached = self._cache.get(session_id)
+        cached = self._cache.get((app_name, user_id, session_id))
         if cached is not None:
-            self._cache.move_to_end(session_id)
+            self._cache.move_to_end((app_name, user_id, session_id))
             return _copy(cached)
         session = await self._call(lambda db: _load_session(db, app_name, user_id, session_id))
         if session is None:
@@ -144,7 +144,7 @@ class SQLiteSessionService:
 
     async def delete_session(self, app_name: str, user_id: str, session_id: str) -> None:
         """Moves the session to the trash (``restore_session`` undoes it)."""
-        self._cache.pop(session_id, None)
+        self._cache.pop((app_name, user_id, session_id), None)
         await self._call(
             lambda db: _execute(
                 db,
@@ -272,8 +272,9 @@ class SQLiteSessionService:
                 (title, session_id, app_name, user_id),
             )
         )
-        if session_id in self._cache:
-            self._cache[session_id].title = title
+        cached = self._cache.get((app_name, user_id, session_id))
+        if cached is not None:
+            cached.title = title
 
     async def list_trash(self, app_name: str, user_id: str) -> list[Session]:
         """Sessions in the trash, most recently deleted first."""
@@ -343,13 +344,14 @@ class SQLiteSessionService:
     # -- cache ---------------------------------------------------------------------------
 
     def _remember(self, session: Session) -> None:
-        self._cache[session.id] = session
-        self._cache.move_to_end(session.id)
+        key = (session.app_name, session.user_id, session.id)
+        self._cache[key] = session
+        self._cache.move_to_end(key)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
 
     def _cached_twin(self, session: Session) -> dict[int, Session]:
-        cached = self._cache.get(session.id)
+        cached = self._cache.get((session.app_name, session.user_id, session.id))
         return {} if cached is None or cached is session else {id(cached): cached}
 
 

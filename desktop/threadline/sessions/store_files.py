@@ -33,6 +33,7 @@ def open_database(
         raise explain(exc, path) from exc
     try:
         migrate(db, path)
+        _tune(db, path)
     except sqlite3.DatabaseError as exc:
         db.close()
         if _looks_corrupt(exc):
@@ -53,17 +54,21 @@ def _connect(path: Path) -> sqlite3.Connection:
         db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
         # The first read of the header is where a non-database file shows itself.
         db.execute("SELECT count(*) FROM sqlite_master").fetchone()
-        mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
-        if str(mode).lower() != "wal" and os.access(path, os.W_OK):
-            raise StorageError(f"Could not switch {path} to WAL mode (got {mode}).", path=str(path))
-        # NORMAL in WAL mode: a killed process loses nothing committed; only a power cut may
-        # lose the last transactions, never corrupting the file.
-        db.execute("PRAGMA synchronous = NORMAL")
-        db.execute("PRAGMA foreign_keys = ON")
     except BaseException:
         db.close()
         raise
     return db
+
+
+def _tune(db: sqlite3.Connection, path: Path) -> None:
+    # After the version check, so a file from a newer Threadline is left byte for byte.
+    mode = db.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+    if str(mode).lower() != "wal" and os.access(path, os.W_OK):
+        raise StorageError(f"Could not switch {path} to WAL mode (got {mode}).", path=str(path))
+    # NORMAL in WAL mode: a killed process loses nothing committed; only a power cut may
+    # lose the last transactions, never corrupting the file.
+    db.execute("PRAGMA synchronous = NORMAL")
+    db.execute("PRAGMA foreign_keys = ON")
 
 
 def _looks_corrupt(exc: sqlite3.DatabaseError) -> bool:
