@@ -41,6 +41,8 @@ class RunConfig(BaseModel):
         generation: overrides merged over each agent's ``GenerationConfig``.
         context: handed to tools as ``ToolContext.context``.
         approval_handler: awaited for calls that need approval; without it the run pauses.
+        always_allow: tool names a person has allowed once and for all (no approval asked).
+        edited_arguments: call id -> arguments a person edited before approving (resume).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -52,6 +54,8 @@ class RunConfig(BaseModel):
     generation: GenerationConfig | None = None
     context: dict[str, Any] = {}
     approval_handler: ApprovalHandler | None = None
+    always_allow: frozenset[str] = frozenset()
+    edited_arguments: dict[str, dict[str, Any]] = {}
 
 
 class MaxTurnsExceeded(Exception):

@@ -31,10 +31,11 @@ class InstructionSlot:
         self._lock = threading.Lock()
         self._current = InstructionVersion(text, 1, time.time())
 
-    def set(self, text: str) -> InstructionVersion:
-        """Applies new text and returns its version."""
+    def set(self, text: str, *, version: int | None = None) -> InstructionVersion:
+        """Applies new text and returns its version (``version`` restores a saved numbering)."""
         with self._lock:
-            self._current = InstructionVersion(text, self._current.version + 1, time.time())
+            number = version if version is not None else self._current.version + 1
+            self._current = InstructionVersion(text, number, time.time())
             return self._current
 
     def snapshot(self) -> InstructionVersion:

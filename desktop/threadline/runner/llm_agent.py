@@ -68,13 +68,15 @@ class LLMAgent(BaseAgent):
 
     # -- instructions ------------------------------------------------------------------------
 
-    def set_instruction(self, text: str) -> InstructionVersion:
+    def set_instruction(self, text: str, *, version: int | None = None) -> InstructionVersion:
         """Applies a new instruction; the next model request uses it. Thread-safe."""
-        return self._instruction.set(text)
+        return self._instruction.set(text, version=version)
 
-    def set_global_instruction(self, text: str) -> InstructionVersion:
+    def set_global_instruction(
+        self, text: str, *, version: int | None = None
+    ) -> InstructionVersion:
         """Applies a new global instruction (the root's applies to the whole tree)."""
-        return self._global_instruction.set(text)
+        return self._global_instruction.set(text, version=version)
 
     @property
     def instruction(self) -> InstructionVersion:

@@ -10,6 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from threadline.core.errors import StorageError
 from threadline.core.events import ErrorInfo, Event, Message, Usage, new_id
 from threadline.core.session import Session, SessionService
 from threadline.runner.agents import ACTIVE_AGENT_KEY, BaseAgent
@@ -94,11 +95,25 @@ class Runner:
         session_id: str,
         decisions: dict[str, bool],
         *,
+        edited_arguments: dict[str, dict[str, Any]] | None = None,
         run_config: RunConfig | None = None,
     ) -> AsyncIterator[Event]:
-        """Continues an invocation paused for tool approval; ``decisions`` maps call id to bool."""
+        """Continues an invocation paused for tool approval; ``decisions`` maps call id to bool.
+
+        ``edited_arguments`` replaces the arguments of approved calls (a person corrected them).
+        """
         _check_ids(user_id, session_id)
-        return self._invoke(user_id, session_id, run_config or RunConfig(), None, dict(decisions))
+        config = run_config or RunConfig()
+        if edited_arguments:
+            config = config.model_copy(update={"edited_arguments": dict(edited_arguments)})
+        return self._invoke(user_id, session_id, config, None, dict(decisions))
+
+    def continue_run(
+        self, user_id: str, session_id: str, *, run_config: RunConfig | None = None
+    ) -> AsyncIterator[Event]:
+        """Runs the active agent on the session as it is, adding no user message (retry)."""
+        _check_ids(user_id, session_id)
+        return self._invoke(user_id, session_id, run_config or RunConfig(), None, None)
 
     async def run_to_end(
         self,
@@ -271,6 +286,8 @@ def _error_info(exc: Exception, config: RunConfig) -> ErrorInfo:
         return ErrorInfo(code="timeout", message=f"The run took longer than {config.timeout:g} s.")
     if isinstance(exc, MaxTurnsExceeded):
         return ErrorInfo(code="max_turns", message=str(exc))
+    if isinstance(exc, StorageError):
+        return ErrorInfo(code=exc.code, message=str(exc))
     if isinstance(exc, _NothingToResume):
         return ErrorInfo(code="nothing_to_resume", message=str(exc))
     return ErrorInfo(code="internal", message=f"{type(exc).__name__}: {exc}")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -49,7 +50,9 @@ async def execute(
     pending: list[ToolCall] = []
     for call in calls:
         tool = agent.tool_map.get(call.name)
-        if tool is None or not _needs_approval(tool, call):
+        if tool is None or call.name in ctx.run_config.always_allow:
+            continue
+        if not _needs_approval(tool, call):
             continue
         handler = ctx.run_config.approval_handler
         if handler is None:
@@ -95,6 +98,11 @@ async def run_calls(
             tag="tool.start",
             metadata={"call_id": call.id, "tool": call.name, "arguments": call.arguments},
         )
+    edits = ctx.run_config.edited_arguments
+    calls = [
+        c.model_copy(update={"arguments": json.dumps(edits[c.id])}) if c.id in edits else c
+        for c in calls
+    ]
     jobs = [_run_one(agent, ctx, call, decisions.get(call.id, True)) for call in calls]
     if ctx.run_config.parallel_tool_calls and len(jobs) > 1:
         outcomes = await asyncio.gather(*jobs)

@@ -106,6 +106,8 @@ class InMemorySessionService:
             raise KeyError(f"session {session_id!r} does not exist")
         history = self._history(source)
         index = next((i for i, e in enumerate(history) if e.id == at_event_id), None)
+        if not at_event_id:
+            index = -1  # before the first event: inherits nothing
         if index is None:
             raise KeyError(f"event {at_event_id!r} is not in session {session_id!r}")
         sid = new_id()

@@ -233,7 +233,8 @@ class SQLiteSessionService:
                 ).fetchone()
                 if source is None:
                     raise KeyError(f"session {session_id!r} does not exist")
-                seq = _find_in_lineage(db, session_id, at_event_id)
+                # "" forks before the first event: a branch that inherits nothing.
+                seq = _find_in_lineage(db, session_id, at_event_id) if at_event_id else 0
                 if seq is None:
                     raise KeyError(f"event {at_event_id!r} is not in session {session_id!r}")
                 db.execute(
@@ -275,6 +276,40 @@ class SQLiteSessionService:
         cached = self._cache.get((app_name, user_id, session_id))
         if cached is not None:
             cached.title = title
+
+    async def get_meta(self, app_name: str, user_id: str, session_id: str) -> Session | None:
+        """The session without its events (cheap whatever its length), or None."""
+
+        def work(db: sqlite3.Connection) -> Session | None:
+            row = db.execute(
+                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ? AND app_name = ?"
+                " AND user_id = ? AND deleted_at IS NULL",
+                (session_id, app_name, user_id),
+            ).fetchone()
+            return (
+                None
+                if row is None
+                else _session_from_row(row, _scoped_state(db, app_name, user_id))
+            )
+
+        return await self._call(work)
+
+    async def list_tree(
+        self, app_name: str, user_id: str
+    ) -> list[tuple[str, str, str | None, float, str]]:
+        """Light sidebar rows ``(id, title, parent_id, updated_at, fork_text)``, newest first.
+
+        ``fork_text`` is the text of the message a branch was forked at.
+        """
+        return await self._call(
+            lambda db: db.execute(
+                "SELECT s.id, s.title, s.parent_id, s.updated_at, coalesce(e.text, '')"
+                " FROM sessions s LEFT JOIN events e ON e.seq = s.fork_seq"
+                " WHERE s.app_name = ? AND s.user_id = ? AND s.deleted_at IS NULL"
+                " ORDER BY s.updated_at DESC",
+                (app_name, user_id),
+            ).fetchall()
+        )
 
     async def list_trash(self, app_name: str, user_id: str) -> list[Session]:
         """Sessions in the trash, most recently deleted first."""

@@ -1,0 +1,95 @@
+"""Where data lives and the settings file (provider, model, generation, theme). No secrets."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import tempfile
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import BaseModel, ValidationError
+
+log = logging.getLogger(__name__)
+APP_NAME = "Threadline"
+DEFAULT_INSTRUCTION = "You are a helpful assistant. Answer clearly and use Markdown where it helps."
+
+
+class ProviderSettings(BaseModel):
+    """An OpenAI-compatible endpoint; its key is in the keyring under ``key_name``."""
+
+    name: str = "openai"
+    base_url: str = "https://api.openai.com/v1"
+    model: str = "gpt-4o-mini"
+
+    @property
+    def key_name(self) -> str:
+        """The keyring entry holding this provider's API key."""
+        return f"provider:{self.name}"
+
+
+class AppSettings(BaseModel):
+    """Everything the settings panel edits, except secrets."""
+
+    provider: ProviderSettings = ProviderSettings()
+    is_setup_done: bool = False
+    temperature: float | None = None
+    max_tokens: int | None = None
+    theme: Literal["system", "light", "dark"] = "system"
+    last_session_id: str | None = None
+    instruction: str = DEFAULT_INSTRUCTION
+    always_allowed_tools: list[str] = []
+
+
+def data_dir() -> Path:
+    """``THREADLINE_DATA_DIR`` when set, else the platform's user data folder."""
+    override = os.environ.get("THREADLINE_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False, roaming=False))
+
+
+def log_dir() -> Path:
+    """Where log files go (beside the data when the data folder is overridden)."""
+    if os.environ.get("THREADLINE_DATA_DIR"):
+        return data_dir() / "logs"
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
+
+
+def load_settings(folder: Path) -> AppSettings:
+    """Reads ``settings.json``; a missing or unreadable file gives defaults (and a log line).
+
+    ``OPENAI_BASE_URL`` and ``OPENAI_API_KEY`` in the environment mark setup as done.
+    """
+    path = folder / "settings.json"
+    settings = AppSettings()
+    if path.exists():
+        try:
+            settings = AppSettings.model_validate_json(path.read_text(encoding="utf-8"))
+        except (OSError, ValidationError, ValueError) as exc:
+            log.warning("settings file %s unreadable (%s); using defaults", path, exc)
+    base_url = os.environ.get("OPENAI_BASE_URL")
+    if base_url:
+        settings.provider = ProviderSettings(
+            name="env", base_url=base_url, model=settings.provider.model
+        )
+        settings.is_setup_done = True
+    elif os.environ.get("OPENAI_API_KEY"):
+        settings.is_setup_done = True
+    return settings
+
+
+def save_settings(folder: Path, settings: AppSettings) -> None:
+    """Writes ``settings.json`` atomically (a temp file renamed over the old one)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    data = json.dumps(settings.model_dump(mode="json"), indent=2, ensure_ascii=False)
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=".settings-", suffix=".json")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as file:
+            file.write(data)
+        os.replace(temp, folder / "settings.json")
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise

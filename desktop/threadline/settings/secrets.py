@@ -1,0 +1,91 @@
+"""API keys in the OS keyring, called off the event loop with a timeout.
+
+When no keyring works (none installed, locked, or it hangs on an unlock prompt) the key is
+kept in this process only and ``problem`` says why in plain words.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import keyring
+import keyring.errors
+
+log = logging.getLogger(__name__)
+SERVICE = "Threadline"
+T = TypeVar("T")
+
+
+class SecretStore:
+    """Reads and writes secrets through ``keyring``; never logs or persists them elsewhere."""
+
+    def __init__(self, *, service: str = SERVICE, timeout: float = 5.0) -> None:
+        self.service = service
+        self.timeout = timeout
+        self.problem: str | None = None
+        self._memory: dict[str, str] = {}
+
+    @property
+    def backend_name(self) -> str:
+        """The keyring backend in use, for the settings panel."""
+        backend = keyring.get_keyring()
+        return f"{type(backend).__module__}.{type(backend).__name__}"
+
+    async def get(self, name: str) -> str | None:
+        """The secret called ``name``: environment (``OPENAI_API_KEY``), keyring, then memory."""
+        if name in self._memory:
+            return self._memory[name]
+        value = await self._call(keyring.get_password, self.service, name)
+        if isinstance(value, str):
+            return value
+        return os.environ.get("OPENAI_API_KEY") or None
+
+    async def set(self, name: str, value: str) -> bool:
+        """Stores a secret; True when it reached the keyring, False when kept in memory only."""
+        marker = object()
+        result = await self._call(keyring.set_password, self.service, name, value, fallback=marker)
+        if result is marker:
+            self._memory[name] = value
+            return False
+        self._memory.pop(name, None)
+        return True
+
+    async def delete(self, name: str) -> None:
+        """Removes a secret wherever it is."""
+        self._memory.pop(name, None)
+        await self._call(keyring.delete_password, self.service, name)
+
+    async def _call(self, func: Callable[..., T], *args: Any, fallback: Any = None) -> Any:
+        try:
+            return await asyncio.wait_for(asyncio.to_thread(func, *args), self.timeout)
+        except TimeoutError:
+            self.problem = (
+                "The system keyring did not answer (it may be waiting to be unlocked). "
+                "Your API key is kept for this session only."
+            )
+        except keyring.errors.PasswordDeleteError:
+            return None
+        except keyring.errors.KeyringLocked:
+            self.problem = (
+                "The system keyring is locked. Your API key is kept for this session only."
+            )
+        except keyring.errors.NoKeyringError:
+            self.problem = (
+                "No system keyring is available. Your API key is kept for this session only."
+            )
+        except keyring.errors.KeyringError as exc:
+            self.problem = (
+                f"The system keyring failed ({type(exc).__name__}). "
+                "Your API key is kept for this session only."
+            )
+        except Exception as exc:  # D-Bus errors surface as various types
+            self.problem = (
+                f"The system keyring is unavailable ({type(exc).__name__}). "
+                "Your API key is kept for this session only."
+            )
+        log.warning("keyring: %s", self.problem)
+        return fallback

@@ -1,0 +1,262 @@
+"""Draws timeline items as rich-text bubbles; only visible rows are ever laid out."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from typing import Any
+
+from PySide6.QtCore import (
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QPointF,
+    QRectF,
+    QSize,
+    Qt,
+    QTimer,
+    Signal,
+)
+from PySide6.QtGui import (
+    QAbstractTextDocumentLayout,
+    QColor,
+    QMouseEvent,
+    QPainter,
+    QPalette,
+    QTextDocument,
+)
+from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+
+from threadline.ui.chat_items import ChatItem
+from threadline.ui.chat_model import ITEM_ROLE
+from threadline.ui.markdown import MarkdownRenderer, plain_html, render_markdown
+
+MARGIN = 6
+PADDING = 10
+DISPLAY_LIMIT = 100_000  # characters drawn per message; Copy still takes the whole text
+DOC_CACHE = 400
+Index = QModelIndex | QPersistentModelIndex
+
+AGENT_COLOURS = ["#2563eb", "#7c3aed", "#0d9488", "#c2410c", "#be185d", "#4d7c0f"]
+
+
+def agent_colour(name: str) -> str:
+    """A stable colour per agent name, for author badges."""
+    return AGENT_COLOURS[sum(map(ord, name)) % len(AGENT_COLOURS)]
+
+
+class ChatDelegate(QStyledItemDelegate):
+    """Paints ``ChatItem``s and turns clicks on their links into ``link_activated``.
+
+    Signals:
+        link_activated(object, str): the item and the link's target (``act:copy`` ...).
+    """
+
+    link_activated = Signal(object, str)
+
+    def __init__(self, view: QListView) -> None:
+        super().__init__(view)
+        self._view = view
+        self._docs: dict[int, tuple[int, int, QTextDocument]] = {}
+        self._renderers: dict[int, MarkdownRenderer] = {}
+        self._reported: dict[int, int] = {}
+        self._char_width = view.fontMetrics().averageCharWidth() or 7
+        self._line_height = view.fontMetrics().lineSpacing() or 16
+
+    # -- geometry ----------------------------------------------------------------------------
+
+    def _text_width(self) -> int:
+        return max(200, self._view.viewport().width() - 2 * (MARGIN + PADDING))
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        item: ChatItem = index.data(ITEM_ROLE)
+        width = self._text_width()
+        cached = self._docs.get(id(item))
+        if cached is not None and cached[0] == item.revision and cached[1] == width:
+            height = math.ceil(cached[2].size().height())
+        else:
+            height = self._estimate(item, width)
+        self._reported[id(item)] = height
+        return QSize(width, height + 2 * (MARGIN + PADDING) - 8)
+
+    def _estimate(self, item: ChatItem, width: int) -> int:
+        per_line = max(10, width // self._char_width)
+        text = item.text[:DISPLAY_LIMIT]
+        lines = text.count("\n") + 1 + len(text) // per_line
+        header = 0 if item.kind in ("note", "transfer") else self._line_height + 6
+        return header + lines * self._line_height + 8
+
+    # -- painting ----------------------------------------------------------------------------
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        item: ChatItem = index.data(ITEM_ROLE)
+        width = self._text_width()
+        doc = self.document(item, width, option.palette)
+        rect = QRectF(option.rect).adjusted(MARGIN, MARGIN / 2, -MARGIN, -MARGIN / 2)
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        background = self._background(item, option.palette)
+        if background is not None:
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(background)
+            painter.drawRoundedRect(rect, 8, 8)
+        if option.state & QStyle.StateFlag.State_Selected:
+            painter.setPen(option.palette.color(QPalette.ColorRole.Highlight))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawRoundedRect(rect, 8, 8)
+        painter.translate(rect.left() + PADDING, rect.top() + PADDING - 4)
+        context = QAbstractTextDocumentLayout.PaintContext()
+        context.palette.setColor(
+            QPalette.ColorRole.Text, option.palette.color(QPalette.ColorRole.Text)
+        )
+        doc.documentLayout().draw(painter, context)
+        painter.restore()
+        exact = math.ceil(doc.size().height())
+        if self._reported.get(id(item)) != exact:
+            self._reported[id(item)] = exact
+            persistent = QPersistentModelIndex(index)
+            QTimer.singleShot(
+                0,
+                lambda: persistent.isValid() and self.sizeHintChanged.emit(QModelIndex(persistent)),
+            )
+
+    def _background(self, item: ChatItem, palette: QPalette) -> QColor | None:
+        dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
+        colours = {
+            "user": ("#e8f0fe", "#1e3a5f"),
+            "assistant": ("#f8f9fa", "#25282c"),
+            "tool": ("#f1f3f5", "#2b2f33"),
+            "error": ("#fdecea", "#5c1f1f"),
+            "approval": ("#fff7e0", "#4a3b12"),
+        }
+        pair = colours.get(item.kind)
+        if pair is None:
+            return None
+        return QColor(pair[1] if dark else pair[0])
+
+    def document(self, item: ChatItem, width: int, palette: QPalette) -> QTextDocument:
+        """The laid-out document for ``item`` at ``width`` (cached per revision)."""
+        cached = self._docs.get(id(item))
+        if cached is not None and cached[0] == item.revision and cached[1] == width:
+            return cached[2]
+        doc = cached[2] if cached is not None else QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(self._view.font())
+        link = palette.color(QPalette.ColorRole.Link).name()
+        doc.setDefaultStyleSheet(f"a {{ color: {link}; text-decoration: none; }}")
+        doc.setHtml(self._html(item))
+        doc.setTextWidth(width)
+        self._docs[id(item)] = (item.revision, width, doc)
+        if len(self._docs) > DOC_CACHE:
+            for key in list(self._docs)[: DOC_CACHE // 4]:
+                self._docs.pop(key, None)
+                self._renderers.pop(key, None)
+        return doc
+
+    def _html(self, item: ChatItem) -> str:
+        text = item.text
+        clipped = len(text) > DISPLAY_LIMIT
+        if clipped:
+            text = text[:DISPLAY_LIMIT]
+        note = (
+            f"<p><i>… {len(item.text) - DISPLAY_LIMIT:,} more characters (Copy takes them all)</i></p>"
+            if clipped
+            else ""
+        )
+        if item.kind == "user":
+            return self._header(item, ["copy", "edit", "branch"]) + plain_html(text) + note
+        if item.kind == "assistant":
+            if item.status == "streaming":
+                renderer = self._renderers.setdefault(id(item), MarkdownRenderer())
+                body = renderer.render(text)
+            else:
+                self._renderers.pop(id(item), None)
+                body = render_markdown(text)
+            return self._header(item, ["copy", "branch", "regen"]) + body + note
+        if item.kind == "tool":
+            return self._tool_html(item)
+        if item.kind == "error":
+            return (
+                f'<b style="color:#dc2626">Error</b> &nbsp; {html.escape(text)}'
+                f' &nbsp; <a href="act:retry">Retry</a>'
+            )
+        if item.kind == "transfer":
+            return f'<p align="center" style="color:gray">↪ transferred {html.escape(text)}</p>'
+        if item.kind == "approval":
+            return self._approval_html(item)
+        return f'<p align="center" style="color:gray"><i>{html.escape(text)}</i></p>'
+
+    def _header(self, item: ChatItem, actions: list[str]) -> str:
+        labels = {"copy": "Copy", "edit": "Edit", "branch": "Branch", "regen": "Regenerate"}
+        links = " · ".join(
+            f'<a href="act:{a}">{labels[a]}</a>' for a in actions if item.event_id or a == "copy"
+        )
+        status = {"streaming": "typing…", "interrupted": "interrupted"}.get(item.status, "")
+        status_html = f' <span style="color:#d97706">{status}</span>' if status else ""
+        detail = (
+            f'<span style="color:gray">{html.escape(item.detail)}</span> &nbsp; '
+            if item.detail
+            else ""
+        )
+        return (
+            '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
+            f'<td><b style="color:{agent_colour(item.author) if item.kind != "user" else "#475569"}">'
+            f"{html.escape(item.author if item.kind != 'user' else 'You')}</b>{status_html}</td>"
+            f'<td align="right"><small>{detail}{links}</small></td></tr></table>'
+        )
+
+    def _tool_html(self, item: ChatItem) -> str:
+        colour = {"ok": "#16a34a", "running": "#d97706", "denied": "#dc2626"}.get(
+            item.status, "#dc2626"
+        )
+        duration = item.data.get("duration_ms")
+        timing = f" · {duration:.0f} ms" if isinstance(duration, int | float) else ""
+        result = html.escape(item.detail[:300] + ("…" if len(item.detail) > 300 else ""))
+        result_html = f'<br><span style="color:gray">→ {result}</span>' if item.detail else ""
+        return (
+            f'<span style="font-family:monospace">⚙ {html.escape(item.text)}</span> &nbsp; '
+            f'<span style="color:{colour}">{html.escape(item.status)}</span>'
+            f'<span style="color:gray">{timing}</span>{result_html}'
+        )
+
+    def _approval_html(self, item: ChatItem) -> str:
+        name = html.escape(str(item.data.get("name", "")))
+        try:
+            pretty = json.dumps(
+                json.loads(item.data.get("arguments", "{}")), indent=2, ensure_ascii=False
+            )
+        except (json.JSONDecodeError, TypeError):
+            pretty = str(item.data.get("arguments", ""))
+        head = f"<b>Approval needed</b>: <b>{item.author}</b> wants to run <b>{name}</b>"
+        args = f'<pre style="font-family:monospace">{html.escape(pretty)}</pre>'
+        if item.status != "pending":
+            return f'{head}{args}<span style="color:gray">{html.escape(item.status)}</span>'
+        actions = (
+            '<a href="act:approve">Approve</a> · <a href="act:deny">Deny</a> · '
+            f'<a href="act:edit-args">Edit arguments</a> · <a href="act:always">Always allow {name}</a>'
+        )
+        return head + args + actions
+
+    # -- clicks ------------------------------------------------------------------------------
+
+    def editorEvent(
+        self, event: QEvent, model: Any, option: QStyleOptionViewItem, index: Index
+    ) -> bool:
+        if event.type() != QEvent.Type.MouseButtonRelease or not isinstance(event, QMouseEvent):
+            return False
+        if event.button() != Qt.MouseButton.LeftButton:
+            return False
+        href = self.link_at(index, event.position(), option)
+        if href:
+            self.link_activated.emit(index.data(ITEM_ROLE), href)
+            return True
+        return False
+
+    def link_at(self, index: Index, position: QPointF, option: QStyleOptionViewItem) -> str:
+        """The link under ``position`` (viewport coordinates) in the row at ``index``."""
+        item: ChatItem = index.data(ITEM_ROLE)
+        rect = QRectF(option.rect).adjusted(MARGIN, MARGIN / 2, -MARGIN, -MARGIN / 2)
+        doc = self.document(item, self._text_width(), option.palette)
+        local = position - QPointF(rect.left() + PADDING, rect.top() + PADDING - 4)
+        return doc.documentLayout().anchorAt(local)

@@ -1,0 +1,159 @@
+"""What the chat timeline shows: items built from stored rows and live runner events.
+
+Plain data, no Qt: the chat model holds these, the delegate draws them.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from threadline.core.events import Event
+
+Kind = Literal["user", "assistant", "tool", "error", "transfer", "approval", "note"]
+Row = tuple[int, str, str, "str | None", str, str, str]  # seq, id, author, role, tag, text, body
+
+
+@dataclass(eq=False)
+class ChatItem:
+    """One entry of the timeline."""
+
+    kind: Kind
+    author: str
+    text: str = ""
+    event_id: str = ""
+    status: str = ""  # streaming | interrupted | ok | error | timeout | denied | running
+    detail: str = ""  # tool result, error message, usage line
+    call_id: str = ""
+    body: str = ""  # the stored event JSON, parsed only when needed
+    data: dict[str, Any] = field(default_factory=dict)
+    revision: int = 0  # bumped on every change so cached layouts know they are stale
+
+    def touch(self) -> None:
+        """Marks the item changed."""
+        self.revision += 1
+
+
+def items_from_rows(rows: list[Row]) -> list[ChatItem]:
+    """Timeline items for a stored history; only rows that need structure are parsed."""
+    items: list[ChatItem] = []
+    tools: dict[str, ChatItem] = {}
+    for _seq, event_id, author, role, tag, text, body in rows:
+        if role == "user":
+            items.append(ChatItem("user", author, text, event_id, body=body))
+        elif role == "assistant":
+            has_calls = '"tool_calls":[{' in body
+            status = "interrupted" if tag == "interrupted" else ""
+            if text:
+                items.append(ChatItem("assistant", author, text, event_id, status, body=body))
+            if has_calls:
+                event = Event.model_validate_json(body)
+                items.extend(_tool_items(event, tools))
+        elif role == "tool" or tag in ("agent.transfer", "tool.approval", "error", "instruction"):
+            items.extend(items_for_event(Event.model_validate_json(body), tools))
+    return items
+
+
+def items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
+    """New items for a non-partial live event; tool results update ``tools`` in place."""
+    message = event.message
+    if event.error is not None:
+        return [ChatItem("error", event.author, event.error.message, event.id, event.error.code)]
+    if event.tag == "agent.transfer":
+        text = f"{event.metadata.get('from', event.author)} → {event.metadata.get('to', '?')}"
+        return [ChatItem("transfer", event.author, text, event.id)]
+    if event.tag == "tool.approval":
+        pending = event.metadata.get("pending", [])
+        return [
+            ChatItem(
+                "approval",
+                event.author,
+                f"{call['name']}({call['arguments']})",
+                event.id,
+                "pending",
+                call_id=call["id"],
+                data={"name": call["name"], "arguments": call["arguments"]},
+            )
+            for call in pending
+        ]
+    if event.tag == "instruction":
+        version = event.metadata.get("version", "?")
+        return [ChatItem("note", "runner", f"Instruction changed to v{version}", event.id)]
+    if message is None:
+        return []
+    if message.role == "user":
+        return [ChatItem("user", event.author, message.content, event.id)]
+    if message.role == "tool":
+        item = tools.get(message.tool_call_id or "")
+        status = str(event.metadata.get("status", "ok"))
+        duration = event.metadata.get("duration_ms")
+        if item is None:
+            item = ChatItem(
+                "tool", event.author, message.name or "tool", call_id=message.tool_call_id or ""
+            )
+            tools[item.call_id] = item
+            created = [item]
+        else:
+            created = []
+        item.status = status
+        item.detail = message.content
+        item.data["duration_ms"] = duration
+        item.touch()
+        return created
+    items: list[ChatItem] = []
+    if message.content:
+        status = "interrupted" if message.interrupted else ""
+        items.append(
+            ChatItem(
+                "assistant",
+                event.author,
+                message.content,
+                event.id,
+                status,
+                detail=usage_line(event),
+            )
+        )
+    items.extend(_tool_items(event, tools))
+    return items
+
+
+def _tool_items(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
+    created = []
+    for call in event.message.tool_calls if event.message else []:
+        item = ChatItem(
+            "tool",
+            event.author,
+            f"{call.name}({_short_args(call.arguments)})",
+            event.id,
+            "running",
+            call_id=call.id,
+            data={"name": call.name, "arguments": call.arguments},
+        )
+        tools[call.id] = item
+        created.append(item)
+    return created
+
+
+def usage_line(event: Event) -> str:
+    """ "123 tokens · 0.8 s" for a reply, or empty."""
+    parts = []
+    if event.usage is not None and event.usage.total_tokens:
+        parts.append(f"{event.usage.total_tokens} tokens")
+    latency = event.metadata.get("latency_ms")
+    if isinstance(latency, int | float):
+        parts.append(f"{latency / 1000:.1f} s")
+    return " · ".join(parts)
+
+
+def _short_args(arguments: str, limit: int = 80) -> str:
+    try:
+        value = json.loads(arguments)
+    except json.JSONDecodeError:
+        text = arguments
+    else:
+        if isinstance(value, dict):
+            text = ", ".join(f"{k}={json.dumps(v, ensure_ascii=False)}" for k, v in value.items())
+        else:
+            text = arguments
+    return text if len(text) <= limit else text[: limit - 1] + "…"

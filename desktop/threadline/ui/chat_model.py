@@ -1,0 +1,139 @@
+"""The timeline as a Qt list model over ``ChatItem``s, with streaming updates."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+
+from threadline.core.events import Event
+from threadline.ui.chat_items import ChatItem, items_for_event, usage_line
+
+ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
+Index = QModelIndex | QPersistentModelIndex
+
+
+class ChatModel(QAbstractListModel):
+    """Rows are ``ChatItem``s; ``ITEM_ROLE`` hands the item itself to the delegate."""
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._items: list[ChatItem] = []
+        self._tools: dict[str, ChatItem] = {}
+        self._streams: dict[tuple[str, str], ChatItem] = {}
+
+    # -- Qt model API ----------------------------------------------------------------------
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
+        return 0 if parent.isValid() else len(self._items)
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid() or index.row() >= len(self._items):
+            return None
+        item = self._items[index.row()]
+        if role == ITEM_ROLE:
+            return item
+        if role == Qt.ItemDataRole.DisplayRole:
+            return item.text
+        if role == Qt.ItemDataRole.AccessibleTextRole:
+            return f"{item.author}: {item.text}"
+        return None
+
+    # -- content -----------------------------------------------------------------------------
+
+    def reset(self, items: list[ChatItem]) -> None:
+        """Replaces the whole timeline (opening a session)."""
+        self.beginResetModel()
+        self._items = items
+        self._tools = {i.call_id: i for i in items if i.kind == "tool" and i.call_id}
+        self._streams = {}
+        self.endResetModel()
+
+    def items(self) -> list[ChatItem]:
+        """The items, in order (read-only use)."""
+        return self._items
+
+    def item(self, row: int) -> ChatItem:
+        """The item at ``row``."""
+        return self._items[row]
+
+    def append(self, items: list[ChatItem]) -> None:
+        """Adds items at the end."""
+        if not items:
+            return
+        first = len(self._items)
+        self.beginInsertRows(QModelIndex(), first, first + len(items) - 1)
+        self._items.extend(items)
+        self.endInsertRows()
+
+    def add_deltas(self, parts: list[tuple[str, str, str]]) -> None:
+        """Grows (or starts) the streaming bubble of each (author, branch, text) part."""
+        for author, branch, text in parts:
+            item = self._streams.get((author, branch))
+            if item is None:
+                item = ChatItem("assistant", author, "", status="streaming")
+                self._streams[(author, branch)] = item
+                self.append([item])
+            item.text += text
+            item.touch()
+            self._changed(item)
+
+    def add_event(self, event: Event) -> None:
+        """Shows a non-partial event: it finishes a stream or adds items."""
+        key = (event.author, event.branch)
+        stream = self._streams.pop(key, None)
+        message = event.message
+        if stream is not None and message is not None and message.role == "assistant":
+            stream.text = message.content
+            stream.event_id = event.id
+            stream.status = "interrupted" if message.interrupted else ""
+            stream.detail = usage_line(event)
+            stream.touch()
+            self._changed(stream)
+            rest = [i for i in items_for_event(event, self._tools) if i.kind != "assistant"]
+            self.append(rest)
+            return
+        if stream is not None and not stream.text:
+            self._remove(stream)
+        elif stream is not None:
+            stream.status = "interrupted"
+            stream.touch()
+            self._changed(stream)
+        self.append(items_for_event(event, self._tools))
+        if message is not None and message.role == "tool":
+            updated = self._tools.get(message.tool_call_id or "")
+            if updated is not None:
+                self._changed(updated)
+
+    def update_item(self, item: ChatItem) -> None:
+        """Redraws ``item`` after its fields changed."""
+        item.touch()
+        self._changed(item)
+
+    def end_streams(self) -> None:
+        """Marks any bubble still streaming as interrupted (stop or failure)."""
+        for item in self._streams.values():
+            item.status = "interrupted"
+            item.touch()
+            self._changed(item)
+        self._streams.clear()
+
+    def _changed(self, item: ChatItem) -> None:
+        row = self._row_of(item)
+        if row >= 0:
+            index = self.index(row)
+            self.dataChanged.emit(index, index, [ITEM_ROLE])
+
+    def _row_of(self, item: ChatItem) -> int:
+        # Changes almost always touch the last rows: search from the end.
+        for row in range(len(self._items) - 1, -1, -1):
+            if self._items[row] is item:
+                return row
+        return -1
+
+    def _remove(self, item: ChatItem) -> None:
+        row = self._row_of(item)
+        if row >= 0:
+            self.beginRemoveRows(QModelIndex(), row, row)
+            del self._items[row]
+            self.endRemoveRows()

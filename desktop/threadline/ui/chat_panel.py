@@ -1,0 +1,187 @@
+"""The chat column: the virtualised timeline, the composer, send and stop."""
+
+from __future__ import annotations
+
+from urllib.parse import unquote
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QLabel,
+    QListView,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from threadline.ui.chat_delegate import ChatDelegate
+from threadline.ui.chat_items import ChatItem
+from threadline.ui.chat_model import ChatModel
+from threadline.ui.widgets import named
+
+LARGE_PASTE = 1_000_000
+
+
+class ChatPanel(QWidget):
+    """Timeline plus composer. Emits intents; the controller decides what they do.
+
+    Signals:
+        send_requested(str): the composer's text, to send as a new message.
+        edit_submitted(object, str): a user ``ChatItem`` and its new text (makes a branch).
+        stop_requested(): stop the running reply.
+        item_action(str, object): ``branch``/``regen``/``retry``/``approve``/``deny``/
+            ``edit-args``/``always`` on a ``ChatItem``.
+    """
+
+    send_requested = Signal(str)
+    edit_submitted = Signal(object, str)
+    stop_requested = Signal()
+    item_action = Signal(str, object)
+
+    def __init__(self, model: ChatModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self._editing: ChatItem | None = None
+        self._is_running = False
+        self._stick_to_bottom = True
+
+        self.view = named(QListView(), "chatView")
+        self.view.setModel(model)
+        self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
+        self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.view.setResizeMode(QListView.ResizeMode.Adjust)
+        self.view.setLayoutMode(QListView.LayoutMode.Batched)
+        self.view.setBatchSize(200)
+        self.view.setWordWrap(True)
+        self.view.setMouseTracking(True)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setAccessibleName("Conversation")
+        self.view.setFrameShape(QListView.Shape.NoFrame)
+        self.delegate = ChatDelegate(self.view)
+        self.view.setItemDelegate(self.delegate)
+
+        self.banner = named(QLabel(), "chatBanner")
+        self.banner.setWordWrap(True)
+        self.banner.setTextFormat(Qt.TextFormat.PlainText)
+        self.banner.hide()
+        self.edit_label = QLabel("Editing a message: sending makes a new branch (Esc cancels).")
+        self.edit_label.hide()
+
+        self.composer = named(QPlainTextEdit(), "composer")
+        self.composer.setPlaceholderText("Message… (Enter sends, Shift+Enter for a new line)")
+        self.composer.setAccessibleName("Message composer")
+        self.composer.setMaximumHeight(140)
+        self.composer.installEventFilter(self)
+        self.send_button = named(QPushButton("Send"), "sendButton")
+        self.send_button.setDefault(True)
+        self.stop_button = named(QPushButton("Stop"), "stopButton")
+        self.stop_button.setToolTip("Stop the reply (Esc); what was written so far is kept")
+        self.stop_button.setEnabled(False)
+
+        buttons = QVBoxLayout()
+        buttons.addWidget(self.send_button)
+        buttons.addWidget(self.stop_button)
+        row = QHBoxLayout()
+        row.addWidget(self.composer, 1)
+        row.addLayout(buttons)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(self.banner)
+        layout.addWidget(self.edit_label)
+        layout.addLayout(row)
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self.send_button.clicked.connect(self._submit)
+        self.stop_button.clicked.connect(self.stop_requested)
+        self.delegate.link_activated.connect(self._on_link)
+        self.model.rowsInserted.connect(self._follow)
+        self.model.dataChanged.connect(self._follow)
+        self.view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+
+    # -- slots the window calls --------------------------------------------------------------
+
+    def on_running_changed(self, is_running: bool) -> None:
+        """Enables Stop while a reply runs; Send stays usable for queued messages."""
+        self._is_running = is_running
+        self.stop_button.setEnabled(is_running)
+
+    def show_banner(self, text: str) -> None:
+        """A plain message above the composer (errors, keyring warnings); empty hides it."""
+        self.banner.setText(text)
+        self.banner.setVisible(bool(text))
+
+    def scroll_to_end(self) -> None:
+        """Shows the latest message."""
+        self._stick_to_bottom = True
+        self.view.scrollToBottom()
+
+    def begin_edit(self, item: ChatItem) -> None:
+        """Puts a user message in the composer; sending it makes a branch."""
+        self._editing = item
+        self.composer.setPlainText(item.text)
+        self.edit_label.show()
+        self.composer.setFocus()
+
+    def cancel_edit(self) -> None:
+        """Leaves edit mode, clearing the composer."""
+        if self._editing is not None:
+            self._editing = None
+            self.edit_label.hide()
+            self.composer.clear()
+
+    # -- internals ---------------------------------------------------------------------------
+
+    def _submit(self) -> None:
+        text = self.composer.toPlainText()
+        if not text.strip():
+            return
+        editing, self._editing = self._editing, None
+        self.edit_label.hide()
+        self.composer.clear()
+        self.scroll_to_end()
+        if editing is not None:
+            self.edit_submitted.emit(editing, text)
+        else:
+            self.send_requested.emit(text)
+
+    def _on_link(self, item: ChatItem, href: str) -> None:
+        if href.startswith("copy:"):
+            QGuiApplication.clipboard().setText(unquote(href[5:]))
+            return
+        action = href.removeprefix("act:")
+        if action == "copy":
+            QGuiApplication.clipboard().setText(item.text)
+        elif action == "edit":
+            self.begin_edit(item)
+        else:
+            self.item_action.emit(action, item)
+
+    def _follow(self, *args: object) -> None:
+        if self._stick_to_bottom:
+            self.view.scrollToBottom()
+
+    def _on_scrolled(self, value: int) -> None:
+        bar = self.view.verticalScrollBar()
+        self._stick_to_bottom = value >= bar.maximum() - 4
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.composer and event.type() == QEvent.Type.KeyPress:
+            assert isinstance(event, QKeyEvent)
+            key = event.key()
+            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and not (
+                event.modifiers() & Qt.KeyboardModifier.ShiftModifier
+            ):
+                self._submit()
+                return True
+            if key == Qt.Key.Key_Escape:
+                if self._editing is not None:
+                    self.cancel_edit()
+                else:
+                    self.stop_requested.emit()
+                return True
+        return super().eventFilter(watched, event)

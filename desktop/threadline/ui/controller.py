@@ -1,0 +1,451 @@
+"""The chat controller: everything the window asks of the runner and the store (no widgets)."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+
+from threadline.core.errors import StorageError
+from threadline.core.events import Event, new_id
+from threadline.runner import GenerationConfig, LLMAgent, OpenAIChatModel, RunConfig, Runner
+from threadline.runner.models import ModelError
+from threadline.sessions import SQLiteSessionService
+from threadline.settings import AppSettings, SecretStore, save_settings
+from threadline.settings.config import ProviderSettings
+from threadline.ui.bridge import EventBridge
+from threadline.ui.chat_items import ChatItem, items_from_rows
+from threadline.ui.session_tree import SessionNode
+from threadline.ui.tasks import TaskSpawner
+
+log = logging.getLogger(__name__)
+APP_NAME = "threadline"
+USER_ID = "local"
+INSPECT_TAGS = ("model.reply", "tool.result", "tool.approval")
+INSPECT_LIMIT = 400
+
+
+@dataclass
+class OpenedSession:
+    """A session ready to show: timeline items, inspector events, state."""
+
+    session_id: str
+    items: list[ChatItem]
+    events: list[Event]
+    state: dict[str, Any]
+    pending_calls: list[str] = field(default_factory=list)
+
+
+class ChatController(QObject):
+    """Turns user intents into runner and store calls; reports back through signals.
+
+    Signals:
+        sessions_listed(object): ``list[SessionNode]`` for the sidebar.
+        session_upserted(object): a ``SessionNode`` that is new or renamed.
+        session_opened(object): an ``OpenedSession``.
+        running_changed(str, bool): a session id and whether a reply is running for it.
+        notice(str): a plain message for the user (empty clears it).
+        trashed(str, str): a session id and its title, just moved to the trash.
+        instruction_history(object): ``list[tuple[int, str, float]]`` of applied versions.
+        connection_checked(bool, str): the outcome of a provider test.
+        models_listed(object): ``list[str]`` of model ids the server offers.
+        search_results(object): ``dict[str, str]`` session id to snippet.
+    """
+
+    sessions_listed = Signal(object)
+    session_upserted = Signal(object)
+    session_opened = Signal(object)
+    running_changed = Signal(str, bool)
+    notice = Signal(str)
+    trashed = Signal(str, str)
+    instruction_history = Signal(object)
+    connection_checked = Signal(bool, str)
+    models_listed = Signal(object)
+    search_results = Signal(object)
+
+    def __init__(
+        self,
+        *,
+        runner: Runner,
+        agent: LLMAgent,
+        store: SQLiteSessionService,
+        secrets: SecretStore,
+        settings: AppSettings,
+        folder: Path,
+        spawner: TaskSpawner,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.runner = runner
+        self.agent = agent
+        self.store = store
+        self.secrets = secrets
+        self.settings = settings
+        self.folder = folder
+        self.spawner = spawner
+        self.bridge = EventBridge(self)
+        self.current_session_id: str | None = None
+        self._versions: list[tuple[int, str, float]] = []
+        self._decisions: dict[str, dict[str, bool]] = {}
+        self._edits: dict[str, dict[str, Any]] = {}
+        self._pending: dict[str, set[str]] = {}
+        self._model_ready = False
+
+    # -- start and stop ----------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Loads the sidebar, the instruction history and the last session."""
+        self.spawner.spawn(self._start())
+
+    async def _start(self) -> None:
+        await self._restore_instruction()
+        await self._list()
+        last = self.settings.last_session_id
+        if last and await self.store.get_meta(APP_NAME, USER_ID, last) is not None:
+            await self._open(last)
+        if self.secrets.problem:
+            self.notice.emit(self.secrets.problem)
+
+    async def shutdown(self) -> None:
+        """Stops runs (their partial replies are saved) and closes the store."""
+        await self.spawner.cancel_all()
+        self.bridge.flush()
+        self.settings.last_session_id = self.current_session_id
+        self._save_settings()
+        if isinstance(self.agent.model, OpenAIChatModel):
+            await self.agent.model.aclose()
+        await self.store.aclose()
+
+    # -- sessions ----------------------------------------------------------------------------
+
+    async def _list(self) -> None:
+        rows = await self.store.list_tree(APP_NAME, USER_ID)
+        nodes = [SessionNode(r[0], r[1], r[2], r[3], r[4]) for r in rows]
+        self.sessions_listed.emit(nodes)
+
+    def new_session(self) -> None:
+        """Clears the chat; the session is created with its first message."""
+        self.current_session_id = None
+        self.session_opened.emit(OpenedSession("", [], [], {}))
+
+    def open_session(self, session_id: str) -> None:
+        """Shows a stored session (a newer request replaces an older one)."""
+        if session_id == self.current_session_id:
+            return
+        self.current_session_id = session_id
+        self.spawner.spawn(self._open(session_id), group="open")
+
+    async def _open(self, session_id: str) -> None:
+        self.current_session_id = session_id
+        rows = await self.store.load_rows(session_id)
+        meta = await self.store.get_meta(APP_NAME, USER_ID, session_id)
+        inspect_rows = [r for r in rows if r[4] in INSPECT_TAGS][-INSPECT_LIMIT:]
+        events = [Event.model_validate_json(r[6]) for r in inspect_rows]
+        items = items_from_rows(rows)
+        pending = await self.runner.pending_approvals(USER_ID, session_id)
+        self._pending[session_id] = {p["id"] for p in pending}
+        opened = OpenedSession(
+            session_id, items, events, meta.state if meta else {}, [p["id"] for p in pending]
+        )
+        self.settings.last_session_id = session_id
+        self.session_opened.emit(opened)
+
+    def rename(self, session_id: str, title: str) -> None:
+        """Sets a session's title."""
+        self.spawner.spawn(self.store.rename_session(APP_NAME, USER_ID, session_id, title))
+
+    def delete(self, session_id: str, title: str) -> None:
+        """Moves a session to the trash (undo with ``restore``)."""
+
+        async def work() -> None:
+            await self.store.delete_session(APP_NAME, USER_ID, session_id)
+            if self.current_session_id == session_id:
+                self.new_session()
+            await self._list()
+            self.trashed.emit(session_id, title)
+
+        self.spawner.spawn(work())
+
+    def restore(self, session_id: str) -> None:
+        """Takes a session out of the trash."""
+
+        async def work() -> None:
+            await self.store.restore_session(APP_NAME, USER_ID, session_id)
+            await self._list()
+
+        self.spawner.spawn(work())
+
+    def search(self, query: str) -> None:
+        """Full-text search; results arrive as ``search_results``."""
+
+        async def work() -> None:
+            hits = (
+                await self.store.search_sessions(APP_NAME, USER_ID, query) if query.strip() else []
+            )
+            self.search_results.emit({h.session.id: h.snippet for h in hits})
+
+        self.spawner.spawn(work(), group="search")
+
+    # -- runs --------------------------------------------------------------------------------
+
+    def send(self, text: str) -> None:
+        """Sends a message in the current session (creating one when there is none)."""
+        self.spawner.spawn(self._send(text))
+
+    async def _send(self, text: str, session_id: str | None = None) -> None:
+        session_id = session_id or self.current_session_id
+        if session_id is None:
+            session_id = new_id()
+            await self.store.create_session(APP_NAME, USER_ID, session_id)
+            self.current_session_id = session_id
+            title = " ".join(text.split())[:60]
+            self.session_upserted.emit(SessionNode(session_id, title, None, time.time()))
+        self._start_run(
+            session_id, lambda config: self.runner.run(USER_ID, session_id, text, run_config=config)
+        )
+
+    def _start_run(self, session_id: str, make_stream: Any) -> None:
+        async def consume() -> None:
+            self.running_changed.emit(session_id, True)
+            try:
+                await self._ensure_model()
+                stream = make_stream(self._run_config())
+                async for event in stream:
+                    self.bridge.push(session_id, event)
+                    if event.tag == "tool.approval":
+                        calls = {c["id"] for c in event.metadata.get("pending", [])}
+                        self._pending.setdefault(session_id, set()).update(calls)
+            finally:
+                self.bridge.flush()
+                self.running_changed.emit(session_id, False)
+
+        self.spawner.spawn(consume(), group=f"run:{session_id}")
+
+    def stop(self) -> None:
+        """Stops the current session's reply; what was streamed is kept."""
+        if self.current_session_id is not None:
+            self.spawner.cancel(f"run:{self.current_session_id}")
+
+    def is_running(self, session_id: str | None) -> bool:
+        """True while a reply runs in ``session_id``."""
+        return session_id is not None and self.spawner.running(f"run:{session_id}")
+
+    def retry(self) -> None:
+        """Runs the agent again on the current session as it stands (after an error)."""
+        session_id = self.current_session_id
+        if session_id is not None:
+            self._start_run(
+                session_id,
+                lambda config: self.runner.continue_run(USER_ID, session_id, run_config=config),
+            )
+
+    def branch_from(self, event_id: str) -> None:
+        """A new branch ending at ``event_id``, opened at once."""
+        self.spawner.spawn(self._branch(event_id))
+
+    async def _branch(self, at_event_id: str) -> str:
+        source = self.current_session_id
+        assert source is not None
+        branch = await self.store.fork_session(APP_NAME, USER_ID, source, at_event_id)
+        await self._list()
+        await self._open(branch.id)
+        return branch.id
+
+    def regenerate(self, event_id: str) -> None:
+        """A branch that asks the model again for the reply ``event_id``."""
+
+        async def work() -> None:
+            rows = await self.store.load_rows(self.current_session_id or "")
+            position = next((i for i, r in enumerate(rows) if r[1] == event_id), None)
+            if position is None:
+                return
+            user_rows = [r for r in rows[:position] if r[3] == "user"]
+            if not user_rows:
+                return
+            branch_id = await self._branch(user_rows[-1][1])
+            self._start_run(
+                branch_id,
+                lambda config: self.runner.continue_run(USER_ID, branch_id, run_config=config),
+            )
+
+        self.spawner.spawn(work())
+
+    def edit(self, event_id: str, text: str) -> None:
+        """A branch where the user message ``event_id`` says ``text`` instead."""
+
+        async def work() -> None:
+            rows = await self.store.load_rows(self.current_session_id or "")
+            position = next((i for i, r in enumerate(rows) if r[1] == event_id), None)
+            if position is None:
+                return
+            before = rows[position - 1][1] if position > 0 else ""
+            branch_id = await self._branch(before)
+            await self._send(text, branch_id)
+
+        self.spawner.spawn(work())
+
+    # -- approvals ---------------------------------------------------------------------------
+
+    def decide(self, call_id: str, approved: bool, arguments: dict[str, Any] | None = None) -> None:
+        """Records a decision; once every pending call has one, the run resumes."""
+        session_id = self.current_session_id
+        if session_id is None:
+            return
+        self._decisions.setdefault(session_id, {})[call_id] = approved
+        if arguments is not None:
+            self._edits[call_id] = arguments
+        pending = self._pending.get(session_id, set())
+        decided = self._decisions[session_id]
+        if pending and pending <= set(decided):
+            decisions = {c: decided[c] for c in pending}
+            edits = {c: self._edits.pop(c) for c in pending if c in self._edits}
+            self._pending[session_id] = set()
+            self._decisions[session_id] = {}
+            self._start_run(
+                session_id,
+                lambda config: self.runner.resume(
+                    USER_ID, session_id, decisions, edited_arguments=edits, run_config=config
+                ),
+            )
+
+    def always_allow(self, call_id: str, tool_name: str) -> None:
+        """Approves this call and never asks again for ``tool_name`` (revocable in settings)."""
+        if tool_name not in self.settings.always_allowed_tools:
+            self.settings.always_allowed_tools.append(tool_name)
+            self._save_settings()
+        self.decide(call_id, True)
+
+    def revoke_tool(self, tool_name: str) -> None:
+        """Makes a tool ask for approval again."""
+        if tool_name in self.settings.always_allowed_tools:
+            self.settings.always_allowed_tools.remove(tool_name)
+            self._save_settings()
+
+    # -- settings ----------------------------------------------------------------------------
+
+    def apply_instruction(self, text: str) -> None:
+        """Applies a new system instruction: the very next model request uses it."""
+        number = (self._versions[-1][0] + 1) if self._versions else 2
+        version = self.agent.set_instruction(text, version=number)
+        self._versions.append((version.version, text, version.applied_at))
+        self.settings.instruction = text
+        self._save_settings()
+        self.instruction_history.emit(list(self._versions))
+        session_id = self.current_session_id
+
+        async def persist() -> None:
+            await self.store.set_setting("instruction_history", self._versions)
+            if session_id is not None:
+                meta = await self.store.get_meta(APP_NAME, USER_ID, session_id)
+                if meta is not None:
+                    marker = Event(
+                        author="runner",
+                        tag="instruction",
+                        metadata={"version": version.version, "text": text},
+                    )
+                    await self.store.append_event(meta, marker)
+                    self.bridge.push(session_id, marker)
+
+        self.spawner.spawn(persist())
+
+    async def _restore_instruction(self) -> None:
+        saved = await self.store.get_setting("instruction_history")
+        if saved:
+            self._versions = [(int(n), str(t), float(a)) for n, t, a in saved]
+            number, text, _ = self._versions[-1]
+            self.agent.set_instruction(text, version=number)
+        else:
+            version = self.agent.instruction
+            self._versions = [(version.version, version.text, version.applied_at)]
+        self.instruction_history.emit(list(self._versions))
+
+    def save_provider(self, provider: ProviderSettings, api_key: str) -> None:
+        """Saves the provider (and its key, in the keyring) and uses it from the next run."""
+
+        async def work() -> None:
+            if api_key:
+                if not await self.secrets.set(provider.key_name, api_key):
+                    self.notice.emit(
+                        self.secrets.problem or "The key is kept for this session only."
+                    )
+            self.settings.provider = provider
+            self.settings.is_setup_done = True
+            self._save_settings()
+            self._model_ready = False
+            await self._ensure_model()
+
+        self.spawner.spawn(work())
+
+    def test_connection(self, provider: ProviderSettings, api_key: str) -> None:
+        """Lists the server's models as a connection test."""
+
+        async def work() -> None:
+            key = api_key or await self.secrets.get(provider.key_name)
+            model = OpenAIChatModel(
+                provider.model,
+                base_url=provider.base_url or None,
+                api_key=key,
+                max_retries=0,
+                timeout=10,
+            )
+            try:
+                models = await model.list_models()
+            except ModelError as exc:
+                self.connection_checked.emit(False, str(exc))
+                return
+            finally:
+                await model.aclose()
+            self.models_listed.emit(models)
+            self.connection_checked.emit(True, f"Connected: {len(models)} model(s) available.")
+
+        self.spawner.spawn(work(), group="test-connection")
+
+    def set_generation(self, temperature: float | None, max_tokens: int | None) -> None:
+        """Sampling settings for the next requests."""
+        self.settings.temperature = temperature
+        self.settings.max_tokens = max_tokens
+        self.agent.generation = GenerationConfig(temperature=temperature, max_tokens=max_tokens)
+        self._save_settings()
+
+    def set_theme(self, theme: str) -> None:
+        """Remembers the theme choice."""
+        self.settings.theme = theme  # type: ignore[assignment]
+        self._save_settings()
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    async def _ensure_model(self) -> None:
+        if self._model_ready:
+            return
+        provider = self.settings.provider
+        key = await self.secrets.get(provider.key_name)
+        old = self.agent.model
+        self.agent.model = OpenAIChatModel(
+            provider.model, base_url=provider.base_url or None, api_key=key
+        )
+        self._model_ready = True
+        if isinstance(old, OpenAIChatModel):
+            await old.aclose()
+
+    def _run_config(self) -> RunConfig:
+        return RunConfig(always_allow=frozenset(self.settings.always_allowed_tools))
+
+    def _save_settings(self) -> None:
+        try:
+            save_settings(self.folder, self.settings)
+        except OSError as exc:
+            self.notice.emit(f"Settings could not be saved in {self.folder}: {exc.strerror}")
+
+    def report(self, error: BaseException) -> None:
+        """Shows an unexpected failure of a background task."""
+        if isinstance(error, StorageError):
+            self.notice.emit(str(error))
+        elif isinstance(error, asyncio.TimeoutError):
+            self.notice.emit("An operation took too long and was abandoned.")
+        else:
+            self.notice.emit(f"Something went wrong: {type(error).__name__}: {error}")

@@ -1,0 +1,291 @@
+"""The tool-call inspector: every tool call, every model request, the raw events, the state."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from PySide6.QtCore import QModelIndex, Qt, Signal
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QHBoxLayout,
+    QHeaderView,
+    QPlainTextEdit,
+    QPushButton,
+    QSplitter,
+    QTableView,
+    QTabWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from threadline.core.events import Event
+from threadline.ui.widgets import named
+
+EVENT_LOG_LINES = 2000
+CALL_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+def pretty(value: Any) -> str:
+    """Indented JSON for people (strings that hold JSON are expanded too)."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except json.JSONDecodeError:
+            return value
+    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+
+
+def _monospace(widget: QPlainTextEdit) -> QPlainTextEdit:
+    font = QFont("monospace")
+    font.setStyleHint(QFont.StyleHint.Monospace)
+    widget.setFont(font)
+    widget.setReadOnly(True)
+    widget.setLineWrapMode(QPlainTextEdit.LineWrapMode.NoWrap)
+    return widget
+
+
+def _table(model: QStandardItemModel, name: str) -> QTableView:
+    view = QTableView(objectName=name)
+    view.setModel(model)
+    view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+    view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+    view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+    view.verticalHeader().hide()
+    view.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.ResizeToContents)
+    view.horizontalHeader().setStretchLastSection(True)
+    return view
+
+
+class Inspector(QTabWidget):
+    """Shows what the agent really did.
+
+    Signals:
+        approval_decided(str, bool): a pending call id and the decision taken here.
+    """
+
+    approval_decided = Signal(str, bool)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("toolInspector")
+        self.calls = QStandardItemModel(0, 5, self)
+        self.calls.setHorizontalHeaderLabels(["Tool", "Status", "Duration", "Agent", "Call id"])
+        self.calls_view = _table(self.calls, "toolCallsView")
+        self.call_detail = _monospace(named(QPlainTextEdit(), "toolCallDetail"))
+        self.approve_button = QPushButton("Approve")
+        self.deny_button = QPushButton("Deny")
+        self.approve_button.setEnabled(False)
+        self.deny_button.setEnabled(False)
+
+        self.requests = QStandardItemModel(0, 6, self)
+        self.requests.setHorizontalHeaderLabels(
+            ["#", "Agent", "Model", "Instruction", "Latency", "Tokens"]
+        )
+        self.requests_view = _table(self.requests, "requestsView")
+        self.request_detail = _monospace(named(QPlainTextEdit(), "requestDetail"))
+        self.event_log = _monospace(named(QPlainTextEdit(), "eventLog"))
+        self.event_log.setMaximumBlockCount(EVENT_LOG_LINES)
+        self.state_view = _monospace(named(QPlainTextEdit(), "stateView"))
+
+        self._call_rows: dict[str, list[QStandardItem]] = {}
+        self._call_data: dict[str, dict[str, Any]] = {}
+        self._request_events: list[Event] = []
+
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.approve_button)
+        buttons.addWidget(self.deny_button)
+        buttons.addStretch(1)
+        calls_page = QWidget()
+        calls_layout = QVBoxLayout(calls_page)
+        calls_split = QSplitter(Qt.Orientation.Vertical)
+        calls_split.addWidget(self.calls_view)
+        calls_split.addWidget(self.call_detail)
+        calls_layout.addWidget(calls_split)
+        calls_layout.addLayout(buttons)
+        requests_split = QSplitter(Qt.Orientation.Vertical)
+        requests_split.addWidget(self.requests_view)
+        requests_split.addWidget(self.request_detail)
+        self.addTab(calls_page, "Tool calls")
+        self.addTab(requests_split, "Requests")
+        self.addTab(self.event_log, "Events")
+        self.addTab(self.state_view, "State")
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self.calls_view.selectionModel().currentRowChanged.connect(self._show_call)
+        self.requests_view.selectionModel().currentRowChanged.connect(self._show_request)
+        self.approve_button.clicked.connect(lambda: self._decide(True))
+        self.deny_button.clicked.connect(lambda: self._decide(False))
+
+    # -- feeding -----------------------------------------------------------------------------
+
+    def clear(self) -> None:
+        """Forgets everything (another session was opened)."""
+        self.calls.removeRows(0, self.calls.rowCount())
+        self.requests.removeRows(0, self.requests.rowCount())
+        self._call_rows.clear()
+        self._call_data.clear()
+        self._request_events.clear()
+        self.call_detail.clear()
+        self.request_detail.clear()
+        self.event_log.clear()
+
+    def load(self, events: list[Event], state: dict[str, Any]) -> None:
+        """Shows a stored history."""
+        self.clear()
+        for event in events:
+            self.on_event(event, log=False)
+        self.set_state(state)
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        """Shows session, user and app state."""
+        self.state_view.setPlainText(pretty(state))
+
+    def on_event(self, event: Event, *, log: bool = True) -> None:
+        """Takes one event of a run."""
+        if log and not (event.partial and not event.tag):
+            stamp = datetime.fromtimestamp(event.timestamp).strftime("%H:%M:%S.%f")[:-3]
+            summary = event.model_dump_json(exclude_defaults=True, exclude={"metadata"})
+            self.event_log.appendPlainText(f"{stamp} {summary[:2000]}")
+        message = event.message
+        if event.tag == "model.reply":
+            self._add_request(event)
+            if message is not None:
+                for call in message.tool_calls:
+                    self._upsert_call(
+                        call.id,
+                        name=call.name,
+                        agent=event.author,
+                        arguments=call.arguments,
+                        status="requested",
+                    )
+        elif event.tag == "tool.start":
+            meta = event.metadata
+            self._upsert_call(
+                str(meta.get("call_id")),
+                name=str(meta.get("tool")),
+                agent=event.author,
+                status="running",
+                arguments=meta.get("arguments"),
+            )
+        elif event.tag == "tool.result":
+            meta = event.metadata
+            self._upsert_call(
+                str(meta.get("call_id")),
+                name=str(meta.get("tool")),
+                agent=event.author,
+                status=str(meta.get("status")),
+                duration_ms=meta.get("duration_ms"),
+                result=message.content if message else "",
+                arguments=meta.get("arguments"),
+            )
+        elif event.tag == "tool.approval":
+            for call in event.metadata.get("pending", []):
+                self._upsert_call(
+                    call["id"],
+                    name=call["name"],
+                    agent=event.author,
+                    arguments=call["arguments"],
+                    status="awaiting approval",
+                )
+
+    def mark_decided(self, call_id: str, decision: str) -> None:
+        """Shows a decision taken elsewhere (the chat card)."""
+        self._upsert_call(call_id, status=decision)
+
+    # -- tool calls --------------------------------------------------------------------------
+
+    def _upsert_call(self, call_id: str, **fields: Any) -> None:
+        data = self._call_data.setdefault(call_id, {"id": call_id})
+        data.update({k: v for k, v in fields.items() if v is not None})
+        row = self._call_rows.get(call_id)
+        if row is None:
+            row = [QStandardItem() for _ in range(5)]
+            row[0].setData(call_id, CALL_ROLE)
+            self.calls.appendRow(row)
+            self._call_rows[call_id] = row
+        duration = data.get("duration_ms")
+        row[0].setText(str(data.get("name", "")))
+        row[1].setText(str(data.get("status", "")))
+        row[2].setText(f"{duration:.1f} ms" if isinstance(duration, int | float) else "")
+        row[3].setText(str(data.get("agent", "")))
+        row[4].setText(call_id)
+        current = self.calls_view.currentIndex()
+        if current.isValid() and current.row() == row[0].row():
+            self._show_call(current, QModelIndex())
+
+    def _show_call(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if not current.isValid():
+            return
+        call_id = self.calls.item(current.row(), 0).data(CALL_ROLE)
+        data = self._call_data.get(call_id, {})
+        parts = [
+            f"{data.get('name', '')}   id {call_id}   status {data.get('status', '')}",
+            "",
+            "Arguments:",
+            pretty(data.get("arguments", "{}")),
+        ]
+        if "result" in data:
+            parts += [
+                "",
+                "Result:" if data.get("status") == "ok" else "Result / error:",
+                pretty(data["result"]),
+            ]
+        self.call_detail.setPlainText("\n".join(parts))
+        is_pending = data.get("status") == "awaiting approval"
+        self.approve_button.setEnabled(is_pending)
+        self.deny_button.setEnabled(is_pending)
+
+    def _decide(self, approved: bool) -> None:
+        current = self.calls_view.currentIndex()
+        if not current.isValid():
+            return
+        call_id = self.calls.item(current.row(), 0).data(CALL_ROLE)
+        self.approve_button.setEnabled(False)
+        self.deny_button.setEnabled(False)
+        self.approval_decided.emit(call_id, approved)
+
+    # -- requests ----------------------------------------------------------------------------
+
+    def _add_request(self, event: Event) -> None:
+        self._request_events.append(event)
+        meta = event.metadata
+        usage = event.usage.total_tokens if event.usage else ""
+        latency = meta.get("latency_ms")
+        cells = [
+            str(len(self._request_events)),
+            event.author,
+            str(meta.get("model", "")),
+            f"v{meta.get('instruction_version', '?')}",
+            f"{latency:.0f} ms" if isinstance(latency, int | float) else "",
+            str(usage),
+        ]
+        self.requests.appendRow([QStandardItem(c) for c in cells])
+
+    def _show_request(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if not current.isValid() or current.row() >= len(self._request_events):
+            return
+        event = self._request_events[current.row()]
+        meta = event.metadata
+        message = event.message
+        response = {
+            "text": message.content if message else "",
+            "tool_calls": [c.model_dump() for c in message.tool_calls] if message else [],
+            "usage": event.usage.model_dump() if event.usage else None,
+            "latency_ms": meta.get("latency_ms"),
+        }
+        text = (
+            f"Instruction v{meta.get('instruction_version', '?')}:\n{meta.get('instruction', '')}\n\n"
+            f"Request:\n{pretty(meta.get('request', {}))}\n\nResponse:\n{pretty(response)}"
+        )
+        self.request_detail.setPlainText(text)
+
+    def select_request(self, row: int) -> None:
+        """Selects a request row (the newest with -1)."""
+        if row < 0:
+            row = self.requests.rowCount() - 1
+        if row >= 0:
+            self.requests_view.setCurrentIndex(self.requests.index(row, 0))

@@ -1,0 +1,322 @@
+"""The main window: sidebar | chat, with the inspector and settings docked on the right."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QPushButton, QSplitter
+
+from threadline.ui.bridge import DeltaBatch, EventUpdate
+from threadline.ui.chat_items import ChatItem
+from threadline.ui.chat_model import ChatModel
+from threadline.ui.chat_panel import ChatPanel
+from threadline.ui.controller import ChatController, OpenedSession
+from threadline.ui.dialogs import EditArgumentsDialog, SetupDialog
+from threadline.ui.inspector import Inspector
+from threadline.ui.session_tree import SessionNode, SessionTreeModel
+from threadline.ui.settings_panel import SettingsPanel
+from threadline.ui.sidebar import Sidebar
+from threadline.ui.theme import apply_theme
+from threadline.ui.widgets import named
+
+UNDO_MS = 10_000
+
+
+class MainWindow(QMainWindow):
+    """Wires widgets to the controller. Closing asks the app to shut down cleanly first.
+
+    Signals:
+        close_requested(): the user closed the window; ``main`` winds down, then quits.
+    """
+
+    close_requested = Signal()
+
+    def __init__(self, controller: ChatController) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.setWindowTitle("Threadline")
+        self.controller = controller
+        self._may_close = False
+        self._trashed: tuple[str, str] | None = None
+
+        self.chat_model = ChatModel(self)
+        self.tree_model = SessionTreeModel(self)
+        self.sidebar = Sidebar(self.tree_model)
+        self.chat = ChatPanel(self.chat_model)
+        self.inspector = Inspector()
+        self.settings_panel = SettingsPanel()
+        self.settings_panel.load(controller.settings)
+
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.sidebar)
+        splitter.addWidget(self.chat)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([260, 740])
+        self.setCentralWidget(splitter)
+        self.inspector_dock = self._dock("Inspector", self.inspector, "inspectorDock")
+        self.settings_dock = self._dock("Settings", self.settings_panel, "settingsDock")
+        self.tabifyDockWidget(self.inspector_dock, self.settings_dock)
+        self.inspector_dock.raise_()
+
+        self.undo_button = named(QPushButton("Undo"), "undoDelete")
+        self.undo_button.hide()
+        self.statusBar().addPermanentWidget(self.undo_button)
+        self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
+        self._build_menus()
+        self._connect_signals()
+        self.resize(1280, 800)
+
+    def _dock(self, title: str, widget: Any, name: str) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setAllowedAreas(
+            Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        return dock
+
+    def _build_menus(self) -> None:
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        self.new_action = self._action(file_menu, "&New conversation", QKeySequence.StandardKey.New)
+        file_menu.addSeparator()
+        self.quit_action = self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit)
+        edit_menu = menu.addMenu("&Edit")
+        self.search_action = self._action(
+            edit_menu, "&Search conversations", QKeySequence("Ctrl+K")
+        )
+        edit_menu.addAction(self.sidebar.rename_action)
+        edit_menu.addAction(self.sidebar.delete_action)
+        chat_menu = menu.addMenu("&Chat")
+        self.stop_action = self._action(chat_menu, "&Stop reply", QKeySequence(Qt.Key.Key_Escape))
+        self.focus_composer_action = self._action(
+            chat_menu, "&Focus composer", QKeySequence("Ctrl+L")
+        )
+        view_menu = menu.addMenu("&View")
+        view_menu.addAction(self.inspector_dock.toggleViewAction())
+        view_menu.addAction(self.settings_dock.toggleViewAction())
+
+    def _action(self, menu: Any, text: str, shortcut: Any) -> QAction:
+        action = QAction(text, self)
+        action.setShortcut(shortcut)
+        menu.addAction(action)
+        return action
+
+    def _connect_signals(self) -> None:
+        c = self.controller
+        # intents -> controller
+        self.sidebar.session_selected.connect(c.open_session)
+        self.sidebar.new_requested.connect(self._new_session)
+        self.new_action.triggered.connect(self._new_session)
+        self.sidebar.delete_requested.connect(self._delete)
+        self.sidebar.search_changed.connect(c.search)
+        self.tree_model.rename_requested.connect(c.rename)
+        self.search_action.triggered.connect(self.sidebar.focus_search)
+        self.chat.send_requested.connect(c.send)
+        self.chat.stop_requested.connect(c.stop)
+        self.stop_action.triggered.connect(c.stop)
+        self.focus_composer_action.triggered.connect(lambda: self.chat.composer.setFocus())
+        self.chat.edit_submitted.connect(lambda item, text: c.edit(item.event_id, text))
+        self.chat.item_action.connect(self._on_item_action)
+        self.inspector.approval_decided.connect(self._decide_from_inspector)
+        self.settings_panel.instruction_applied.connect(c.apply_instruction)
+        self.settings_panel.provider_saved.connect(self._save_provider)
+        self.settings_panel.provider.test_requested.connect(
+            lambda: c.test_connection(
+                self.settings_panel.provider.provider(), self.settings_panel.provider.api_key.text()
+            )
+        )
+        self.settings_panel.provider.refresh_requested.connect(
+            lambda: c.test_connection(
+                self.settings_panel.provider.provider(), self.settings_panel.provider.api_key.text()
+            )
+        )
+        self.settings_panel.generation_changed.connect(c.set_generation)
+        self.settings_panel.theme_changed.connect(self._set_theme)
+        self.settings_panel.tool_revoked.connect(c.revoke_tool)
+        self.undo_button.clicked.connect(self._undo_delete)
+        self._undo_timer.timeout.connect(self._hide_undo)
+        self.quit_action.triggered.connect(self.close)
+        # controller -> views
+        c.sessions_listed.connect(self._on_sessions)
+        c.session_upserted.connect(self._on_session_upserted)
+        c.session_opened.connect(self._on_opened)
+        c.running_changed.connect(self._on_running)
+        c.notice.connect(self.chat.show_banner)
+        c.trashed.connect(self._on_trashed)
+        c.instruction_history.connect(self.settings_panel.set_history)
+        c.connection_checked.connect(self.settings_panel.provider.show_result)
+        c.models_listed.connect(self.settings_panel.provider.set_models)
+        c.search_results.connect(
+            lambda hits: self.tree_model.set_filter(self.sidebar.search.text(), hits)
+        )
+        c.bridge.updated.connect(self._on_update)
+
+    # -- controller -> views ---------------------------------------------------------------
+
+    def _on_sessions(self, nodes: list[SessionNode]) -> None:
+        self.tree_model.set_sessions(nodes)
+        if self.controller.current_session_id:
+            self.sidebar.select(self.controller.current_session_id)
+
+    def _on_session_upserted(self, node: SessionNode) -> None:
+        self.tree_model.upsert(node)
+        self.sidebar.select(node.id)
+
+    def _on_opened(self, opened: OpenedSession) -> None:
+        self.chat_model.reset(opened.items)
+        self.inspector.load(opened.events, opened.state)
+        self.chat.cancel_edit()
+        self.chat.show_banner("")
+        if opened.session_id:
+            self.sidebar.select(opened.session_id)
+        self.chat.on_running_changed(self.controller.is_running(opened.session_id))
+        self.chat.scroll_to_end()
+        self.chat.composer.setFocus()
+
+    def _on_running(self, session_id: str, is_running: bool) -> None:
+        if session_id == self.controller.current_session_id:
+            self.chat.on_running_changed(is_running)
+            if not is_running:
+                self.chat_model.end_streams()
+
+    def _on_update(self, update: DeltaBatch | EventUpdate) -> None:
+        if update.session_id != self.controller.current_session_id:
+            return
+        if isinstance(update, DeltaBatch):
+            self.chat_model.add_deltas(update.parts)
+            return
+        event = update.event
+        self.inspector.on_event(event)
+        if event.partial or event.done:
+            return
+        self.chat_model.add_event(event)
+        if event.actions.state_delta:
+            self.inspector.set_state({**self._state_snapshot(), **event.actions.state_delta})
+
+    def _state_snapshot(self) -> dict[str, Any]:
+        import json
+
+        try:
+            value = json.loads(self.inspector.state_view.toPlainText() or "{}")
+        except ValueError:
+            return {}
+        return value if isinstance(value, dict) else {}
+
+    # -- intents needing the window ----------------------------------------------------------
+
+    def _new_session(self) -> None:
+        self.sidebar.tree.clearSelection()
+        self.controller.new_session()
+
+    def _delete(self, session_id: str) -> None:
+        node = self.tree_model.node(session_id)
+        self.controller.delete(session_id, node.title if node else "")
+
+    def _on_trashed(self, session_id: str, title: str) -> None:
+        self._trashed = (session_id, title)
+        self.statusBar().showMessage(f"Moved “{title or 'conversation'}” to the trash.", UNDO_MS)
+        self.undo_button.show()
+        self._undo_timer.start()
+
+    def _undo_delete(self) -> None:
+        if self._trashed is not None:
+            self.controller.restore(self._trashed[0])
+        self._hide_undo()
+
+    def _hide_undo(self) -> None:
+        self._trashed = None
+        self.undo_button.hide()
+        self.statusBar().clearMessage()
+
+    def _on_item_action(self, action: str, item: ChatItem) -> None:
+        c = self.controller
+        if action == "branch" and item.event_id:
+            c.branch_from(item.event_id)
+        elif action == "regen" and item.event_id:
+            c.regenerate(item.event_id)
+        elif action == "retry":
+            c.retry()
+        elif action in ("approve", "deny"):
+            self._mark(item, "approved" if action == "approve" else "denied")
+            c.decide(item.call_id, action == "approve")
+        elif action == "always":
+            self._mark(item, "approved (always allowed)")
+            c.always_allow(item.call_id, str(item.data.get("name", "")))
+            self.settings_panel.load(c.settings)
+        elif action == "edit-args":
+            dialog = EditArgumentsDialog(
+                str(item.data.get("name", "")),
+                str(item.data.get("arguments", "{}")),
+                lambda args: self._approve_edited(item, args),
+                self,
+            )
+            dialog.open()
+
+    def _approve_edited(self, item: ChatItem, arguments: dict[str, Any]) -> None:
+        import json
+
+        item.data["arguments"] = json.dumps(arguments)
+        self._mark(item, "approved with edited arguments")
+        self.controller.decide(item.call_id, True, arguments)
+
+    def _mark(self, item: ChatItem, status: str) -> None:
+        item.status = status
+        self.chat_model.update_item(item)
+        self.inspector.mark_decided(item.call_id, status)
+
+    def _decide_from_inspector(self, call_id: str, approved: bool) -> None:
+        for item in self.chat_model.items():
+            if item.kind == "approval" and item.call_id == call_id:
+                item.status = "approved" if approved else "denied"
+                self.chat_model.update_item(item)
+        self.controller.decide(call_id, approved)
+
+    def _save_provider(self) -> None:
+        form = self.settings_panel.provider
+        self.controller.save_provider(form.provider(), form.api_key.text())
+        form.api_key.clear()
+        form.show_result(True, "Saved.")
+
+    def _set_theme(self, theme: str) -> None:
+        app = QApplication.instance()
+        if isinstance(app, QApplication):
+            apply_theme(app, theme)
+        self.controller.set_theme(theme)
+        self.chat.view.viewport().update()
+
+    def open_setup(self) -> SetupDialog:
+        """Shows the first-run setup (non-modal) and saves what the user picks."""
+        dialog = SetupDialog(self)
+        dialog.form.load(self.controller.settings.provider)
+        form = dialog.form
+        form.test_requested.connect(
+            lambda: self.controller.test_connection(form.provider(), form.api_key.text())
+        )
+        form.refresh_requested.connect(
+            lambda: self.controller.test_connection(form.provider(), form.api_key.text())
+        )
+        self.controller.connection_checked.connect(form.show_result)
+        self.controller.models_listed.connect(form.set_models)
+        dialog.accepted.connect(
+            lambda: self.controller.save_provider(form.provider(), form.api_key.text())
+        )
+        dialog.accepted.connect(lambda: self.settings_panel.load(self.controller.settings))
+        dialog.open()
+        return dialog
+
+    # -- closing -------------------------------------------------------------------------------
+
+    def allow_close(self) -> None:
+        """Called by ``main`` once runs are stopped and the store is closed."""
+        self._may_close = True
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if self._may_close:
+            event.accept()
+            return
+        event.ignore()
+        self.close_requested.emit()

@@ -1,0 +1,102 @@
+"""Markdown to the HTML subset Qt's rich text understands, with highlighted code blocks.
+
+Streaming replies are rendered block by block: finished blocks (text up to the last blank line
+outside a code fence) are rendered once and cached, so each ~30 ms update only renders the
+paragraph still growing.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from functools import lru_cache
+from typing import Any
+from urllib.parse import quote
+
+from markdown_it import MarkdownIt
+from markdown_it.token import Token
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+_FORMATTER = HtmlFormatter(noclasses=True, nowrap=True, style="default")
+
+
+def _fence(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    token = tokens[idx]
+    lang = token.info.strip().split(maxsplit=1)[0] if token.info.strip() else ""
+    code = token.content
+    try:
+        lexer = get_lexer_by_name(lang) if lang else TextLexer()
+    except ClassNotFound:
+        lexer = TextLexer()
+    body = highlight(code, lexer, _FORMATTER)
+    label = html.escape(lang or "code")
+    copy = "copy:" + quote(code, safe="")
+    # Qt rich text draws no CSS boxes around <pre>; a one-cell table gives the code a background.
+    return (
+        '<table width="100%" cellpadding="8" cellspacing="0" bgcolor="#f1f3f5"><tr><td>'
+        f'<span style="color:#6b7280">{label}</span> &nbsp; '
+        f'<a href="{copy}" style="color:#2563eb">Copy</a>'
+        f'<pre style="margin:0;font-family:monospace">{body}</pre></td></tr></table>\n'
+    )
+
+
+def _table_open(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return '<table border="1" cellspacing="0" cellpadding="4" style="border-color:#d1d5db">\n'
+
+
+_MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+_MD.add_render_rule("fence", _fence)
+_MD.add_render_rule("code_block", _fence)
+_MD.add_render_rule("table_open", _table_open)
+
+
+@lru_cache(maxsize=4096)
+def render_block(text: str) -> str:
+    """HTML for a run of complete Markdown blocks (cached: finished text never re-renders)."""
+    return _MD.render(text)
+
+
+def split_stable(text: str) -> tuple[str, str]:
+    """Splits at the last blank line outside a code fence: (finished blocks, growing tail)."""
+    in_fence = False
+    cut = 0
+    position = 0
+    for line in text.splitlines(keepends=True):
+        stripped = line.lstrip()
+        if stripped.startswith("```") or stripped.startswith("~~~"):
+            in_fence = not in_fence
+        position += len(line)
+        if not in_fence and not line.strip() and position < len(text):
+            cut = position
+    return text[:cut], text[cut:]
+
+
+class MarkdownRenderer:
+    """Renders a message; streaming text reuses the HTML of blocks already finished."""
+
+    def __init__(self) -> None:
+        self._stable_parts: list[str] = []
+        self._stable_text = ""
+
+    def render(self, text: str) -> str:
+        """HTML for ``text``; cheap when ``text`` only grew since the last call."""
+        stable, tail = split_stable(text)
+        if not stable.startswith(self._stable_text):
+            self._stable_parts, self._stable_text = [], ""
+        if len(stable) > len(self._stable_text):
+            self._stable_parts.append(render_block(stable[len(self._stable_text) :]))
+            self._stable_text = stable
+        return "".join(self._stable_parts) + (render_block(tail) if tail.strip() else "")
+
+
+def render_markdown(text: str) -> str:
+    """HTML for a whole message, rendered in blocks like a streamed one."""
+    return MarkdownRenderer().render(text)
+
+
+def plain_html(text: str) -> str:
+    """Escaped text with line breaks kept (user messages are shown as typed)."""
+    return "<p>" + html.escape(text).replace("\n", "<br>") + "</p>"

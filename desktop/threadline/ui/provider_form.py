@@ -1,0 +1,103 @@
+"""Provider fields shared by the first-run setup and the settings panel."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QWidget,
+)
+
+from threadline.settings.config import ProviderSettings
+from threadline.ui.widgets import named
+
+PRESETS: list[tuple[str, str, str]] = [
+    ("OpenAI", "openai", "https://api.openai.com/v1"),
+    ("Ollama", "ollama", "http://localhost:11434/v1"),
+    ("LM Studio", "lmstudio", "http://localhost:1234/v1"),
+    ("Custom OpenAI-compatible URL", "custom", ""),
+]
+
+
+class ProviderForm(QWidget):
+    """Preset, base URL, model (listed from ``GET /models``), API key, test connection.
+
+    Signals:
+        test_requested(): "Test connection" was pressed (the owner checks and calls
+            ``show_result``).
+        refresh_requested(): the model list should be fetched again.
+    """
+
+    test_requested = Signal()
+    refresh_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.preset = named(QComboBox(), "providerPreset")
+        for label, name, url in PRESETS:
+            self.preset.addItem(label, (name, url))
+        self.base_url = named(QLineEdit(), "baseUrl")
+        self.base_url.setPlaceholderText("https://host:port/v1")
+        self.model = named(QComboBox(), "modelName")
+        self.model.setEditable(True)
+        self.refresh_button = QPushButton("List models")
+        self.api_key = named(QLineEdit(), "apiKey")
+        self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
+        self.api_key.setPlaceholderText("Stored in the system keyring; optional for local servers")
+        self.test_button = named(QPushButton("Test connection"), "testConnection")
+        self.status = named(QLabel(), "connectionStatus")
+        self.status.setWordWrap(True)
+        model_row = QHBoxLayout()
+        model_row.addWidget(self.model, 1)
+        model_row.addWidget(self.refresh_button)
+        form = QFormLayout(self)
+        form.addRow("Provider", self.preset)
+        form.addRow("Base URL", self.base_url)
+        form.addRow("Model", model_row)
+        form.addRow("API key", self.api_key)
+        form.addRow(self.test_button, self.status)
+        self.preset.currentIndexChanged.connect(self._on_preset)
+        self.test_button.clicked.connect(self.test_requested)
+        self.refresh_button.clicked.connect(self.refresh_requested)
+
+    def load(self, provider: ProviderSettings) -> None:
+        """Fills the fields from saved settings."""
+        names = [self.preset.itemData(i)[0] for i in range(self.preset.count())]
+        self.preset.blockSignals(True)
+        self.preset.setCurrentIndex(
+            names.index(provider.name) if provider.name in names else len(names) - 1
+        )
+        self.preset.blockSignals(False)
+        self.base_url.setText(provider.base_url)
+        self.model.setCurrentText(provider.model)
+
+    def provider(self) -> ProviderSettings:
+        """The provider as the fields describe it."""
+        name, _ = self.preset.currentData()
+        return ProviderSettings(
+            name=name, base_url=self.base_url.text().strip(), model=self.model.currentText().strip()
+        )
+
+    def set_models(self, models: list[str]) -> None:
+        """Offers the models the server listed, keeping the current choice."""
+        current = self.model.currentText()
+        self.model.clear()
+        self.model.addItems(models)
+        self.model.setCurrentText(current or (models[0] if models else ""))
+
+    def show_result(self, ok: bool, text: str) -> None:
+        """Shows the outcome of a connection test."""
+        colour = "#16a34a" if ok else "#dc2626"
+        self.status.setStyleSheet(f"color: {colour}")
+        self.status.setText(text)
+
+    def _on_preset(self) -> None:
+        _, url = self.preset.currentData()
+        if url:
+            self.base_url.setText(url)
+        self.base_url.setFocus()

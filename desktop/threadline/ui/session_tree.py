@@ -1,0 +1,204 @@
+"""Sessions and their branches as a Qt tree model over plain nodes (fast for 10,000 rows)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
+
+Index = QModelIndex | QPersistentModelIndex
+SESSION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+
+
+@dataclass(eq=False)
+class SessionNode:
+    """One row of the sidebar."""
+
+    id: str
+    title: str
+    parent_id: str | None = None
+    updated_at: float = 0.0
+    fork_text: str = ""
+    snippet: str = ""
+    parent: SessionNode | None = None
+    children: list[SessionNode] = field(default_factory=list)
+    row: int = 0
+
+    @property
+    def label(self) -> str:
+        """What the sidebar shows."""
+        title = self.title or "New conversation"
+        if self.parent is not None and self.fork_text:
+            return f"↳ {_clip(self.fork_text, 40)}"
+        return title
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class SessionTreeModel(QAbstractItemModel):
+    """Roots are conversations; branches nest under the session they came from.
+
+    Signals:
+        rename_requested(str, str): a session id and the title typed in place (F2).
+    """
+
+    rename_requested = Signal(str, str)
+
+    def __init__(self, parent: Any = None) -> None:
+        super().__init__(parent)
+        self._all: list[SessionNode] = []
+        self._roots: list[SessionNode] = []
+        self._by_id: dict[str, SessionNode] = {}
+        self._filter = ""
+
+    # -- content -----------------------------------------------------------------------------
+
+    def set_sessions(self, nodes: list[SessionNode]) -> None:
+        """Replaces every row (newest conversations first)."""
+        self._all = nodes
+        self._rebuild()
+
+    def set_filter(self, text: str, hits: dict[str, str] | None = None) -> None:
+        """Shows only sessions whose title contains ``text`` or that are in ``hits``.
+
+        ``hits`` maps session ids found by full-text search to a snippet. Filtered rows are flat.
+        """
+        self._filter = text.strip().casefold()
+        self._hits = hits or {}
+        self._rebuild()
+
+    def _rebuild(self) -> None:
+        self.beginResetModel()
+        for node in self._all:
+            node.children = []
+            node.parent = None
+            node.snippet = ""
+        self._by_id = {n.id: n for n in self._all}
+        if self._filter:
+            hits = getattr(self, "_hits", {})
+            roots = []
+            for node in self._all:
+                if self._filter in node.title.casefold() or node.id in hits:
+                    node.snippet = hits.get(node.id, "")
+                    roots.append(node)
+        else:
+            roots = []
+            for node in self._all:
+                parent = self._by_id.get(node.parent_id or "")
+                if parent is None:
+                    roots.append(node)
+                else:
+                    node.parent = parent
+                    parent.children.append(node)
+            for node in self._all:
+                node.children.sort(key=lambda n: n.updated_at)
+        self._roots = roots
+        for siblings in [roots, *(n.children for n in self._all)]:
+            for row, node in enumerate(siblings):
+                node.row = row
+        self.endResetModel()
+
+    def node(self, session_id: str) -> SessionNode | None:
+        """The node of a session, if listed."""
+        return self._by_id.get(session_id)
+
+    def index_of(self, session_id: str) -> QModelIndex:
+        """The index of a session's row (invalid when it is filtered out)."""
+        node = self._by_id.get(session_id)
+        if node is None:
+            return QModelIndex()
+        siblings = node.parent.children if node.parent is not None else self._roots
+        if node.row >= len(siblings) or siblings[node.row] is not node:
+            return QModelIndex()
+        return self.createIndex(node.row, 0, node)
+
+    def upsert(self, node: SessionNode) -> None:
+        """Adds a session or updates its title in place."""
+        existing = self._by_id.get(node.id)
+        if existing is not None and existing.parent_id == node.parent_id:
+            existing.title = node.title
+            existing.updated_at = node.updated_at or time.time()
+            index = self.index_of(node.id)
+            if index.isValid():
+                self.dataChanged.emit(index, index)
+            return
+        self._all = [n for n in self._all if n.id != node.id]
+        self._all.insert(0, node)
+        self._rebuild()
+
+    def remove(self, session_id: str) -> None:
+        """Drops a session's row (its branches move up to the top level)."""
+        self._all = [n for n in self._all if n.id != session_id]
+        self._rebuild()
+
+    # -- Qt model API ------------------------------------------------------------------------
+
+    def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
+        siblings = self._children_of(parent)
+        if column != 0 or not 0 <= row < len(siblings):
+            return QModelIndex()
+        return self.createIndex(row, 0, siblings[row])
+
+    def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
+        if not index.isValid():
+            return QModelIndex()
+        node: SessionNode = index.internalPointer()
+        if node.parent is None:
+            return QModelIndex()
+        return self.createIndex(node.parent.row, 0, node.parent)
+
+    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        if parent.isValid() and parent.column() != 0:
+            return 0
+        return len(self._children_of(parent))
+
+    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
+        return 1
+
+    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+        if not index.isValid():
+            return None
+        node: SessionNode = index.internalPointer()
+        if role == Qt.ItemDataRole.DisplayRole:
+            return node.label
+        if role == Qt.ItemDataRole.EditRole:
+            return node.title
+        if role == Qt.ItemDataRole.ToolTipRole:
+            tip = node.title or "New conversation"
+            if node.fork_text:
+                tip += f"\nBranched at: {_clip(node.fork_text, 120)}"
+            if node.snippet:
+                tip += f"\n…{node.snippet}…"
+            return tip
+        if role == SESSION_ID_ROLE:
+            return node.id
+        return None
+
+    def flags(self, index: Index) -> Qt.ItemFlag:
+        if not index.isValid():
+            return Qt.ItemFlag.NoItemFlags
+        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+
+    def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
+        if not index.isValid() or role != Qt.ItemDataRole.EditRole:
+            return False
+        title = str(value).strip()
+        node: SessionNode = index.internalPointer()
+        if not title or title == node.title:
+            return False
+        node.title = title
+        node.fork_text = "" if node.parent is not None else node.fork_text
+        self.dataChanged.emit(index, index)
+        self.rename_requested.emit(node.id, title)
+        return True
+
+    def _children_of(self, parent: Index) -> list[SessionNode]:
+        if not parent.isValid():
+            return self._roots
+        node: SessionNode = parent.internalPointer()
+        return node.children

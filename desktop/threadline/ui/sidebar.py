@@ -1,0 +1,117 @@
+"""The session sidebar: search, the session tree, new, rename, delete."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QAbstractItemView,
+    QLineEdit,
+    QMenu,
+    QPushButton,
+    QTreeView,
+    QVBoxLayout,
+    QWidget,
+)
+
+from threadline.ui.session_tree import SESSION_ID_ROLE, SessionTreeModel
+from threadline.ui.widgets import named
+
+SEARCH_DELAY_MS = 200
+
+
+class Sidebar(QWidget):
+    """Lists conversations and branches; emits what the user asks for.
+
+    Signals:
+        session_selected(str): a row was chosen.
+        new_requested(): the New button or Ctrl+N.
+        delete_requested(str): a session to move to the trash.
+        search_changed(str): text to search message contents for (debounced).
+    """
+
+    session_selected = Signal(str)
+    new_requested = Signal()
+    delete_requested = Signal(str)
+    search_changed = Signal(str)
+
+    def __init__(self, model: SessionTreeModel, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.model = model
+        self.search = named(QLineEdit(), "sessionSearch")
+        self.search.setPlaceholderText("Search conversations (Ctrl+K)")
+        self.search.setClearButtonEnabled(True)
+        self.new_button = named(QPushButton("New conversation"), "newSessionButton")
+        self.new_button.setToolTip("Start a new conversation (Ctrl+N)")
+        self.tree = named(QTreeView(), "sessionSidebar")
+        self.tree.setModel(model)
+        self.tree.setHeaderHidden(True)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.setAccessibleName("Conversations")
+        self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.new_button)
+        layout.addWidget(self.search)
+        layout.addWidget(self.tree, 1)
+        self.delete_action = QAction("Move to trash", self.tree)
+        self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
+        self.delete_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        self.tree.addAction(self.delete_action)
+        self.rename_action = QAction("Rename", self.tree)
+        self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        self._connect_signals()
+
+    def _connect_signals(self) -> None:
+        self.new_button.clicked.connect(self.new_requested)
+        self.tree.selectionModel().currentChanged.connect(self._on_current)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.delete_action.triggered.connect(self._delete_current)
+        self.rename_action.triggered.connect(lambda: self.tree.edit(self.tree.currentIndex()))
+        self.search.textChanged.connect(self._on_search_text)
+        self._debounce.timeout.connect(lambda: self.search_changed.emit(self.search.text()))
+        self.model.modelReset.connect(self.tree.expandAll)
+
+    def select(self, session_id: str) -> None:
+        """Highlights a session without emitting ``session_selected`` again."""
+        index = self.model.index_of(session_id)
+        if index.isValid():
+            self.tree.selectionModel().blockSignals(True)
+            self.tree.setCurrentIndex(index)
+            self.tree.selectionModel().blockSignals(False)
+            self.tree.scrollTo(index)
+
+    def current_session(self) -> str | None:
+        """The highlighted session's id."""
+        index = self.tree.currentIndex()
+        return index.data(SESSION_ID_ROLE) if index.isValid() else None
+
+    def focus_search(self) -> None:
+        """Ctrl+K: jump to the search field."""
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _on_current(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if current.isValid():
+            self.session_selected.emit(current.data(SESSION_ID_ROLE))
+
+    def _on_search_text(self, text: str) -> None:
+        self.model.set_filter(text, None)
+        self._debounce.start()
+
+    def _delete_current(self) -> None:
+        session_id = self.current_session()
+        if session_id:
+            self.delete_requested.emit(session_id)
+
+    def _context_menu(self, position: object) -> None:
+        index = self.tree.indexAt(position)  # type: ignore[arg-type]
+        if not index.isValid():
+            return
+        self.tree.setCurrentIndex(index)
+        menu = QMenu(self.tree)
+        menu.addAction(self.rename_action)
+        menu.addAction(self.delete_action)
+        menu.popup(self.tree.viewport().mapToGlobal(position))  # type: ignore[arg-type]

@@ -1,0 +1,59 @@
+"""Light, dark and system themes (Fusion style with a palette; no stylesheet fights)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QGuiApplication, QPalette
+from PySide6.QtWidgets import QApplication
+
+_DARK = {
+    QPalette.ColorRole.Window: "#1f2124",
+    QPalette.ColorRole.WindowText: "#e6e6e6",
+    QPalette.ColorRole.Base: "#17191c",
+    QPalette.ColorRole.AlternateBase: "#23262a",
+    QPalette.ColorRole.Text: "#e6e6e6",
+    QPalette.ColorRole.Button: "#2a2d31",
+    QPalette.ColorRole.ButtonText: "#e6e6e6",
+    QPalette.ColorRole.Highlight: "#3b82f6",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.Link: "#60a5fa",
+    QPalette.ColorRole.ToolTipBase: "#2a2d31",
+    QPalette.ColorRole.ToolTipText: "#e6e6e6",
+    QPalette.ColorRole.PlaceholderText: "#8a8f98",
+}
+_LIGHT = {
+    QPalette.ColorRole.Window: "#f5f6f7",
+    QPalette.ColorRole.WindowText: "#1f2328",
+    QPalette.ColorRole.Base: "#ffffff",
+    QPalette.ColorRole.AlternateBase: "#f3f4f6",
+    QPalette.ColorRole.Text: "#1f2328",
+    QPalette.ColorRole.Button: "#eceef1",
+    QPalette.ColorRole.ButtonText: "#1f2328",
+    QPalette.ColorRole.Highlight: "#2563eb",
+    QPalette.ColorRole.HighlightedText: "#ffffff",
+    QPalette.ColorRole.Link: "#2563eb",
+    QPalette.ColorRole.PlaceholderText: "#6b7280",
+}
+
+
+def system_prefers_dark() -> bool:
+    """True when the desktop asks for a dark colour scheme."""
+    hints = QGuiApplication.styleHints()
+    return hints.colorScheme() == Qt.ColorScheme.Dark
+
+
+def apply_theme(app: QApplication, theme: str) -> None:
+    """Applies ``system``, ``light`` or ``dark``."""
+    app.setStyle("Fusion")
+    is_dark = theme == "dark" or (theme == "system" and system_prefers_dark())
+    palette = QPalette()
+    for role, colour in (_DARK if is_dark else _LIGHT).items():
+        palette.setColor(role, QColor(colour))
+    if is_dark:
+        for role in (
+            QPalette.ColorRole.Text,
+            QPalette.ColorRole.ButtonText,
+            QPalette.ColorRole.WindowText,
+        ):
+            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b7280"))
+    app.setPalette(palette)

@@ -1,0 +1,89 @@
+"""UI fixtures: a qasync loop inside pytest-qt, and the real window on a private data folder."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from tests.scripted_server import ScriptedServer
+from threadline.app import Services, build_services
+from threadline.settings.config import ProviderSettings
+from threadline.ui.controller import ChatController
+from threadline.ui.main_window import MainWindow
+from threadline.ui.qt import QEventLoop
+from threadline.ui.tasks import TaskSpawner
+
+
+@pytest.fixture
+def qloop(qapp: QApplication) -> Iterator[QEventLoop]:
+    """A qasync loop driven by Qt's own loop (``qtbot.wait*`` runs asyncio callbacks too)."""
+    loop = QEventLoop(qapp, already_running=True)
+    asyncio.set_event_loop(loop)
+    yield loop
+    loop.stop()
+    # loop.stop() sets Qt's quit flag; clear it so later qtbot waits still wait.
+    QTimer.singleShot(0, qapp.quit)
+    qapp.exec()
+    loop.close()
+    asyncio.set_event_loop(None)
+
+
+@dataclass
+class Harness:
+    """The running app as a test sees it."""
+
+    window: MainWindow
+    controller: ChatController
+    services: Services
+    server: ScriptedServer
+    errors: list[BaseException] = field(default_factory=list)
+
+    def run(self, qtbot: object, coro: object, timeout: int = 5000) -> object:
+        """Runs a coroutine on the app's loop and waits for its result."""
+        task = asyncio.get_event_loop().create_task(coro)  # type: ignore[arg-type]
+        qtbot.waitUntil(task.done, timeout=timeout)  # type: ignore[attr-defined]
+        return task.result()
+
+
+def start_app(qtbot: object, folder: Path, server: ScriptedServer) -> Harness:
+    """Builds the real services and window on ``folder``, talking to ``server``."""
+    services = build_services(folder)
+    services.settings.provider = ProviderSettings(name="custom", base_url=server.base_url, model="scripted-large")
+    services.settings.is_setup_done = True
+    errors: list[BaseException] = []
+    spawner = TaskSpawner(errors.append)
+    controller = ChatController(
+        runner=services.runner,
+        agent=services.agent,
+        store=services.store,
+        secrets=services.secrets,
+        settings=services.settings,
+        folder=folder,
+        spawner=spawner,
+    )
+    window = MainWindow(controller)
+    qtbot.addWidget(window)  # type: ignore[attr-defined]
+    window.show()
+    controller.start()
+    return Harness(window, controller, services, server, errors)
+
+
+def stop_app(qtbot: object, harness: Harness) -> None:
+    """Shuts the app down the way closing the window does."""
+    harness.run(qtbot, harness.controller.shutdown())
+    harness.window.allow_close()
+
+
+@pytest.fixture
+def app(qtbot: object, qloop: QEventLoop, server: ScriptedServer, tmp_path: Path) -> Iterator[Harness]:
+    """The app, started on a private data folder and stopped afterwards."""
+    harness = start_app(qtbot, tmp_path / "data", server)
+    yield harness
+    stop_app(qtbot, harness)
+    assert harness.errors == []
