@@ -122,4 +122,4 @@ def main(argv: list[str] | None = None) -> int:
     if not services.settings.is_setup_done:
         window.open_setup()
     with loop:
-        return loop.run_until_complete(done)
+        return int(loop.run_until_complete(done))

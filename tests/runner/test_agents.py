@@ -39,7 +39,7 @@ async def test_transfer_continues_invocation_and_is_remembered() -> None:
     tags = [e.tag for e in result.events]
     assert "agent.transfer" in tags
     assert result.final_output == "4" and result.last_agent == "math"
-    reply = [e for e in result.events if e.is_final_response()][0]
+    reply = next(e for e in result.events if e.is_final_response())
     assert reply.branch == "coordinator.math"
     # The next message goes straight to the active agent.
     second = await runner.run_to_end("u", "s", "3+2?")

@@ -20,11 +20,13 @@ WRITER = textwrap.dedent(
 
     async def main(path):
         store = SQLiteSessionService(path)
-        session = await store.get_session("app", "u", "s") or await store.create_session("app", "u", "s")
+        session = await store.get_session("app", "u", "s")
+        session = session or await store.create_session("app", "u", "s")
         n = 0
         while True:
             n += 1
-            event = Event(author="user", message=Message(role="user", content=f"event {n} " + "x" * (n % 500)))
+            text = f"event {n} " + "x" * (n % 500)
+            event = Event(author="user", message=Message(role="user", content=text))
             await store.append_event(session, event)
             print(event.id, flush=True)
 

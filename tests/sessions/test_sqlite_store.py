@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
 from pathlib import Path
 
@@ -98,10 +97,12 @@ async def test_migrates_a_v1_file_and_keeps_a_copy(tmp_path: Path) -> None:
     db = sqlite3.connect(path)
     db.executescript(V1)
     db.execute(
-        "INSERT INTO sessions (id, app_name, user_id, title, created_at, updated_at) VALUES ('s', 'app', 'u', 'old', 1, 1)"
+        "INSERT INTO sessions (id, app_name, user_id, title, created_at, updated_at)"
+        " VALUES ('s', 'app', 'u', 'old', 1, 1)"
     )
     db.execute(
-        "INSERT INTO events (session_id, id, author, role, timestamp, text, body) VALUES ('s', 'e1', 'user', 'user', 1, 'hi', ?)",
+        "INSERT INTO events (session_id, id, author, role, timestamp, text, body)"
+        " VALUES ('s', 'e1', 'user', 'user', 1, 'hi', ?)",
         (msg("hi").model_copy(update={"id": "e1"}).model_dump_json(),),
     )
     db.execute("PRAGMA user_version = 1")
@@ -110,7 +111,7 @@ async def test_migrates_a_v1_file_and_keeps_a_copy(tmp_path: Path) -> None:
     store = SQLiteSessionService(path)
     session = await store.get_session("app", "u", "s")
     assert session is not None and session.title == "old" and session.events[0].id == "e1"
-    assert (tmp_path / "old.db.v1.bak").exists()
+    assert (tmp_path / "old.db.v1.bak").stat().st_size > 0  # noqa: ASYNC240
     version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
     assert version == CURRENT_VERSION
     await store.set_setting("k", {"v": 1})

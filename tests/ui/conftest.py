@@ -54,7 +54,9 @@ class Harness:
 def start_app(qtbot: object, folder: Path, server: ScriptedServer) -> Harness:
     """Builds the real services and window on ``folder``, talking to ``server``."""
     services = build_services(folder)
-    services.settings.provider = ProviderSettings(name="custom", base_url=server.base_url, model="scripted-large")
+    services.settings.provider = ProviderSettings(
+        name="custom", base_url=server.base_url, model="scripted-large"
+    )
     services.settings.is_setup_done = True
     errors: list[BaseException] = []
     spawner = TaskSpawner(errors.append)
@@ -81,7 +83,9 @@ def stop_app(qtbot: object, harness: Harness) -> None:
 
 
 @pytest.fixture
-def app(qtbot: object, qloop: QEventLoop, server: ScriptedServer, tmp_path: Path) -> Iterator[Harness]:
+def app(
+    qtbot: object, qloop: QEventLoop, server: ScriptedServer, tmp_path: Path
+) -> Iterator[Harness]:
     """The app, started on a private data folder and stopped afterwards."""
     harness = start_app(qtbot, tmp_path / "data", server)
     yield harness

@@ -116,10 +116,12 @@ class ChatDelegate(QStyledItemDelegate):
         if self._reported.get(id(item)) != exact:
             self._reported[id(item)] = exact
             persistent = QPersistentModelIndex(index)
-            QTimer.singleShot(
-                0,
-                lambda: persistent.isValid() and self.sizeHintChanged.emit(QModelIndex(persistent)),
-            )
+            QTimer.singleShot(0, lambda: self._relayout(persistent))
+
+    def _relayout(self, persistent: QPersistentModelIndex) -> None:
+        if persistent.isValid():
+            model = persistent.model()
+            self.sizeHintChanged.emit(model.index(persistent.row(), persistent.column()))
 
     def _background(self, item: ChatItem, palette: QPalette) -> QColor | None:
         dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
@@ -160,7 +162,8 @@ class ChatDelegate(QStyledItemDelegate):
         if clipped:
             text = text[:DISPLAY_LIMIT]
         note = (
-            f"<p><i>… {len(item.text) - DISPLAY_LIMIT:,} more characters (Copy takes them all)</i></p>"
+            f"<p><i>… {len(item.text) - DISPLAY_LIMIT:,} more characters"
+            " (Copy takes them all)</i></p>"
             if clipped
             else ""
         )
@@ -199,10 +202,12 @@ class ChatDelegate(QStyledItemDelegate):
             if item.detail
             else ""
         )
+        is_user = item.kind == "user"
+        colour = "#475569" if is_user else agent_colour(item.author)
+        author = "You" if is_user else item.author
         return (
             '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
-            f'<td><b style="color:{agent_colour(item.author) if item.kind != "user" else "#475569"}">'
-            f"{html.escape(item.author if item.kind != 'user' else 'You')}</b>{status_html}</td>"
+            f'<td><b style="color:{colour}">{html.escape(author)}</b>{status_html}</td>'
             f'<td align="right"><small>{detail}{links}</small></td></tr></table>'
         )
 
@@ -234,7 +239,8 @@ class ChatDelegate(QStyledItemDelegate):
             return f'{head}{args}<span style="color:gray">{html.escape(item.status)}</span>'
         actions = (
             '<a href="act:approve">Approve</a> · <a href="act:deny">Deny</a> · '
-            f'<a href="act:edit-args">Edit arguments</a> · <a href="act:always">Always allow {name}</a>'
+            '<a href="act:edit-args">Edit arguments</a> · '
+            f'<a href="act:always">Always allow {name}</a>'
         )
         return head + args + actions
 

@@ -368,11 +368,8 @@ class ChatController(QObject):
         """Saves the provider (and its key, in the keyring) and uses it from the next run."""
 
         async def work() -> None:
-            if api_key:
-                if not await self.secrets.set(provider.key_name, api_key):
-                    self.notice.emit(
-                        self.secrets.problem or "The key is kept for this session only."
-                    )
+            if api_key and not await self.secrets.set(provider.key_name, api_key):
+                self.notice.emit(self.secrets.problem or "The key is kept for this session only.")
             self.settings.provider = provider
             self.settings.is_setup_done = True
             self._save_settings()

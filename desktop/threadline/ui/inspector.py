@@ -34,8 +34,8 @@ def pretty(value: Any) -> str:
         try:
             value = json.loads(value)
         except json.JSONDecodeError:
-            return value
-    return json.dumps(value, indent=2, ensure_ascii=False, default=str)
+            return str(value)
+    return str(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
 def _monospace(widget: QPlainTextEdit) -> QPlainTextEdit:
@@ -48,7 +48,7 @@ def _monospace(widget: QPlainTextEdit) -> QPlainTextEdit:
 
 
 def _table(model: QStandardItemModel, name: str) -> QTableView:
-    view = QTableView(objectName=name)
+    view = named(QTableView(), name)
     view.setModel(model)
     view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
     view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -278,7 +278,8 @@ class Inspector(QTabWidget):
             "latency_ms": meta.get("latency_ms"),
         }
         text = (
-            f"Instruction v{meta.get('instruction_version', '?')}:\n{meta.get('instruction', '')}\n\n"
+            f"Instruction v{meta.get('instruction_version', '?')}:\n"
+            f"{meta.get('instruction', '')}\n\n"
             f"Request:\n{pretty(meta.get('request', {}))}\n\nResponse:\n{pretty(response)}"
         )
         self.request_detail.setPlainText(text)

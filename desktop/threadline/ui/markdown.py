@@ -56,7 +56,7 @@ _MD.add_render_rule("table_open", _table_open)
 @lru_cache(maxsize=4096)
 def render_block(text: str) -> str:
     """HTML for a run of complete Markdown blocks (cached: finished text never re-renders)."""
-    return _MD.render(text)
+    return str(_MD.render(text))
 
 
 def split_stable(text: str) -> tuple[str, str]:

@@ -59,7 +59,7 @@ class SettingsPanel(QScrollArea):
         self.instruction = named(QPlainTextEdit(), "instructionEditor")
         self.instruction.setPlaceholderText("System instruction for the assistant")
         self.instruction.setAccessibleName("System instruction")
-        self.apply_button = QPushButton("Apply now (Ctrl+Enter)", objectName="applyInstruction")
+        self.apply_button = named(QPushButton("Apply now (Ctrl+Enter)"), "applyInstruction")
         self.version_label = named(QLabel(), "instructionVersion")
         self.history = named(QListWidget(), "instructionHistory")
         self.history.setMaximumHeight(110)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -106,12 +106,12 @@ class Sidebar(QWidget):
         if session_id:
             self.delete_requested.emit(session_id)
 
-    def _context_menu(self, position: object) -> None:
-        index = self.tree.indexAt(position)  # type: ignore[arg-type]
+    def _context_menu(self, position: QPoint) -> None:
+        index = self.tree.indexAt(position)
         if not index.isValid():
             return
         self.tree.setCurrentIndex(index)
         menu = QMenu(self.tree)
         menu.addAction(self.rename_action)
         menu.addAction(self.delete_action)
-        menu.popup(self.tree.viewport().mapToGlobal(position))  # type: ignore[arg-type]
+        menu.popup(self.tree.viewport().mapToGlobal(position))
