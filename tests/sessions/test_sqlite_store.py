@@ -111,7 +111,7 @@ async def test_migrates_a_v1_file_and_keeps_a_copy(tmp_path: Path) -> None:
     store = SQLiteSessionService(path)
     session = await store.get_session("app", "u", "s")
     assert session is not None and session.title == "old" and session.events[0].id == "e1"
-    assert (tmp_path / "old.db.v1.bak").stat().st_size > 0  # noqa: ASYNC240
+    assert (tmp_path / "old.db.v1.bak").stat().st_size > 0
     version = sqlite3.connect(path).execute("PRAGMA user_version").fetchone()[0]
     assert version == CURRENT_VERSION
     await store.set_setting("k", {"v": 1})
@@ -138,7 +138,7 @@ async def test_corrupt_file_is_moved_aside_and_kept(tmp_path: Path) -> None:
         SQLiteSessionService(path)
     assert str(path) in str(info.value)
     moved = Path(info.value.moved_to or "")
-    assert moved.read_bytes() == garbage and not path.exists()
+    assert moved.read_bytes() == garbage and not path.exists()  # noqa: ASYNC240
     store = SQLiteSessionService(path)  # a fresh file now opens
     await store.create_session("app", "u", "s")
     await store.aclose()
