@@ -44,7 +44,7 @@ def build_services(folder: Path, *, secrets: SecretStore | None = None) -> Servi
         model=placeholder,
         instruction=settings.instruction,
         description="A general assistant",
-        tools=builtin_tools(set()),
+        tools=builtin_tools(),
     )
     runner = Runner("threadline", agent, session_service=store)
     return Services(folder, settings, store, secrets or SecretStore(), agent, runner)

@@ -1,4 +1,7 @@
-"""Tools the app offers out of the box: a calculator, the current time, reading a text file."""
+"""Tools the app offers out of the box: a calculator, the current time, reading a text file.
+
+Reading a file always asks the user first: approving the call is how the user picks the file.
+"""
 
 from __future__ import annotations
 
@@ -77,25 +80,22 @@ def current_time(timezone_offset_hours: float = 0.0) -> str:
     return dt.datetime.now(zone).isoformat(timespec="seconds")
 
 
-def make_read_file_tool(allowed: set[Path]) -> FunctionTool:
-    """A tool that reads the text files the user picked (and only those)."""
+@function_tool(needs_approval=True)
+def read_text_file(path: str) -> str:
+    """Reads a text file from the user's computer (the user approves each read).
 
-    def read_text_file(path: str) -> str:
-        """Reads a text file the user has shared with the assistant.
-
-        Args:
-            path: the full path of a file the user shared.
-        """
-        target = Path(path).expanduser().resolve()
-        if target not in allowed:
-            shared = ", ".join(str(p) for p in sorted(allowed)) or "none"
-            raise PermissionError(f"the user has not shared {target}; shared files: {shared}")
-        data = target.read_bytes()[:MAX_FILE_BYTES]
-        return data.decode("utf-8", errors="replace")
-
-    return FunctionTool(read_text_file)
+    Args:
+        path: the full path of the file.
+    """
+    target = Path(path).expanduser()
+    with target.open("rb") as handle:
+        data = handle.read(MAX_FILE_BYTES + 1)
+    text = data[:MAX_FILE_BYTES].decode("utf-8", errors="replace")
+    if len(data) > MAX_FILE_BYTES:
+        text += f"\n[truncated after {MAX_FILE_BYTES} bytes]"
+    return text
 
 
-def builtin_tools(shared_files: set[Path]) -> list[FunctionTool]:
+def builtin_tools() -> list[FunctionTool]:
     """The tools every new assistant has."""
-    return [calculator, current_time, make_read_file_tool(shared_files)]
+    return [calculator, current_time, read_text_file]

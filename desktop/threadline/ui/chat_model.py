@@ -66,6 +66,10 @@ class ChatModel(QAbstractListModel):
         self._items.extend(items)
         self.endInsertRows()
 
+    def add_pending_user(self, text: str) -> None:
+        """Shows a message the moment it is sent; the saved event fills it in."""
+        self.append([ChatItem("user", "user", text, status="sending")])
+
     def add_deltas(self, parts: list[tuple[str, str, str]]) -> None:
         """Grows (or starts) the streaming bubble of each (author, branch, text) part."""
         for author, branch, text in parts:
@@ -99,6 +103,16 @@ class ChatModel(QAbstractListModel):
             stream.status = "interrupted"
             stream.touch()
             self._changed(stream)
+        if message is not None and message.role == "user":
+            pending = next(
+                (i for i in self._items if i.status == "sending" and i.text == message.content),
+                None,
+            )
+            if pending is not None:
+                pending.event_id = event.id
+                pending.status = ""
+                self.update_item(pending)
+                return
         self.append(items_for_event(event, self._tools))
         if message is not None and message.role == "tool":
             updated = self._tools.get(message.tool_call_id or "")

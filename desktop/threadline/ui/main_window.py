@@ -115,6 +115,7 @@ class MainWindow(QMainWindow):
         self.sidebar.search_changed.connect(c.search)
         self.tree_model.rename_requested.connect(c.rename)
         self.search_action.triggered.connect(self.sidebar.focus_search)
+        self.chat.send_requested.connect(self.chat_model.add_pending_user)
         self.chat.send_requested.connect(c.send)
         self.chat.stop_requested.connect(c.stop)
         self.stop_action.triggered.connect(c.stop)

@@ -1,0 +1,177 @@
+"""The window driven as a user drives it: send, stream, stop, errors, branches, switching."""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from typing import Any
+
+from PySide6.QtCore import Qt
+
+from tests.scripted_server import Reply, text
+from tests.ui.conftest import Harness
+from threadline.ui.chat_items import ChatItem
+
+
+def send(app: Harness, qtbot: Any, message: str) -> None:
+    chat = app.window.chat
+    qtbot.keyClicks(chat.composer, message)
+    qtbot.keyPress(chat.composer, Qt.Key.Key_Return)
+
+
+def items(app: Harness) -> list[ChatItem]:
+    return app.window.chat_model.items()
+
+
+def wait_idle(app: Harness, qtbot: Any) -> None:
+    sid = app.controller.current_session_id
+    qtbot.waitUntil(lambda: not app.controller.is_running(sid), timeout=5000)
+
+
+def test_reply_streams_into_a_growing_bubble(app: Harness, qtbot: Any) -> None:
+    gate = threading.Event()
+    app.server.script(Reply(text=["Hello", " there", ", friend"], hold=gate))
+    send(app, qtbot, "hi")
+    qtbot.waitUntil(lambda: app.window.chat.stop_button.isEnabled(), timeout=3000)
+    assert [i.kind for i in items(app)] == ["user"]  # shown at once, before any reply
+    qtbot.waitUntil(lambda: len(app.server.requests) == 1, timeout=3000)
+    assert items(app)[0].event_id  # the saved event took its place
+    gate.set()
+    qtbot.waitUntil(lambda: any(i.text == "Hello there, friend" and i.event_id for i in items(app)))
+    wait_idle(app, qtbot)
+    reply = items(app)[-1]
+    assert reply.author == "assistant" and reply.status == "" and "tokens" in reply.detail
+    assert app.window.chat.composer.toPlainText() == ""
+    tree = app.window.tree_model
+    assert tree.rowCount() == 1 and tree.index(0, 0).data() == "hi"
+
+
+def test_stop_keeps_the_partial_reply(app: Harness, qtbot: Any) -> None:
+    app.server.script(Reply(text=["Partial ", "answer"] + [" more"] * 400, delay=0.01))
+    send(app, qtbot, "long story please")
+    qtbot.waitUntil(lambda: any("Partial answer" in i.text for i in items(app)), timeout=5000)
+    qtbot.mouseClick(app.window.chat.stop_button, Qt.MouseButton.LeftButton)
+    wait_idle(app, qtbot)
+    reply = next(i for i in items(app) if i.kind == "assistant")
+    assert reply.status == "interrupted" and reply.text.startswith("Partial answer")
+    db = sqlite3.connect(app.services.folder / "threadline.db")
+    stored = db.execute("SELECT text, tag FROM events WHERE role = 'assistant'").fetchall()
+    assert stored[0][0].startswith("Partial answer") and stored[0][1] == "interrupted"
+
+
+def test_errors_are_shown_and_nothing_is_lost(app: Harness, qtbot: Any) -> None:
+    app.server.script(Reply(status=401))
+    send(app, qtbot, "first question")
+    qtbot.waitUntil(lambda: any(i.kind == "error" for i in items(app)), timeout=5000)
+    error = next(i for i in items(app) if i.kind == "error")
+    assert "API key" in error.text and error.status == "auth"
+    wait_idle(app, qtbot)
+    app.server.script(Reply(text=["Kept ", "this"], cut_after=3))
+    send(app, qtbot, "second question")
+    qtbot.waitUntil(lambda: sum(i.kind == "error" for i in items(app)) == 2, timeout=5000)
+    wait_idle(app, qtbot)
+    kinds = [(i.kind, i.text) for i in items(app)]
+    assert ("user", "first question") in kinds and ("user", "second question") in kinds
+    assert ("assistant", "Kept this") in kinds
+    # Retry runs the agent again on what is there.
+    app.server.script(text("Recovered"))
+    last_error = [i for i in items(app) if i.kind == "error"][-1]
+    app.window.chat.item_action.emit("retry", last_error)
+    qtbot.waitUntil(lambda: any(i.text == "Recovered" and i.event_id for i in items(app)), timeout=5000)
+    wait_idle(app, qtbot)
+    sent = app.server.requests[-1]["messages"]
+    assert {"role": "user", "content": "second question"} in sent
+    assert sent[-1] == {"role": "assistant", "content": "Kept this"}  # the model continues it
+
+
+def test_server_error_500(app: Harness, qtbot: Any) -> None:
+    app.server.default(lambda body: Reply(status=500, headers={"Retry-After": "0"}))
+    send(app, qtbot, "hello")
+    qtbot.waitUntil(lambda: any(i.kind == "error" for i in items(app)), timeout=15000)
+    wait_idle(app, qtbot)
+    assert "500" in next(i for i in items(app) if i.kind == "error").text
+    assert len(app.server.requests) == 4  # three retries, then a clear error
+
+
+def test_regenerate_and_edit_make_branches_in_the_sidebar(app: Harness, qtbot: Any) -> None:
+    app.server.script(text("First answer"))
+    send(app, qtbot, "Tell me a fact")
+    qtbot.waitUntil(lambda: any(i.text == "First answer" and i.event_id for i in items(app)))
+    wait_idle(app, qtbot)
+    root_id = app.controller.current_session_id
+    answer = next(i for i in items(app) if i.kind == "assistant")
+    app.server.script(text("Second answer"))
+    app.window.chat.item_action.emit("regen", answer)
+    qtbot.waitUntil(lambda: any(i.text == "Second answer" and i.event_id for i in items(app)), timeout=5000)
+    wait_idle(app, qtbot)
+    regen_id = app.controller.current_session_id
+    assert regen_id != root_id
+    assert [i.text for i in items(app)] == ["Tell me a fact", "Second answer"]
+    tree = app.window.tree_model
+    root = tree.index_of(root_id or "")
+    assert tree.rowCount(root) == 1 and tree.index(0, 0, root).data().startswith("↳")
+    # Edit the user message: another branch, the original untouched.
+    user_item = items(app)[0]
+    app.window.chat.begin_edit(user_item)
+    app.window.chat.composer.setPlainText("Tell me a joke")
+    app.server.script(text("A joke"))
+    qtbot.mouseClick(app.window.chat.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: any(i.text == "A joke" and i.event_id for i in items(app)), timeout=5000)
+    wait_idle(app, qtbot)
+    assert [i.text for i in items(app)] == ["Tell me a joke", "A joke"]
+    assert app.server.requests[-1]["messages"][-1] == {"role": "user", "content": "Tell me a joke"}
+    assert tree.rowCount(tree.index_of(regen_id or "")) == 1  # a branch of the branch
+    # Switching back shows the original conversation, unchanged.
+    app.window.sidebar.tree.setCurrentIndex(tree.index_of(root_id or ""))
+    qtbot.waitUntil(lambda: [i.text for i in items(app)] == ["Tell me a fact", "First answer"], timeout=3000)
+
+
+def test_branch_from_here_and_switching(app: Harness, qtbot: Any) -> None:
+    app.server.script(text("one"), text("two"))
+    send(app, qtbot, "a")
+    qtbot.waitUntil(lambda: any(i.text == "one" and i.event_id for i in items(app)))
+    wait_idle(app, qtbot)
+    send(app, qtbot, "b")
+    qtbot.waitUntil(lambda: any(i.text == "two" and i.event_id for i in items(app)))
+    wait_idle(app, qtbot)
+    first_reply = next(i for i in items(app) if i.text == "one")
+    app.window.chat.item_action.emit("branch", first_reply)
+    qtbot.waitUntil(lambda: [i.text for i in items(app)] == ["a", "one"], timeout=3000)
+    branch_id = app.controller.current_session_id
+    node = app.window.tree_model.node(branch_id or "")
+    assert node is not None and node.fork_text == "one"
+    assert app.window.sidebar.current_session() == branch_id
+
+
+def test_new_conversation_and_trash_with_undo(app: Harness, qtbot: Any) -> None:
+    app.server.script(text("ok"), text("ok"))
+    send(app, qtbot, "alpha")
+    qtbot.waitUntil(lambda: any(i.text == "ok" and i.event_id for i in items(app)))
+    wait_idle(app, qtbot)
+    qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    assert items(app) == []
+    send(app, qtbot, "beta")
+    qtbot.waitUntil(lambda: app.window.tree_model.rowCount() == 2, timeout=3000)
+    wait_idle(app, qtbot)
+    beta = app.controller.current_session_id
+    app.window.sidebar.delete_requested.emit(beta)
+    qtbot.waitUntil(lambda: app.window.tree_model.rowCount() == 1, timeout=3000)
+    assert app.window.undo_button.isVisible()
+    qtbot.mouseClick(app.window.undo_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.window.tree_model.rowCount() == 2, timeout=3000)
+
+
+def test_search_filters_the_sidebar(app: Harness, qtbot: Any) -> None:
+    app.server.script(text("Tides follow the moon."), text("Bread needs yeast."))
+    send(app, qtbot, "ocean question")
+    qtbot.waitUntil(lambda: any(i.event_id and i.kind == "assistant" for i in items(app)))
+    wait_idle(app, qtbot)
+    qtbot.keyClick(app.window, Qt.Key.Key_N, Qt.KeyboardModifier.ControlModifier)
+    send(app, qtbot, "kitchen question")
+    qtbot.waitUntil(lambda: app.window.tree_model.rowCount() == 2)
+    wait_idle(app, qtbot)
+    qtbot.keyClick(app.window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert app.window.sidebar.search.hasFocus()
+    qtbot.keyClicks(app.window.sidebar.search, "yeast")
+    qtbot.waitUntil(lambda: app.window.tree_model.rowCount() == 1, timeout=3000)
+    assert app.window.tree_model.index(0, 0).data() == "kitchen question"
