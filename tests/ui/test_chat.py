@@ -77,7 +77,9 @@ def test_errors_are_shown_and_nothing_is_lost(app: Harness, qtbot: Any) -> None:
     app.server.script(text("Recovered"))
     last_error = [i for i in items(app) if i.kind == "error"][-1]
     app.window.chat.item_action.emit("retry", last_error)
-    qtbot.waitUntil(lambda: any(i.text == "Recovered" and i.event_id for i in items(app)), timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(i.text == "Recovered" and i.event_id for i in items(app)), timeout=5000
+    )
     wait_idle(app, qtbot)
     sent = app.server.requests[-1]["messages"]
     assert {"role": "user", "content": "second question"} in sent
@@ -102,7 +104,9 @@ def test_regenerate_and_edit_make_branches_in_the_sidebar(app: Harness, qtbot: A
     answer = next(i for i in items(app) if i.kind == "assistant")
     app.server.script(text("Second answer"))
     app.window.chat.item_action.emit("regen", answer)
-    qtbot.waitUntil(lambda: any(i.text == "Second answer" and i.event_id for i in items(app)), timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(i.text == "Second answer" and i.event_id for i in items(app)), timeout=5000
+    )
     wait_idle(app, qtbot)
     regen_id = app.controller.current_session_id
     assert regen_id != root_id
@@ -116,14 +120,18 @@ def test_regenerate_and_edit_make_branches_in_the_sidebar(app: Harness, qtbot: A
     app.window.chat.composer.setPlainText("Tell me a joke")
     app.server.script(text("A joke"))
     qtbot.mouseClick(app.window.chat.send_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: any(i.text == "A joke" and i.event_id for i in items(app)), timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(i.text == "A joke" and i.event_id for i in items(app)), timeout=5000
+    )
     wait_idle(app, qtbot)
     assert [i.text for i in items(app)] == ["Tell me a joke", "A joke"]
     assert app.server.requests[-1]["messages"][-1] == {"role": "user", "content": "Tell me a joke"}
     assert tree.rowCount(tree.index_of(regen_id or "")) == 1  # a branch of the branch
     # Switching back shows the original conversation, unchanged.
     app.window.sidebar.tree.setCurrentIndex(tree.index_of(root_id or ""))
-    qtbot.waitUntil(lambda: [i.text for i in items(app)] == ["Tell me a fact", "First answer"], timeout=3000)
+    qtbot.waitUntil(
+        lambda: [i.text for i in items(app)] == ["Tell me a fact", "First answer"], timeout=3000
+    )
 
 
 def test_branch_from_here_and_switching(app: Harness, qtbot: Any) -> None:
