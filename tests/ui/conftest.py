@@ -31,6 +31,9 @@ def qloop(qapp: QApplication) -> Iterator[QEventLoop]:
     QTimer.singleShot(0, qapp.quit)
     qapp.exec()
     loop.close()
+    # WORKAROUND: a qasync loop built with already_running=True stays registered as the
+    # running loop after close, so a later asyncio.run() in this process would refuse to start.
+    asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
 
 

@@ -10,7 +10,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
-from tests.scripted_server import Reply, calls, text
+from tests.scripted_server import calls, text
 from tests.ui.conftest import Harness, start_app, stop_app
 from tests.ui.test_chat import items, send, wait_idle
 from threadline.ui.dialogs import EditArgumentsDialog
