@@ -106,3 +106,35 @@ class Event(BaseModel):
         if self.partial:
             return self.delta
         return self.message.content if self.message is not None else ""
+
+
+_EVENT_FIELDS = frozenset(Event.model_fields)
+_new = object.__new__
+_set = object.__setattr__
+
+
+class DeltaFactory:
+    """Makes the partial text events of one stream, once per token, without re-validation.
+
+    Every field but ``id``, ``timestamp`` and ``delta`` comes from one validated template, so
+    the result is a valid ``Event``; its ``actions`` and ``metadata`` are shared with the
+    template and must be treated as read-only (partial events are never modified or stored).
+    """
+
+    __slots__ = ("_base",)
+
+    def __init__(self, *, invocation_id: str, author: str, branch: str) -> None:
+        template = Event(invocation_id=invocation_id, author=author, branch=branch, partial=True)
+        self._base = dict(template.__dict__)
+
+    def __call__(self, delta: str) -> Event:
+        event: Event = _new(Event)
+        values = self._base.copy()
+        values["id"] = new_id()
+        values["timestamp"] = time.time()
+        values["delta"] = delta
+        _set(event, "__dict__", values)
+        _set(event, "__pydantic_fields_set__", _EVENT_FIELDS)
+        _set(event, "__pydantic_extra__", None)
+        _set(event, "__pydantic_private__", None)
+        return event

@@ -9,7 +9,16 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from threadline.core.events import ErrorInfo, Event, EventActions, Message, ToolCall, Usage, new_id
+from threadline.core.events import (
+    DeltaFactory,
+    ErrorInfo,
+    Event,
+    EventActions,
+    Message,
+    ToolCall,
+    Usage,
+    new_id,
+)
 from threadline.runner import tool_exec
 from threadline.runner.agents import ACTIVE_AGENT_KEY, BaseAgent
 from threadline.runner.callbacks import Callbacks, call_hook
@@ -210,31 +219,16 @@ class LLMAgent(BaseAgent):
         texts: list[str] = []
         calls: dict[int, dict[str, str]] = {}
         usage: Usage | None = None
-        make_partial = Event.model_construct
-        invocation_id, author, branch = ctx.invocation_id, self.name, self.path
+        make_delta = DeltaFactory(
+            invocation_id=ctx.invocation_id, author=self.name, branch=self.path
+        )
         with span("model.call", agent=self.name, model=self.model.name):
             async for chunk in self.model.stream(request):
                 kind = type(chunk)
                 if kind is TextChunk:
                     assert isinstance(chunk, TextChunk)
                     texts.append(chunk.text)
-                    # model_construct skips validation: this path runs once per token.
-                    yield make_partial(
-                        id=new_id(),
-                        invocation_id=invocation_id,
-                        author=author,
-                        branch=branch,
-                        timestamp=time.time(),
-                        partial=True,
-                        delta=chunk.text,
-                        message=None,
-                        usage=None,
-                        error=None,
-                        actions=EventActions(),
-                        done=False,
-                        tag="",
-                        metadata={},
-                    )
+                    yield make_delta(chunk.text)
                 elif kind is ToolCallChunk:
                     assert isinstance(chunk, ToolCallChunk)
                     slot = calls.setdefault(chunk.index, {"id": "", "name": "", "arguments": ""})

@@ -1,0 +1,154 @@
+"""Runner overhead per model turn and per streamed event, beside openai-agents-python's Runner.
+
+Both runners drive an in-process fake model (no network, no tokens), so what is measured is the
+runner itself: building requests, running a tool, making and forwarding events. Budget: ours ≤ 0.5×.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from typing import Any
+
+from common import best_of, cpu, report
+
+from threadline.runner import LLMAgent, Runner, ScriptedModel, ScriptedReply, function_tool
+
+TURNS = 10
+CHUNKS = 1000
+
+
+@function_tool
+def lookup(key: str) -> str:
+    """Looks a key up."""
+    return f"value of {key}"
+
+
+async def ours_turn() -> float:
+    replies = [ScriptedReply(tool_calls=[("lookup", '{"key": "k"}')])] * (TURNS - 1) + [ScriptedReply(text="done")]
+    runner = Runner("bench", LLMAgent("a", model=ScriptedModel(replies), tools=[lookup]))
+    start = cpu()
+    result = await runner.run_to_end("u", "s", "go")
+    elapsed = cpu() - start
+    assert result.final_output == "done", result
+    return elapsed / TURNS * 1e6
+
+
+async def ours_stream() -> float:
+    pieces = [f"w{i} " for i in range(CHUNKS)]
+    runner = Runner("bench", LLMAgent("a", model=ScriptedModel([ScriptedReply(text=pieces)])))
+    count = 0
+    start = cpu()
+    async for event in runner.run("u", "s", "go"):
+        count += event.partial
+    elapsed = cpu() - start
+    assert count == CHUNKS
+    return elapsed / CHUNKS * 1e6
+
+
+def peer() -> tuple[Any, Any]:
+    from agents import Agent, ModelSettings, RunConfig
+    from agents import Runner as PeerRunner
+    from agents import function_tool as peer_tool
+    from agents.items import ModelResponse
+    from agents.models.interface import Model
+    from agents.usage import Usage as PeerUsage
+    from openai.types.responses import (
+        Response,
+        ResponseCompletedEvent,
+        ResponseFunctionToolCall,
+        ResponseOutputMessage,
+        ResponseOutputText,
+        ResponseTextDeltaEvent,
+    )
+
+    def message(text: str) -> ResponseOutputMessage:
+        return ResponseOutputMessage(
+            id="m", type="message", role="assistant", status="completed",
+            content=[ResponseOutputText(type="output_text", text=text, annotations=[])],
+        )
+
+    class LoopModel(Model):
+        """Asks for the tool TURNS-1 times, then answers."""
+
+        def __init__(self) -> None:
+            self.turn = 0
+
+        async def get_response(self, *args: Any, **kwargs: Any) -> ModelResponse:
+            self.turn += 1
+            if self.turn < TURNS:
+                call = ResponseFunctionToolCall(
+                    type="function_call", call_id=f"c{self.turn}", name="lookup", arguments='{"key": "k"}'
+                )
+                return ModelResponse(output=[call], usage=PeerUsage(), response_id=None)
+            return ModelResponse(output=[message("done")], usage=PeerUsage(), response_id=None)
+
+        async def stream_response(self, *args: Any, **kwargs: Any) -> Any:
+            raise NotImplementedError
+            yield
+
+    class StreamModel(Model):
+        """Streams CHUNKS text deltas."""
+
+        async def get_response(self, *args: Any, **kwargs: Any) -> ModelResponse:
+            raise NotImplementedError
+
+        async def stream_response(self, *args: Any, **kwargs: Any) -> Any:
+            for i in range(CHUNKS):
+                yield ResponseTextDeltaEvent(
+                    type="response.output_text.delta", item_id="m", output_index=0,
+                    content_index=0, delta=f"w{i} ", logprobs=[], sequence_number=i,
+                )
+            text = "".join(f"w{i} " for i in range(CHUNKS))
+            response = Response(
+                id="r", created_at=0, model="fake", object="response", output=[message(text)],
+                tool_choice="none", tools=[], top_p=None, parallel_tool_calls=False,
+            )
+            yield ResponseCompletedEvent(type="response.completed", response=response, sequence_number=CHUNKS)
+
+    @peer_tool
+    def lookup_peer(key: str) -> str:
+        """Looks a key up."""
+        return f"value of {key}"
+
+    lookup_peer.name = "lookup"
+    config = RunConfig(tracing_disabled=True)
+
+    async def turn() -> float:
+        agent = Agent(name="a", model=LoopModel(), tools=[lookup_peer], model_settings=ModelSettings())
+        start = cpu()
+        result = await PeerRunner.run(agent, "go", run_config=config, max_turns=TURNS + 2)
+        elapsed = cpu() - start
+        assert result.final_output == "done"
+        return elapsed / TURNS * 1e6
+
+    async def stream() -> float:
+        agent = Agent(name="a", model=StreamModel())
+        start = cpu()
+        result = PeerRunner.run_streamed(agent, "go", run_config=config)
+        count = 0
+        async for event in result.stream_events():
+            count += getattr(event, "type", "") == "raw_response_event"
+        elapsed = cpu() - start
+        assert count >= CHUNKS
+        return elapsed / CHUNKS * 1e6
+
+    return turn, stream
+
+
+def main() -> int:
+    try:
+        peer_turn, peer_stream = peer()
+    except ImportError:
+        print("SKIP runner_overhead: install the bench extra (pip install -e '.[bench]')")
+        return 0
+    run = asyncio.run
+    for _ in range(3):  # warm up imports and caches on both sides
+        run(ours_turn()), run(peer_turn()), run(ours_stream()), run(peer_stream())
+    ok = report("runner µs per model turn (10-turn tool loop)", best_of(15, lambda: run(ours_turn())), best_of(15, lambda: run(peer_turn())), "µs", 0.5)
+    ok &= report("runner µs per streamed event (1,000 chunks)", best_of(15, lambda: run(ours_stream())), best_of(15, lambda: run(peer_stream())), "µs", 0.5)
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
