@@ -25,7 +25,9 @@ def lookup(key: str) -> str:
 
 
 async def ours_turn() -> float:
-    replies = [ScriptedReply(tool_calls=[("lookup", '{"key": "k"}')])] * (TURNS - 1) + [ScriptedReply(text="done")]
+    replies = [ScriptedReply(tool_calls=[("lookup", '{"key": "k"}')])] * (TURNS - 1) + [
+        ScriptedReply(text="done")
+    ]
     runner = Runner("bench", LLMAgent("a", model=ScriptedModel(replies), tools=[lookup]))
     start = cpu()
     result = await runner.run_to_end("u", "s", "go")
@@ -64,7 +66,10 @@ def peer() -> tuple[Any, Any]:
 
     def message(text: str) -> ResponseOutputMessage:
         return ResponseOutputMessage(
-            id="m", type="message", role="assistant", status="completed",
+            id="m",
+            type="message",
+            role="assistant",
+            status="completed",
             content=[ResponseOutputText(type="output_text", text=text, annotations=[])],
         )
 
@@ -78,7 +83,10 @@ def peer() -> tuple[Any, Any]:
             self.turn += 1
             if self.turn < TURNS:
                 call = ResponseFunctionToolCall(
-                    type="function_call", call_id=f"c{self.turn}", name="lookup", arguments='{"key": "k"}'
+                    type="function_call",
+                    call_id=f"c{self.turn}",
+                    name="lookup",
+                    arguments='{"key": "k"}',
                 )
                 return ModelResponse(output=[call], usage=PeerUsage(), response_id=None)
             return ModelResponse(output=[message("done")], usage=PeerUsage(), response_id=None)
@@ -96,15 +104,29 @@ def peer() -> tuple[Any, Any]:
         async def stream_response(self, *args: Any, **kwargs: Any) -> Any:
             for i in range(CHUNKS):
                 yield ResponseTextDeltaEvent(
-                    type="response.output_text.delta", item_id="m", output_index=0,
-                    content_index=0, delta=f"w{i} ", logprobs=[], sequence_number=i,
+                    type="response.output_text.delta",
+                    item_id="m",
+                    output_index=0,
+                    content_index=0,
+                    delta=f"w{i} ",
+                    logprobs=[],
+                    sequence_number=i,
                 )
             text = "".join(f"w{i} " for i in range(CHUNKS))
             response = Response(
-                id="r", created_at=0, model="fake", object="response", output=[message(text)],
-                tool_choice="none", tools=[], top_p=None, parallel_tool_calls=False,
+                id="r",
+                created_at=0,
+                model="fake",
+                object="response",
+                output=[message(text)],
+                tool_choice="none",
+                tools=[],
+                top_p=None,
+                parallel_tool_calls=False,
             )
-            yield ResponseCompletedEvent(type="response.completed", response=response, sequence_number=CHUNKS)
+            yield ResponseCompletedEvent(
+                type="response.completed", response=response, sequence_number=CHUNKS
+            )
 
     @peer_tool
     def lookup_peer(key: str) -> str:
@@ -115,7 +137,9 @@ def peer() -> tuple[Any, Any]:
     config = RunConfig(tracing_disabled=True)
 
     async def turn() -> float:
-        agent = Agent(name="a", model=LoopModel(), tools=[lookup_peer], model_settings=ModelSettings())
+        agent = Agent(
+            name="a", model=LoopModel(), tools=[lookup_peer], model_settings=ModelSettings()
+        )
         start = cpu()
         result = await PeerRunner.run(agent, "go", run_config=config, max_turns=TURNS + 2)
         elapsed = cpu() - start
@@ -145,8 +169,20 @@ def main() -> int:
     run = asyncio.run
     for _ in range(3):  # warm up imports and caches on both sides
         run(ours_turn()), run(peer_turn()), run(ours_stream()), run(peer_stream())
-    ok = report("runner µs per model turn (10-turn tool loop)", best_of(15, lambda: run(ours_turn())), best_of(15, lambda: run(peer_turn())), "µs", 0.5)
-    ok &= report("runner µs per streamed event (1,000 chunks)", best_of(15, lambda: run(ours_stream())), best_of(15, lambda: run(peer_stream())), "µs", 0.5)
+    ok = report(
+        "runner µs per model turn (10-turn tool loop)",
+        best_of(15, lambda: run(ours_turn())),
+        best_of(15, lambda: run(peer_turn())),
+        "µs",
+        0.5,
+    )
+    ok &= report(
+        "runner µs per streamed event (1,000 chunks)",
+        best_of(15, lambda: run(ours_stream())),
+        best_of(15, lambda: run(peer_stream())),
+        "µs",
+        0.5,
+    )
     return 0 if ok else 1
 
 

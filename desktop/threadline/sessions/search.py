@@ -20,10 +20,33 @@ def fts_query(text: str) -> str:
     return " ".join(quoted)
 
 
+def index_pending(db: sqlite3.Connection) -> int:
+    """Adds rows written since the last call to the full-text index; returns how many."""
+    db.execute("BEGIN IMMEDIATE")
+    try:
+        done = db.execute("SELECT indexed_seq FROM fts_progress").fetchone()[0]
+        last = db.execute("SELECT coalesce(max(seq), 0) FROM events").fetchone()[0]
+        if last <= done:
+            db.rollback()
+            return 0
+        cursor = db.execute(
+            "INSERT INTO events_fts(rowid, text) SELECT seq, text FROM events"
+            " WHERE seq > ? AND seq <= ? AND text != ''",
+            (done, last),
+        )
+        db.execute("UPDATE fts_progress SET indexed_seq = ?", (last,))
+        db.commit()
+    except BaseException:
+        db.rollback()
+        raise
+    return int(cursor.rowcount)
+
+
 def search(
     db: sqlite3.Connection, app_name: str, user_id: str, text: str, limit: int
 ) -> list[SessionSearchHit]:
     """Sessions matching ``text``: title matches first, then message matches by bm25 rank."""
+    index_pending(db)
     query = fts_query(text)
     if not query:
         return []

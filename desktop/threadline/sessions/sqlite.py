@@ -8,12 +8,12 @@ fork event: its history is the parent's rows up to the fork plus its own.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import sqlite3
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -22,11 +22,15 @@ from threadline.core.events import Event, new_id
 from threadline.core.session import Session, SessionSearchHit, merge_state, split_state
 from threadline.sessions import store_files
 from threadline.sessions.schema import migrate
+from threadline.sessions.search import index_pending
 from threadline.sessions.titles import title_from_event
+from threadline.sessions.worker import DbWorker
 
 T = TypeVar("T")
 BUSY_TIMEOUT_MS = 5000
 CACHE_SIZE = 32
+TOUCH_INTERVAL = 1.0  # seconds between updated_at refreshes of one session while it streams
+INDEX_DELAY = 1.0  # seconds after an append before its text is added to the search index
 
 _SESSION_COLUMNS = (
     "id, app_name, user_id, title, state, parent_id, fork_event_id, created_at, updated_at"
@@ -42,10 +46,16 @@ class SQLiteSessionService:
 
     def __init__(self, path: str | Path, *, exclusive: bool = False) -> None:
         self.path = Path(path)
-        self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="threadline-db")
+        self._worker = DbWorker("threadline-db")
         self._instance_lock = store_files.InstanceLock(self.path) if exclusive else None
+        self._index_handle: asyncio.TimerHandle | None = None
+        self._touched: dict[str, float] = {}
         self._cache: OrderedDict[tuple[str, str, str], Session] = OrderedDict()
-        self._db = self._executor.submit(self._open).result()
+        try:
+            self._db = self._worker.call_sync(self._open)
+        except BaseException:
+            self._worker.stop()
+            raise
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -56,37 +66,44 @@ class SQLiteSessionService:
 
     def close(self) -> None:
         """Checkpoints and closes the file; safe to call twice."""
-        if self._executor is None:
+        if self._worker.is_closed:
             return
+        if self._index_handle is not None:
+            self._index_handle.cancel()
+            self._index_handle = None
 
         def shut() -> None:
             try:
-                self._db.execute("PRAGMA optimize")
+                with contextlib.suppress(sqlite3.Error):  # read-only or locked: index later
+                    index_pending(self._db)
+                    self._db.execute("PRAGMA optimize")
                 self._db.close()
             finally:
                 if self._instance_lock is not None:
                     self._instance_lock.release()
 
-        self._executor.submit(shut).result()
-        self._executor.shutdown(wait=True)
-        self._executor = None  # type: ignore[assignment]
+        self._worker.call_sync(shut)
+        self._worker.stop()
 
     async def aclose(self) -> None:
         """``close`` without blocking the loop."""
+        if self._index_handle is not None:
+            self._index_handle.cancel()
+            self._index_handle = None
         await asyncio.to_thread(self.close)
 
     async def _call(self, func: Callable[[sqlite3.Connection], T]) -> T:
-        if self._executor is None:
+        if self._worker.is_closed:
             raise StorageError(f"{self.path} is closed", path=str(self.path))
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, self._guarded, func)
+        db = self._db
+        return await self._worker.call(lambda: self._guarded(func, db))
 
-    def _guarded(self, func: Callable[[sqlite3.Connection], T]) -> T:
+    def _guarded(self, func: Callable[[sqlite3.Connection], T], db: sqlite3.Connection) -> T:
         try:
-            return func(self._db)
+            return func(db)
         except sqlite3.Error as exc:
-            if self._db.in_transaction:
-                self._db.rollback()
+            if db.in_transaction:
+                db.rollback()
             raise store_files.explain(exc, self.path) from exc
 
     # -- SessionService ------------------------------------------------------------------
@@ -157,7 +174,7 @@ class SQLiteSessionService:
         if event.partial:
             return event
         delta = event.actions.state_delta
-        app, user, own = split_state(delta)
+        app, user, own = split_state(delta) if delta else ({}, {}, {})
         title = title_from_event(session.title, event)
         message = event.message
         text = (
@@ -175,6 +192,11 @@ class SQLiteSessionService:
             event.model_dump_json(exclude_defaults=True),
         )
         now = time.time()
+        # updated_at only orders the sidebar: refreshing it once a second per session is
+        # enough, and skipping the UPDATE keeps an append to one INSERT.
+        touch = title is not None or now - self._touched.get(session.id, 0.0) > TOUCH_INTERVAL
+        if touch:
+            self._touched[session.id] = now
 
         def work(db: sqlite3.Connection) -> None:
             with _transaction(db):
@@ -192,15 +214,20 @@ class SQLiteSessionService:
                         "UPDATE sessions SET updated_at = ?, title = ? WHERE id = ?",
                         (now, title, session.id),
                     )
-                else:
+                elif touch:
                     db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session.id))
 
         await self._call(work)
+        self._schedule_indexing()
         if app or user:
             self._cache.clear()  # other sessions' merged view changed
-        for target in {id(session): session, **self._cached_twin(session)}.values():
+        cached = self._cache.get((session.app_name, session.user_id, session.id))
+        targets = (session,) if cached is None or cached is session else (session, cached)
+        kept = {k: v for k, v in delta.items() if not k.startswith("temp:")} if delta else None
+        for target in targets:
             target.events.append(event)
-            target.state.update({k: v for k, v in delta.items() if not k.startswith("temp:")})
+            if kept:
+                target.state.update(kept)
             target.updated_at = now
             if title:
                 target.title = title
@@ -256,6 +283,23 @@ class SQLiteSessionService:
                 )
 
         await self._call(work)
+        source = self._cache.get((app_name, user_id, session_id))
+        position = _position(source.events, at_event_id) if source is not None else None
+        if source is not None and position is not None:
+            # The source is in memory: the branch's history is a slice of it, no reload.
+            branch = source.model_copy(
+                update={
+                    "id": sid,
+                    "events": source.events[: position + 1],
+                    "state": dict(source.state),
+                    "parent_id": session_id,
+                    "fork_event_id": at_event_id or None,
+                    "created_at": now,
+                    "updated_at": now,
+                }
+            )
+            self._remember(branch)
+            return _copy(branch)
         session = await self.get_session(app_name, user_id, sid)
         assert session is not None
         return session
@@ -376,6 +420,21 @@ class SQLiteSessionService:
             )
         )
 
+    # -- background full-text indexing --------------------------------------------------
+
+    def _schedule_indexing(self) -> None:
+        """Indexes new rows a moment after the last append (searches index first anyway)."""
+        if self._index_handle is not None:
+            return
+        loop = asyncio.get_running_loop()
+        self._index_handle = loop.call_later(INDEX_DELAY, self._start_indexing)
+
+    def _start_indexing(self) -> None:
+        self._index_handle = None
+        if not self._worker.is_closed:
+            db = self._db
+            self._worker.submit(lambda: self._guarded(index_pending, db))
+
     # -- cache ---------------------------------------------------------------------------
 
     def _remember(self, session: Session) -> None:
@@ -384,10 +443,6 @@ class SQLiteSessionService:
         self._cache.move_to_end(key)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
-
-    def _cached_twin(self, session: Session) -> dict[int, Session]:
-        cached = self._cache.get((session.app_name, session.user_id, session.id))
-        return {} if cached is None or cached is session else {id(cached): cached}
 
 
 # -- SQL helpers (run on the worker thread) ------------------------------------------------
@@ -536,6 +591,16 @@ def _find_in_lineage(db: sqlite3.Connection, session_id: str, event_id: str) -> 
         ).fetchone()
         if row is not None and (limit is None or row[0] <= limit):
             return int(row[0])
+    return None
+
+
+def _position(events: list[Event], event_id: str) -> int | None:
+    """Index of ``event_id`` in ``events`` (-1 for "" = before the first), or None."""
+    if not event_id:
+        return -1
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].id == event_id:
+            return index
     return None
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from threadline.sessions.search import index_pending
+
 
 def purge(db: sqlite3.Connection, app_name: str, user_id: str) -> int:
     """Deletes trashed sessions; returns how many left the trash.
@@ -12,6 +14,7 @@ def purge(db: sqlite3.Connection, app_name: str, user_id: str) -> int:
     A session with live branches keeps the rows they inherit (up to its latest fork point) and
     is marked purged, hidden everywhere; one without branches goes entirely.
     """
+    index_pending(db)  # the delete trigger may only remove rows the index holds
     db.execute("BEGIN IMMEDIATE")
     try:
         trashed = [

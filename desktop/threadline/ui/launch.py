@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from threadline.app import RESOURCES, build_services
 from threadline.core.errors import CorruptDatabaseError, DatabaseInUseError, StorageError
+from threadline.runtime import settle_gc, tune_gc
 from threadline.settings import data_dir
 from threadline.ui.controller import ChatController
 from threadline.ui.main_window import MainWindow
@@ -20,6 +22,7 @@ from threadline.ui.theme import apply_theme
 
 def run(argv: list[str] | None = None) -> int:
     """Builds the window over the services and runs the qasync loop until it closes."""
+    tune_gc()
     app = QApplication(sys.argv if argv is None else argv)
     app.setApplicationName("Threadline")
     app.setOrganizationName("Threadline")
@@ -74,6 +77,7 @@ def run(argv: list[str] | None = None) -> int:
     window.close_requested.connect(lambda: loop.create_task(shut_down()))
     window.show()
     controller.start()
+    QTimer.singleShot(0, settle_gc)  # after the first paint
     if not services.settings.is_setup_done:
         window.open_setup()
     with loop:
