@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,6 +27,9 @@ def qloop(qapp: QApplication) -> Iterator[QEventLoop]:
     loop = QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
     yield loop
+    # Drop the test's Qt objects here, on the GUI thread: left to the cyclic collector they
+    # may be destroyed on a worker thread ("Timers cannot be stopped from another thread").
+    gc.collect()
     loop.stop()
     # loop.stop() sets Qt's quit flag; clear it so later qtbot waits still wait.
     QTimer.singleShot(0, qapp.quit)
@@ -73,7 +77,7 @@ def start_app(qtbot: object, folder: Path, server: ScriptedServer) -> Harness:
         spawner=spawner,
     )
     window = MainWindow(controller)
-    qtbot.addWidget(window)  # type: ignore[attr-defined]
+    # Not qtbot.addWidget: stop_app closes the window and the qloop fixture frees it.
     window.show()
     controller.start()
     return Harness(window, controller, services, server, errors)
@@ -83,6 +87,7 @@ def stop_app(qtbot: object, harness: Harness) -> None:
     """Shuts the app down the way closing the window does."""
     harness.run(qtbot, harness.controller.shutdown())
     harness.window.allow_close()
+    harness.window.close()
 
 
 @pytest.fixture

@@ -116,7 +116,7 @@ class ChatDelegate(QStyledItemDelegate):
         if self._reported.get(id(item)) != exact:
             self._reported[id(item)] = exact
             persistent = QPersistentModelIndex(index)
-            QTimer.singleShot(0, lambda: self._relayout(persistent))
+            QTimer.singleShot(0, self, lambda: self._relayout(persistent))
 
     def _relayout(self, persistent: QPersistentModelIndex) -> None:
         if persistent.isValid():
