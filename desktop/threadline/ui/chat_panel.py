@@ -73,7 +73,7 @@ class ChatPanel(QWidget):
         self.composer = named(QPlainTextEdit(), "composer")
         self.composer.setPlaceholderText("Message… (Enter sends, Shift+Enter for a new line)")
         self.composer.setAccessibleName("Message composer")
-        self.composer.setMaximumHeight(140)
+        self.composer.setMaximumHeight(96)
         self.composer.installEventFilter(self)
         self.send_button = named(QPushButton("Send"), "sendButton")
         self.send_button.setDefault(True)

@@ -172,6 +172,9 @@ class MainWindow(QMainWindow):
         self.inspector.load(opened.events, opened.state)
         self.chat.cancel_edit()
         self.chat.show_banner("")
+        node = self.tree_model.node(opened.session_id) if opened.session_id else None
+        title = (node.title if node else "") or "New conversation"
+        self.setWindowTitle(f"{title} — Threadline")
         if opened.session_id:
             self.sidebar.select(opened.session_id)
         self.chat.on_running_changed(self.controller.is_running(opened.session_id))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 Index = QModelIndex | QPersistentModelIndex
+_MARKUP = re.compile(r"[*_`#>|]+")  # Markdown marks read badly in a one-line label
 SESSION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
@@ -36,7 +38,7 @@ class SessionNode:
 
 
 def _clip(text: str, limit: int) -> str:
-    text = " ".join(text.split())
+    text = " ".join(_MARKUP.sub("", text).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
