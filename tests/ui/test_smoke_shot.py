@@ -24,7 +24,9 @@ def test_conversation_tool_call_branch_screenshot(app: Harness, qtbot: Any) -> N
     chat = app.window.chat
     qtbot.keyClicks(chat.composer, "What is 6 times 7?")
     qtbot.mouseClick(chat.send_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: any(i.kind == "assistant" and i.event_id for i in items(app)), timeout=5000)
+    qtbot.waitUntil(
+        lambda: any(i.kind == "assistant" and i.event_id for i in items(app)), timeout=5000
+    )
     wait_idle(app, qtbot)
     assert [i.kind for i in items(app)] == ["user", "tool", "assistant"]
     tool = items(app)[1]

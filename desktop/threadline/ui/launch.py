@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
 
 from PySide6.QtCore import QTimer
@@ -16,6 +17,7 @@ from threadline.settings import data_dir
 from threadline.ui.controller import ChatController
 from threadline.ui.main_window import MainWindow
 from threadline.ui.qt import QEventLoop
+from threadline.ui.single_instance import InstanceServer, ask_running_instance
 from threadline.ui.tasks import TaskSpawner
 from threadline.ui.theme import apply_theme
 
@@ -38,7 +40,13 @@ def run(argv: list[str] | None = None) -> int:
     try:
         services = build_services(folder)
     except DatabaseInUseError as exc:
-        QMessageBox.information(None, "Threadline is already running", str(exc))
+        if ask_running_instance(folder):
+            print("Threadline is already running; its window was brought to the front.")
+            return 0
+        print(str(exc), file=sys.stderr)
+        box = QMessageBox(QMessageBox.Icon.Information, "Threadline is already running", str(exc))
+        QTimer.singleShot(30_000, box.close)  # never hang an unattended launch
+        box.exec()
         return 2
     except CorruptDatabaseError as exc:
         QMessageBox.warning(None, "Threadline: damaged data file", str(exc))
@@ -76,9 +84,32 @@ def run(argv: list[str] | None = None) -> int:
 
     window.close_requested.connect(lambda: loop.create_task(shut_down()))
     window.show()
+    instance = InstanceServer(folder, lambda: _bring_to_front(window))
     controller.start()
+    if "--smoke-test" in (sys.argv if argv is None else argv):
+        # Packaging and e2e checks: open, paint, shut down cleanly, report.
+        def finish() -> None:
+            print(f"smoke test ok: {window.windowTitle()}", flush=True)
+            window.close()
+
+        QTimer.singleShot(1500, finish)
     QTimer.singleShot(0, settle_gc)  # after the first paint
     if not services.settings.is_setup_done:
         window.open_setup()
+    window.close_requested.connect(instance.close)
+    # SIGTERM / Ctrl+C close the window the normal way (runs stop, partial replies are saved).
+    # Python runs signal handlers only when it gets control, hence the idle timer.
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: QTimer.singleShot(0, window.close))
+    heartbeat = QTimer(interval=250)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start()
+    print(f"Threadline is ready (data in {folder}).", flush=True)
     with loop:
         return int(loop.run_until_complete(done))
+
+
+def _bring_to_front(window: MainWindow) -> None:
+    window.showNormal()
+    window.raise_()
+    window.activateWindow()
