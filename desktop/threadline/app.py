@@ -1,4 +1,8 @@
-"""Composition root: paths, logging, settings, services and the window; ``main()`` runs it."""
+"""Composition root: builds the services below the UI; ``main()`` starts the desktop app.
+
+Imports of the runner, the store and their libraries happen inside ``build_services`` so that
+``main`` can put a window on screen first (see ``ui/launch.py``).
+"""
 
 from __future__ import annotations
 
@@ -6,13 +10,15 @@ import logging
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from threadline import logs
-from threadline.runner import LLMAgent, Runner, ScriptedModel
-from threadline.sessions import SQLiteSessionService
-from threadline.settings import AppSettings, SecretStore, load_settings
-from threadline.settings.config import log_dir
-from threadline.tools_builtin import builtin_tools
+from threadline.paths import log_dir
+
+if TYPE_CHECKING:
+    from threadline.runner import LLMAgent, Runner
+    from threadline.sessions import SQLiteSessionService
+    from threadline.settings import AppSettings, SecretStore
 
 log = logging.getLogger(__name__)
 # In a PyInstaller bundle the resources sit beside the unpacked code (sys._MEIPASS).
@@ -36,6 +42,11 @@ def build_services(folder: Path, *, secrets: SecretStore | None = None) -> Servi
 
     Raises ``StorageError`` subclasses when the data file cannot be used.
     """
+    from threadline.runner import LLMAgent, Runner, ScriptedModel
+    from threadline.sessions import SQLiteSessionService
+    from threadline.settings import SecretStore, load_settings
+    from threadline.tools_builtin import builtin_tools
+
     settings = load_settings(folder)
     store = SQLiteSessionService(folder / "threadline.db", exclusive=True)
     # The real model needs the API key from the keyring (async): the controller swaps it in

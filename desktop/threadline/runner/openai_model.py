@@ -8,9 +8,7 @@ import logging
 import random
 import time
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
-
-import openai
+from typing import TYPE_CHECKING, Any
 
 from threadline.core.events import Usage
 from threadline.runner.models import (
@@ -21,6 +19,20 @@ from threadline.runner.models import (
     ToolCallChunk,
     UsageChunk,
 )
+
+if TYPE_CHECKING:
+    import openai
+else:
+
+    class _Lazy:
+        """Imports the SDK on first use: it is 0.4 s of the app's start-up otherwise."""
+
+        def __getattr__(self, name: str) -> Any:
+            import openai as sdk
+
+            return getattr(sdk, name)
+
+    openai = _Lazy()
 
 log = logging.getLogger(__name__)
 

@@ -9,11 +9,9 @@ import tempfile
 from pathlib import Path
 from typing import Literal
 
-import platformdirs
 from pydantic import BaseModel, ValidationError
 
 log = logging.getLogger(__name__)
-APP_NAME = "Threadline"
 DEFAULT_INSTRUCTION = "You are a helpful assistant. Answer clearly and use Markdown where it helps."
 
 
@@ -41,21 +39,6 @@ class AppSettings(BaseModel):
     last_session_id: str | None = None
     instruction: str = DEFAULT_INSTRUCTION
     always_allowed_tools: list[str] = []
-
-
-def data_dir() -> Path:
-    """``THREADLINE_DATA_DIR`` when set, else the platform's user data folder."""
-    override = os.environ.get("THREADLINE_DATA_DIR")
-    if override:
-        return Path(override).expanduser()
-    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False, roaming=False))
-
-
-def log_dir() -> Path:
-    """Where log files go (beside the data when the data folder is overridden)."""
-    if os.environ.get("THREADLINE_DATA_DIR"):
-        return data_dir() / "logs"
-    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))
 
 
 def load_settings(folder: Path) -> AppSettings:

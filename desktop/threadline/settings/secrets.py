@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 import keyring
-import keyring.errors
+import keyring.errors  # keyring picks its backend lazily, on the first call
 
 log = logging.getLogger(__name__)
 SERVICE = "Threadline"

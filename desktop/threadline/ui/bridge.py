@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
 
-from threadline.core.events import Event
+if TYPE_CHECKING:
+    from threadline.core.events import Event
+
 
 COALESCE_MS = 30
 

@@ -30,7 +30,6 @@ from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOpti
 
 from threadline.ui.chat_items import ChatItem
 from threadline.ui.chat_model import ITEM_ROLE
-from threadline.ui.markdown import MarkdownRenderer, plain_html, render_markdown
 
 MARGIN = 6
 PADDING = 10
@@ -59,7 +58,7 @@ class ChatDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         self._docs: dict[int, tuple[int, int, QTextDocument]] = {}
-        self._renderers: dict[int, MarkdownRenderer] = {}
+        self._renderers: dict[int, Any] = {}  # item id -> MarkdownRenderer while streaming
         self._reported: dict[int, int] = {}
         self._char_width = view.fontMetrics().averageCharWidth() or 7
         self._line_height = view.fontMetrics().lineSpacing() or 16
@@ -157,6 +156,9 @@ class ChatDelegate(QStyledItemDelegate):
         return doc
 
     def _html(self, item: ChatItem) -> str:
+        # markdown-it and Pygments load on the first message drawn, not at start-up.
+        from threadline.ui.markdown import MarkdownRenderer, plain_html, render_markdown
+
         text = item.text
         clipped = len(text) > DISPLAY_LIMIT
         if clipped:
@@ -172,7 +174,7 @@ class ChatDelegate(QStyledItemDelegate):
         if item.kind == "assistant":
             if item.status == "streaming":
                 renderer = self._renderers.setdefault(id(item), MarkdownRenderer())
-                body = renderer.render(text)
+                body = str(renderer.render(text))
             else:
                 self._renderers.pop(id(item), None)
                 body = render_markdown(text)

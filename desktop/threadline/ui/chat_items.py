@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
-from threadline.core.events import Event
+if TYPE_CHECKING:
+    from threadline.core.events import Event
+
 
 Kind = Literal["user", "assistant", "tool", "error", "transfer", "approval", "note"]
 Row = tuple[int, str, str, "str | None", str, str, str]  # seq, id, author, role, tag, text, body
@@ -37,6 +39,8 @@ class ChatItem:
 
 def items_from_rows(rows: list[Row]) -> list[ChatItem]:
     """Timeline items for a stored history; only rows that need structure are parsed."""
+    from threadline.core.events import Event  # pydantic: loaded after the first paint
+
     items: list[ChatItem] = []
     tools: dict[str, ChatItem] = {}
     for _seq, event_id, author, role, tag, text, body in rows:

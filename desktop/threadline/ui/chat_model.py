@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from threadline.core.events import Event
 from threadline.ui.chat_items import ChatItem, items_for_event, usage_line
+
+if TYPE_CHECKING:
+    from threadline.core.events import Event
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex

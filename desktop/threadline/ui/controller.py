@@ -95,6 +95,7 @@ class ChatController(QObject):
         self._edits: dict[str, dict[str, Any]] = {}
         self._pending: dict[str, set[str]] = {}
         self._model_ready = False
+        self._model_lock = asyncio.Lock()
 
     # -- start and stop ----------------------------------------------------------------------
 
@@ -365,16 +366,23 @@ class ChatController(QObject):
         self.instruction_history.emit(list(self._versions))
 
     def save_provider(self, provider: ProviderSettings, api_key: str) -> None:
-        """Saves the provider (and its key, in the keyring) and uses it from the next run."""
+        """Saves the provider (and its key, in the keyring) and uses it from the next run.
+
+        A message sent right after waits for this (the model lock), so it never goes out with
+        the old provider or without the new key.
+        """
+        self._model_ready = False
 
         async def work() -> None:
-            if api_key and not await self.secrets.set(provider.key_name, api_key):
-                self.notice.emit(self.secrets.problem or "The key is kept for this session only.")
-            self.settings.provider = provider
-            self.settings.is_setup_done = True
-            self._save_settings()
-            self._model_ready = False
-            await self._ensure_model()
+            async with self._model_lock:
+                if api_key and not await self.secrets.set(provider.key_name, api_key):
+                    self.notice.emit(
+                        self.secrets.problem or "The key is kept for this session only."
+                    )
+                self.settings.provider = provider
+                self.settings.is_setup_done = True
+                self._save_settings()
+                await self._rebuild_model()
 
         self.spawner.spawn(work())
 
@@ -417,8 +425,11 @@ class ChatController(QObject):
     # -- helpers -----------------------------------------------------------------------------
 
     async def _ensure_model(self) -> None:
-        if self._model_ready:
-            return
+        async with self._model_lock:
+            if not self._model_ready:
+                await self._rebuild_model()
+
+    async def _rebuild_model(self) -> None:
         provider = self.settings.provider
         key = await self.secrets.get(provider.key_name)
         old = self.agent.model

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
@@ -21,8 +21,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.core.events import Event
 from threadline.ui.widgets import named
+
+if TYPE_CHECKING:
+    from threadline.core.events import Event
 
 EVENT_LOG_LINES = 2000
 CALL_ROLE = Qt.ItemDataRole.UserRole + 1

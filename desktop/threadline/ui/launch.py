@@ -1,65 +1,114 @@
-"""Starting the window: the Qt application, the qasync loop, the controller and a clean exit."""
+"""Starting the app: paint the window first, then load the runner and the store behind it.
+
+Phase one needs only Qt and our widget modules, so the window appears about as fast as an
+empty Qt window does. Phase two imports asyncio/qasync, pydantic, the runner, SQLite and the
+keyring, builds the controller and attaches it to the window that is already on screen.
+"""
 
 from __future__ import annotations
 
-import asyncio
+import json
 import signal
 import sys
+import time
+from pathlib import Path
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from threadline.app import RESOURCES, build_services
-from threadline.core.errors import CorruptDatabaseError, DatabaseInUseError, StorageError
+from threadline.app import RESOURCES
+from threadline.paths import data_dir
 from threadline.runtime import settle_gc, tune_gc
-from threadline.settings import data_dir
-from threadline.ui.controller import ChatController
 from threadline.ui.main_window import MainWindow
-from threadline.ui.qt import QEventLoop
 from threadline.ui.single_instance import InstanceServer, ask_running_instance
-from threadline.ui.tasks import TaskSpawner
 from threadline.ui.theme import apply_theme
+
+FIRST_PAINT_WAIT_S = 2.0
+
+
+class _PaintWatcher(QObject):
+    """Notes when the window has painted once."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.painted_at: float | None = None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Paint and self.painted_at is None:
+            self.painted_at = time.time()
+        return False
 
 
 def run(argv: list[str] | None = None) -> int:
-    """Builds the window over the services and runs the qasync loop until it closes."""
+    """Shows the window, attaches the services, runs the qasync loop until the window closes."""
+    args = sys.argv if argv is None else argv
     tune_gc()
-    app = QApplication(sys.argv if argv is None else argv)
+    app = QApplication(args)
     app.setApplicationName("Threadline")
     app.setOrganizationName("Threadline")
     app.setDesktopFileName("threadline")
     app.setQuitOnLastWindowClosed(False)  # closing goes through our shutdown, not app.quit()
+    folder = data_dir()
+    if ask_running_instance(folder):
+        print("Threadline is already running; its window was brought to the front.")
+        return 0
     icon = RESOURCES / "threadline.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    loop = QEventLoop(app)
-    asyncio.set_event_loop(loop)
+    apply_theme(app, _saved_theme(folder))
 
-    folder = data_dir()
+    window = MainWindow()
+    watcher = _PaintWatcher()
+    window.installEventFilter(watcher)
+    window.show()
+    deadline = time.monotonic() + FIRST_PAINT_WAIT_S
+    while watcher.painted_at is None and time.monotonic() < deadline:
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    window.removeEventFilter(watcher)
+    if "--report-startup" in args and watcher.painted_at is not None:
+        print(f"first paint {watcher.painted_at:.6f}", flush=True)
+    return _run_attached(app, window, folder, args)
+
+
+def _saved_theme(folder: Path) -> str:
+    """The theme from settings.json without loading the settings model (it needs pydantic)."""
+    try:
+        theme = json.loads((folder / "settings.json").read_text(encoding="utf-8")).get("theme")
+    except (OSError, ValueError, AttributeError):
+        return "system"
+    return theme if theme in ("system", "light", "dark") else "system"
+
+
+def _run_attached(app: QApplication, window: MainWindow, folder: Path, args: list[str]) -> int:
+    import asyncio
+
+    from threadline.app import build_services
+    from threadline.core.errors import CorruptDatabaseError, DatabaseInUseError, StorageError
+    from threadline.ui.controller import ChatController
+    from threadline.ui.qt import QEventLoop as AsyncLoop
+    from threadline.ui.tasks import TaskSpawner
+
+    loop = AsyncLoop(app)
+    asyncio.set_event_loop(loop)
     try:
         services = build_services(folder)
     except DatabaseInUseError as exc:
+        window.hide()
         if ask_running_instance(folder):
             print("Threadline is already running; its window was brought to the front.")
             return 0
-        print(str(exc), file=sys.stderr)
-        box = QMessageBox(QMessageBox.Icon.Information, "Threadline is already running", str(exc))
-        QTimer.singleShot(30_000, box.close)  # never hang an unattended launch
-        box.exec()
-        return 2
+        return _fatal("Threadline is already running", str(exc), 2)
     except CorruptDatabaseError as exc:
-        QMessageBox.warning(None, "Threadline: damaged data file", str(exc))
+        QMessageBox.warning(window, "Threadline: damaged data file", str(exc))
         services = build_services(folder)
     except StorageError as exc:
-        QMessageBox.critical(None, "Threadline cannot open its data", str(exc))
-        return 1
+        window.hide()
+        return _fatal("Threadline cannot open its data", str(exc), 1)
 
-    apply_theme(app, services.settings.theme)
-    window_ref: list[MainWindow] = []
-    spawner = TaskSpawner(
-        lambda error: window_ref[0].controller.report(error) if window_ref else None
-    )
+    if services.settings.theme != _saved_theme(folder):
+        apply_theme(app, services.settings.theme)
+    spawner = TaskSpawner(lambda error: window.controller.report(error))
     controller = ChatController(
         runner=services.runner,
         agent=services.agent,
@@ -69,8 +118,7 @@ def run(argv: list[str] | None = None) -> int:
         folder=folder,
         spawner=spawner,
     )
-    window = MainWindow(controller)
-    window_ref.append(window)
+    window.attach(controller)
     done: asyncio.Future[int] = loop.create_future()
 
     async def shut_down() -> None:
@@ -82,21 +130,20 @@ def run(argv: list[str] | None = None) -> int:
             if not done.done():
                 done.set_result(0)
 
-    window.close_requested.connect(lambda: loop.create_task(shut_down()))
-    window.show()
     instance = InstanceServer(folder, lambda: _bring_to_front(window))
+    window.close_requested.connect(instance.close)
+    window.close_requested.connect(lambda: loop.create_task(shut_down()))
     controller.start()
-    if "--smoke-test" in (sys.argv if argv is None else argv):
+    if not services.settings.is_setup_done:
+        window.open_setup()
+    if "--smoke-test" in args:
         # Packaging and e2e checks: open, paint, shut down cleanly, report.
         def finish() -> None:
             print(f"smoke test ok: {window.windowTitle()}", flush=True)
             window.close()
 
         QTimer.singleShot(1500, finish)
-    QTimer.singleShot(0, settle_gc)  # after the first paint
-    if not services.settings.is_setup_done:
-        window.open_setup()
-    window.close_requested.connect(instance.close)
+    QTimer.singleShot(0, settle_gc)
     # SIGTERM / Ctrl+C close the window the normal way (runs stop, partial replies are saved).
     # Python runs signal handlers only when it gets control, hence the idle timer.
     for signum in (signal.SIGINT, signal.SIGTERM):
@@ -107,6 +154,14 @@ def run(argv: list[str] | None = None) -> int:
     print(f"Threadline is ready (data in {folder}).", flush=True)
     with loop:
         return int(loop.run_until_complete(done))
+
+
+def _fatal(title: str, text: str, code: int) -> int:
+    print(text, file=sys.stderr)
+    box = QMessageBox(QMessageBox.Icon.Critical, title, text)
+    QTimer.singleShot(30_000, box.close)  # never hang an unattended launch
+    box.exec()
+    return code
 
 
 def _bring_to_front(window: MainWindow) -> None:

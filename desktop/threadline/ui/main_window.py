@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -12,7 +12,6 @@ from threadline.ui.bridge import DeltaBatch, EventUpdate
 from threadline.ui.chat_items import ChatItem
 from threadline.ui.chat_model import ChatModel
 from threadline.ui.chat_panel import ChatPanel
-from threadline.ui.controller import ChatController, OpenedSession
 from threadline.ui.dialogs import EditArgumentsDialog, SetupDialog
 from threadline.ui.inspector import Inspector
 from threadline.ui.session_tree import SessionNode, SessionTreeModel
@@ -20,6 +19,9 @@ from threadline.ui.settings_panel import SettingsPanel
 from threadline.ui.sidebar import Sidebar
 from threadline.ui.theme import apply_theme
 from threadline.ui.widgets import named
+
+if TYPE_CHECKING:
+    from threadline.ui.controller import ChatController, OpenedSession
 
 UNDO_MS = 10_000
 
@@ -33,11 +35,16 @@ class MainWindow(QMainWindow):
 
     close_requested = Signal()
 
-    def __init__(self, controller: ChatController) -> None:
+    def __init__(self, controller: ChatController | None = None) -> None:
+        """Builds the widgets; ``attach`` connects them to a controller.
+
+        The two steps let the app paint its window before the runner and the store (and the
+        libraries under them) are loaded.
+        """
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Threadline")
-        self.controller = controller
+        self.controller: ChatController
         self._may_close = False
         self._trashed: tuple[str, str] | None = None
 
@@ -47,7 +54,6 @@ class MainWindow(QMainWindow):
         self.chat = ChatPanel(self.chat_model)
         self.inspector = Inspector()
         self.settings_panel = SettingsPanel()
-        self.settings_panel.load(controller.settings)
 
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.sidebar)
@@ -65,8 +71,15 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.undo_button)
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
         self._build_menus()
-        self._connect_signals()
         self.resize(1280, 800)
+        if controller is not None:
+            self.attach(controller)
+
+    def attach(self, controller: ChatController) -> None:
+        """Connects the widgets to ``controller`` and shows its settings."""
+        self.controller = controller
+        self.settings_panel.load(controller.settings)
+        self._connect_signals()
 
     def _dock(self, title: str, widget: Any, name: str) -> QDockWidget:
         dock = QDockWidget(title, self)

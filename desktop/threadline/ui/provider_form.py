@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QComboBox,
@@ -13,8 +15,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.settings.config import ProviderSettings
 from threadline.ui.widgets import named
+
+if TYPE_CHECKING:
+    from threadline.settings.config import ProviderSettings
 
 PRESETS: list[tuple[str, str, str]] = [
     ("OpenAI", "openai", "https://api.openai.com/v1"),
@@ -78,6 +82,8 @@ class ProviderForm(QWidget):
 
     def provider(self) -> ProviderSettings:
         """The provider as the fields describe it."""
+        from threadline.settings.config import ProviderSettings
+
         name, _ = self.preset.currentData()
         return ProviderSettings(
             name=name, base_url=self.base_url.text().strip(), model=self.model.currentText().strip()

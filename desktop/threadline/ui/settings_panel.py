@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import difflib
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
@@ -25,9 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.settings.config import AppSettings
 from threadline.ui.provider_form import ProviderForm
 from threadline.ui.widgets import named
+
+if TYPE_CHECKING:
+    from threadline.settings.config import AppSettings
 
 VERSION_ROLE = Qt.ItemDataRole.UserRole + 1
 

@@ -1,0 +1,25 @@
+"""Where Threadline keeps its files (light: imported before the first paint)."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import platformdirs
+
+APP_NAME = "Threadline"
+
+
+def data_dir() -> Path:
+    """``THREADLINE_DATA_DIR`` when set, else the platform's user data folder."""
+    override = os.environ.get("THREADLINE_DATA_DIR")
+    if override:
+        return Path(override).expanduser()
+    return Path(platformdirs.user_data_dir(APP_NAME, appauthor=False, roaming=False))
+
+
+def log_dir() -> Path:
+    """Where log files go (beside the data when the data folder is overridden)."""
+    if os.environ.get("THREADLINE_DATA_DIR"):
+        return data_dir() / "logs"
+    return Path(platformdirs.user_log_dir(APP_NAME, appauthor=False))

@@ -1,0 +1,8 @@
+"""Entry point PyInstaller freezes: the same ``main()`` as ``python -m threadline``."""
+
+import sys
+
+from threadline.app import main
+
+if __name__ == "__main__":
+    sys.exit(main())
