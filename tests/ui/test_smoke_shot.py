@@ -31,6 +31,8 @@ def test_conversation_tool_call_branch_screenshot(app: Harness, qtbot: Any) -> N
     assert [i.kind for i in items(app)] == ["user", "tool", "assistant"]
     tool = items(app)[1]
     assert tool.status == "ok" and tool.detail == "42"
+    ARTIFACTS.mkdir(exist_ok=True)
+    assert app.window.grab().save(str(ARTIFACTS / "streamed-reply.png"))
     root = app.controller.current_session_id
     app.window.chat.item_action.emit("branch", items(app)[-1])
     qtbot.waitUntil(lambda: app.controller.current_session_id != root, timeout=3000)

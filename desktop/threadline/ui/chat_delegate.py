@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import (
     QEvent,
@@ -30,6 +30,9 @@ from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOpti
 
 from threadline.ui.chat_items import ChatItem
 from threadline.ui.chat_model import ITEM_ROLE
+
+if TYPE_CHECKING:
+    from threadline.ui.stream_doc import StreamingDocument
 
 MARGIN = 6
 PADDING = 10
@@ -58,7 +61,7 @@ class ChatDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         self._docs: dict[int, tuple[int, int, QTextDocument]] = {}
-        self._renderers: dict[int, Any] = {}  # item id -> MarkdownRenderer while streaming
+        self._streams: dict[int, StreamingDocument] = {}  # item id -> its growing document
         self._reported: dict[int, int] = {}
         self._char_width = view.fontMetrics().averageCharWidth() or 7
         self._line_height = view.fontMetrics().lineSpacing() or 16
@@ -141,23 +144,52 @@ class ChatDelegate(QStyledItemDelegate):
         cached = self._docs.get(id(item))
         if cached is not None and cached[0] == item.revision and cached[1] == width:
             return cached[2]
-        doc = cached[2] if cached is not None else QTextDocument()
-        doc.setDocumentMargin(0)
-        doc.setDefaultFont(self._view.font())
-        link = palette.color(QPalette.ColorRole.Link).name()
-        doc.setDefaultStyleSheet(f"a {{ color: {link}; text-decoration: none; }}")
-        doc.setHtml(self._html(item))
+        stream = self._streams.get(id(item))
+        if item.kind == "assistant" and (item.status == "streaming" or stream is not None):
+            doc = self._stream_document(item, stream, palette)
+        else:
+            doc = cached[2] if cached is not None else self._new_document(palette)
+            doc.setHtml(self._html(item))
         doc.setTextWidth(width)
         self._docs[id(item)] = (item.revision, width, doc)
         if len(self._docs) > DOC_CACHE:
             for key in list(self._docs)[: DOC_CACHE // 4]:
                 self._docs.pop(key, None)
-                self._renderers.pop(key, None)
+                self._streams.pop(key, None)
         return doc
+
+    def _new_document(self, palette: QPalette) -> QTextDocument:
+        doc = QTextDocument()
+        doc.setDocumentMargin(0)
+        doc.setDefaultFont(self._view.font())
+        link = palette.color(QPalette.ColorRole.Link).name()
+        doc.setDefaultStyleSheet(f"a {{ color: {link}; text-decoration: none; }}")
+        return doc
+
+    def _stream_document(
+        self, item: ChatItem, stream: StreamingDocument | None, palette: QPalette
+    ) -> QTextDocument:
+        """A streaming reply's document, grown in place (see ``stream_doc``)."""
+        from threadline.ui.stream_doc import StreamingDocument
+
+        header = self._header(item, ["copy", "branch", "regen"])
+        text = item.text[:DISPLAY_LIMIT]
+        if stream is None:
+            stream = StreamingDocument(self._new_document(palette), header)
+            self._streams[id(item)] = stream
+        if item.status == "streaming":
+            stream.update(text)
+            return stream.doc
+        # The stream ended: keep the grown document, refresh its header, stop tracking it.
+        del self._streams[id(item)]
+        if stream.text != text:
+            stream.update(text)
+        stream.replace_header(header)
+        return stream.doc
 
     def _html(self, item: ChatItem) -> str:
         # markdown-it and Pygments load on the first message drawn, not at start-up.
-        from threadline.ui.markdown import MarkdownRenderer, plain_html, render_markdown
+        from threadline.ui.markdown import plain_html, render_markdown
 
         text = item.text
         clipped = len(text) > DISPLAY_LIMIT
@@ -172,12 +204,7 @@ class ChatDelegate(QStyledItemDelegate):
         if item.kind == "user":
             return self._header(item, ["copy", "edit", "branch"]) + plain_html(text) + note
         if item.kind == "assistant":
-            if item.status == "streaming":
-                renderer = self._renderers.setdefault(id(item), MarkdownRenderer())
-                body = str(renderer.render(text))
-            else:
-                self._renderers.pop(id(item), None)
-                body = render_markdown(text)
+            body = render_markdown(text)
             return self._header(item, ["copy", "branch", "regen"]) + body + note
         if item.kind == "tool":
             return self._tool_html(item)

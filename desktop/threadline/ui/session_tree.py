@@ -27,6 +27,7 @@ class SessionNode:
     parent: SessionNode | None = None
     children: list[SessionNode] = field(default_factory=list)
     row: int = 0
+    key: int = 0  # position in the model's node list: the index's internalId
 
     @property
     def label(self) -> str:
@@ -100,6 +101,8 @@ class SessionTreeModel(QAbstractItemModel):
             for node in self._all:
                 node.children.sort(key=lambda n: n.updated_at)
         self._roots = roots
+        for key, node in enumerate(self._all):
+            node.key = key
         for siblings in [roots, *(n.children for n in self._all)]:
             for row, node in enumerate(siblings):
                 node.row = row
@@ -117,7 +120,7 @@ class SessionTreeModel(QAbstractItemModel):
         siblings = node.parent.children if node.parent is not None else self._roots
         if node.row >= len(siblings) or siblings[node.row] is not node:
             return QModelIndex()
-        return self.createIndex(node.row, 0, node)
+        return self.createIndex(node.row, 0, node.key)
 
     def upsert(self, node: SessionNode) -> None:
         """Adds a session or updates its title in place."""
@@ -144,15 +147,16 @@ class SessionTreeModel(QAbstractItemModel):
         siblings = self._children_of(parent)
         if column != 0 or not 0 <= row < len(siblings):
             return QModelIndex()
-        return self.createIndex(row, 0, siblings[row])
+        # Integer ids, not Python objects: internalPointer() hands back borrowed references.
+        return self.createIndex(row, 0, siblings[row].key)
 
     def parent(self, index: Index = QModelIndex()) -> QModelIndex:  # type: ignore[override]  # noqa: B008
         if not index.isValid():
             return QModelIndex()
-        node: SessionNode = index.internalPointer()
+        node = self._node_at(index)
         if node.parent is None:
             return QModelIndex()
-        return self.createIndex(node.parent.row, 0, node.parent)
+        return self.createIndex(node.parent.row, 0, node.parent.key)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         if parent.isValid() and parent.column() != 0:
@@ -165,7 +169,7 @@ class SessionTreeModel(QAbstractItemModel):
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
         if not index.isValid():
             return None
-        node: SessionNode = index.internalPointer()
+        node = self._node_at(index)
         if role == Qt.ItemDataRole.DisplayRole:
             return node.label
         if role == Qt.ItemDataRole.EditRole:
@@ -190,7 +194,7 @@ class SessionTreeModel(QAbstractItemModel):
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:
             return False
         title = str(value).strip()
-        node: SessionNode = index.internalPointer()
+        node = self._node_at(index)
         if not title or title == node.title:
             return False
         node.title = title
@@ -199,8 +203,11 @@ class SessionTreeModel(QAbstractItemModel):
         self.rename_requested.emit(node.id, title)
         return True
 
+    def _node_at(self, index: Index) -> SessionNode:
+        return self._all[index.internalId()]
+
     def _children_of(self, parent: Index) -> list[SessionNode]:
         if not parent.isValid():
             return self._roots
-        node: SessionNode = parent.internalPointer()
+        node = self._node_at(parent)
         return node.children
