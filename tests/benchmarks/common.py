@@ -13,7 +13,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-from threadline.runtime import tune_gc  # noqa: E402 - after the path set-up above
+from threadline.runtime import tune_gc
 
 tune_gc()  # measure with the garbage-collection settings the app runs with
 

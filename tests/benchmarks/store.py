@@ -62,7 +62,9 @@ def raw_per_second(folder: Path) -> float:
     return APPENDS / elapsed
 
 
-def fill(path: Path, sessions: int, events_in_first: int) -> None:
+def fill(
+    path: Path, sessions: int, events_in_first: int, *, app: str = "app", user: str = "u"
+) -> None:
     """Writes a big store directly (fast), through the real schema."""
     store = SQLiteSessionService(path)
     store.close()
@@ -70,10 +72,12 @@ def fill(path: Path, sessions: int, events_in_first: int) -> None:
     db.execute("BEGIN")
     now = time.time()
     db.executemany(
-        "INSERT INTO sessions (id, app_name, user_id, title, created_at, updated_at) VALUES (?, 'app', 'u', ?, ?, ?)",
+        "INSERT INTO sessions (id, app_name, user_id, title, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
         [
             (
                 f"s{i}",
+                app,
+                user,
                 f"Conversation {i} about {'tides' if i % 7 else 'sourdough bread'}",
                 now,
                 now + i,

@@ -13,20 +13,20 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from common import ROOT, report, report_abs  # noqa: E402
+from common import ROOT, report, report_abs
 
 sys.path.insert(0, str(ROOT))
-from PySide6.QtCore import QTimer  # noqa: E402
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
 
-from tests.scripted_server import Reply, ScriptedServer  # noqa: E402
-from threadline.app import build_services  # noqa: E402
-from threadline.settings.config import ProviderSettings  # noqa: E402
-from threadline.ui.controller import ChatController  # noqa: E402
-from threadline.ui.main_window import MainWindow  # noqa: E402
-from threadline.ui.qt import QEventLoop  # noqa: E402
-from threadline.ui.session_tree import SessionNode  # noqa: E402
-from threadline.ui.tasks import TaskSpawner  # noqa: E402
+from tests.scripted_server import Reply, ScriptedServer
+from threadline.app import build_services
+from threadline.settings.config import ProviderSettings
+from threadline.ui.controller import ChatController
+from threadline.ui.main_window import MainWindow
+from threadline.ui.qt import QEventLoop
+from threadline.ui.session_tree import SessionNode
+from threadline.ui.tasks import TaskSpawner
 
 CHUNKS = 5000
 
@@ -60,7 +60,12 @@ async def sdk_alone(base_url: str) -> float:
 
     client = openai.AsyncOpenAI(base_url=base_url, api_key="k", max_retries=0)
     start = time.perf_counter()
-    stream = await client.chat.completions.create(model="m", messages=[{"role": "user", "content": "go"}], stream=True, stream_options={"include_usage": True})
+    stream = await client.chat.completions.create(
+        model="m",
+        messages=[{"role": "user", "content": "go"}],
+        stream=True,
+        stream_options={"include_usage": True},
+    )
     count = 0
     async for chunk in stream:
         count += bool(chunk.choices and chunk.choices[0].delta.content)
@@ -74,9 +79,18 @@ def make_app(folder: Path, base_url: str) -> tuple[MainWindow, ChatController]:
     services = build_services(folder)
     services.settings.provider = ProviderSettings(name="custom", base_url=base_url, model="m")
     services.settings.is_setup_done = True
-    controller = ChatController(runner=services.runner, agent=services.agent, store=services.store, secrets=services.secrets, settings=services.settings, folder=folder, spawner=TaskSpawner(print))
+    controller = ChatController(
+        runner=services.runner,
+        agent=services.agent,
+        store=services.store,
+        secrets=services.secrets,
+        settings=services.settings,
+        folder=folder,
+        spawner=TaskSpawner(print),
+    )
     window = MainWindow(controller)
     window.show()
+    controller.start()
     return window, controller
 
 
@@ -112,7 +126,14 @@ async def streaming(folder: Path, server: ScriptedServer) -> bool:
         results.append((CHUNKS / elapsed, stall))
     ours = max(r[0] for r in results)
     worst = min(r[1] for r in results)
-    ok = report("streamed 5,000-chunk reply, chunks/s (higher is better)", ours, floor, "chunks/s", 0.8, lower_is_better=False)
+    ok = report(
+        "streamed 5,000-chunk reply, chunks/s (higher is better)",
+        ours,
+        floor,
+        "chunks/s",
+        0.8,
+        lower_is_better=False,
+    )
     ok &= report_abs("longest GUI-loop stall while streaming", worst, "ms", 16)
     await controller.shutdown()
     window.allow_close()
@@ -123,7 +144,8 @@ async def streaming(folder: Path, server: ScriptedServer) -> bool:
 async def long_session(folder: Path) -> bool:
     from store import fill
 
-    fill(folder / "threadline.db", 10_000, 10_000)
+    folder.mkdir(parents=True, exist_ok=True)
+    fill(folder / "threadline.db", 10_000, 10_000, app="threadline", user="local")
     window, controller = make_app(folder, "http://127.0.0.1:9/v1")
     window.resize(1280, 800)
     await wait_for(lambda: window.tree_model.rowCount() > 0)
@@ -149,16 +171,25 @@ async def long_session(folder: Path) -> bool:
     ok &= report_abs(f"scrolling it ({steps} half-page steps): longest step", worst, "ms", 16)
     rss = _rss_mb()
     ok &= report_abs("resident memory with it open", rss, "MB", 250)
-    nodes = [SessionNode(f"x{i}", f"Conversation {i} about {'tides' if i % 7 else 'yeast'}", None, float(i)) for i in range(10_000)]
+    nodes = [
+        SessionNode(
+            f"x{i}", f"Conversation {i} about {'tides' if i % 7 else 'yeast'}", None, float(i)
+        )
+        for i in range(10_000)
+    ]
     tree = window.sidebar.tree
     t = time.perf_counter()
     window.tree_model.set_sessions(nodes)
     tree.viewport().repaint()
-    ok &= report_abs("sidebar with 10,000 sessions: show", (time.perf_counter() - t) * 1000, "ms", 50)
+    ok &= report_abs(
+        "sidebar with 10,000 sessions: show", (time.perf_counter() - t) * 1000, "ms", 50
+    )
     t = time.perf_counter()
     window.tree_model.set_filter("yeast")
     tree.viewport().repaint()
-    ok &= report_abs("sidebar with 10,000 sessions: filter", (time.perf_counter() - t) * 1000, "ms", 50)
+    ok &= report_abs(
+        "sidebar with 10,000 sessions: filter", (time.perf_counter() - t) * 1000, "ms", 50
+    )
     await controller.shutdown()
     window.allow_close()
     window.close()

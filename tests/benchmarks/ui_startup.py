@@ -70,7 +70,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         data = Path(tmp) / "data"
         data.mkdir()
-        fill(data / "threadline.db", 1000, 20)
+        fill(data / "threadline.db", 1000, 20, app="threadline", user="local")
         launch("bare", data), launch("app", data)  # warm the OS file cache for both
         bare = statistics.median(launch("bare", data) for _ in range(LAUNCHES))
         ours = statistics.median(launch("app", data) for _ in range(LAUNCHES))

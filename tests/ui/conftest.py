@@ -32,7 +32,9 @@ def qloop(qapp: QApplication) -> Iterator[QEventLoop]:
     gc.collect()
     loop.stop()
     # loop.stop() sets Qt's quit flag; clear it so later qtbot waits still wait.
-    QTimer.singleShot(0, qapp.quit)
+    # exit(), not quit(): Qt 6 turns quit() into closing every window first, and a window
+    # that refuses to close (ours, until shut down) would leave exec() running forever.
+    QTimer.singleShot(0, lambda: qapp.exit(0))
     qapp.exec()
     loop.close()
     # WORKAROUND: a qasync loop built with already_running=True stays registered as the

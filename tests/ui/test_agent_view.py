@@ -137,23 +137,28 @@ def test_pending_approval_survives_a_restart(
     server.script(calls(("read_text_file", json.dumps({"path": str(target)}))), text("Got alpha."))
     folder = tmp_path / "data"
     first = start_app(qtbot, folder, server)
-    send(first, qtbot, "read a")
-    qtbot.waitUntil(lambda: len(_approval_items(first)) == 1, timeout=5000)
-    wait_idle(first, qtbot)
-    stop_app(qtbot, first)
-    first.window.close()
+    try:
+        send(first, qtbot, "read a")
+        qtbot.waitUntil(lambda: len(_approval_items(first)) == 1, timeout=5000)
+        wait_idle(first, qtbot)
+    finally:
+        stop_app(qtbot, first)
 
     second = start_app(qtbot, folder, server)
-    qtbot.waitUntil(lambda: len(_approval_items(second)) == 1, timeout=5000)
-    card = _approval_items(second)[0]
-    assert card.status == "pending"
-    second.window.chat.item_action.emit("approve", card)
-    qtbot.waitUntil(
-        lambda: any(i.text == "Got alpha." and i.event_id for i in items(second)), timeout=5000
-    )
-    wait_idle(second, qtbot)
-    assert server.requests[-1]["messages"][-1]["content"] == "alpha"
-    stop_app(qtbot, second)
+    try:
+        qtbot.waitUntil(lambda: len(_approval_items(second)) == 1, timeout=5000)
+        card = _approval_items(second)[0]
+        assert card.status == "pending"
+        second.window.chat.item_action.emit("approve", card)
+        qtbot.waitUntil(
+            lambda: any(i.text == "Got alpha." and i.event_id for i in items(second)), timeout=5000
+        )
+        wait_idle(second, qtbot)
+        assert server.requests[-1]["messages"][-1]["content"] == "alpha"
+        # Reopened once more, the decided card is history, not pending.
+        assert _approval_items(second)[0].status == "approved"
+    finally:
+        stop_app(qtbot, second)
     assert first.errors == [] and second.errors == []
 
 

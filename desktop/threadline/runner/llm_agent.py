@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -37,6 +38,7 @@ from threadline.runner.tools import FunctionTool, Tool, ToolContext, tool_spec
 from threadline.runner.tracing import span
 
 TRANSFER_TAG = "agent.transfer"
+YIELD_EVERY_S = 0.005
 
 
 class LLMAgent(BaseAgent):
@@ -222,8 +224,15 @@ class LLMAgent(BaseAgent):
         make_delta = DeltaFactory(
             invocation_id=ctx.invocation_id, author=self.name, branch=self.path
         )
+        clock = time.perf_counter
+        last_yield = clock()
         with span("model.call", agent=self.name, model=self.model.name):
             async for chunk in self.model.stream(request):
+                # One network read can hold hundreds of chunks, which an async iterator hands
+                # over without ever waiting; give the loop (a GUI, other sessions) a turn.
+                if clock() - last_yield > YIELD_EVERY_S:
+                    await asyncio.sleep(0)
+                    last_yield = clock()
                 kind = type(chunk)
                 if kind is TextChunk:
                     assert isinstance(chunk, TextChunk)

@@ -107,8 +107,12 @@ class ChatDelegate(QStyledItemDelegate):
             painter.setPen(option.palette.color(QPalette.ColorRole.Highlight))
             painter.setBrush(Qt.BrushStyle.NoBrush)
             painter.drawRoundedRect(rect, 8, 8)
-        painter.translate(rect.left() + PADDING, rect.top() + PADDING - 4)
+        origin = QPointF(rect.left() + PADDING, rect.top() + PADDING - 4)
+        painter.translate(origin)
         context = QAbstractTextDocumentLayout.PaintContext()
+        # Only the part inside the viewport: a long reply is far taller than the window.
+        visible = QRectF(self._view.viewport().rect()).intersected(QRectF(option.rect))
+        context.clip = visible.translated(-origin)
         context.palette.setColor(
             QPalette.ColorRole.Text, option.palette.color(QPalette.ColorRole.Text)
         )
@@ -150,7 +154,8 @@ class ChatDelegate(QStyledItemDelegate):
         else:
             doc = cached[2] if cached is not None else self._new_document(palette)
             doc.setHtml(self._html(item))
-        doc.setTextWidth(width)
+        if doc.textWidth() != width:  # a new width re-lays out the whole document
+            doc.setTextWidth(width)
         self._docs[id(item)] = (item.revision, width, doc)
         if len(self._docs) > DOC_CACHE:
             for key in list(self._docs)[: DOC_CACHE // 4]:

@@ -56,7 +56,21 @@ def items_from_rows(rows: list[Row]) -> list[ChatItem]:
                 items.extend(_tool_items(event, tools))
         elif role == "tool" or tag in ("agent.transfer", "tool.approval", "error", "instruction"):
             items.extend(items_for_event(Event.model_validate_json(body), tools))
+    _settle_approvals(items, tools)
     return items
+
+
+def _settle_approvals(items: list[ChatItem], tools: dict[str, ChatItem]) -> None:
+    """Approval cards whose call already has a result are history, not pending."""
+    for item in items:
+        result = tools.get(item.call_id) if item.kind == "approval" else None
+        if result is not None and item.status == "pending" and result.status != "running":
+            item.status = "denied" if result.status == "denied" else "approved"
+
+
+def pending_calls(items: list[ChatItem]) -> list[str]:
+    """Call ids of approval cards still waiting for a decision."""
+    return [i.call_id for i in items if i.kind == "approval" and i.status == "pending"]
 
 
 def items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -100,6 +100,7 @@ class ChatPanel(QWidget):
         self.stop_button.clicked.connect(self.stop_requested)
         self.delegate.link_activated.connect(self._on_link)
         self.model.rowsInserted.connect(self._follow)
+        self.model.dataChanged.connect(self._relayout_changed)
         self.model.dataChanged.connect(self._follow)
         self.view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
 
@@ -160,6 +161,12 @@ class ChatPanel(QWidget):
             self.begin_edit(item)
         else:
             self.item_action.emit(action, item)
+
+    def _relayout_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
+        # A changed item usually changed height (a growing reply): ask for its size now, so
+        # the view lays out and paints once instead of painting, measuring, painting again.
+        for row in range(top_left.row(), bottom_right.row() + 1):
+            self.delegate.sizeHintChanged.emit(self.model.index(row))
 
     def _follow(self, *args: object) -> None:
         if self._stick_to_bottom:

@@ -19,7 +19,7 @@ from threadline.sessions import SQLiteSessionService
 from threadline.settings import AppSettings, SecretStore, save_settings
 from threadline.settings.config import ProviderSettings
 from threadline.ui.bridge import EventBridge
-from threadline.ui.chat_items import ChatItem, items_from_rows
+from threadline.ui.chat_items import ChatItem, items_from_rows, pending_calls
 from threadline.ui.session_tree import SessionNode
 from threadline.ui.tasks import TaskSpawner
 
@@ -148,11 +148,9 @@ class ChatController(QObject):
         inspect_rows = [r for r in rows if r[4] in INSPECT_TAGS][-INSPECT_LIMIT:]
         events = [Event.model_validate_json(r[6]) for r in inspect_rows]
         items = items_from_rows(rows)
-        pending = await self.runner.pending_approvals(USER_ID, session_id)
-        self._pending[session_id] = {p["id"] for p in pending}
-        opened = OpenedSession(
-            session_id, items, events, meta.state if meta else {}, [p["id"] for p in pending]
-        )
+        pending = pending_calls(items)
+        self._pending[session_id] = set(pending)
+        opened = OpenedSession(session_id, items, events, meta.state if meta else {}, pending)
         self.settings.last_session_id = session_id
         self.session_opened.emit(opened)
 

@@ -10,6 +10,11 @@ from typing import Any
 from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 Index = QModelIndex | QPersistentModelIndex
+# Computed once: the view asks for every row's flags, and combining enum flags is slow.
+# Top-level rows are handed to the view in batches as it scrolls: laying out 10,000 rows
+# through Python calls costs ~60 ms, the first screenful a few.
+BATCH = 200
+_ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
 _MARKUP = re.compile(r"[*_`#>|]+")  # Markdown marks read badly in a one-line label
 SESSION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
 
@@ -58,6 +63,7 @@ class SessionTreeModel(QAbstractItemModel):
         self._roots: list[SessionNode] = []
         self._by_id: dict[str, SessionNode] = {}
         self._filter = ""
+        self._shown = 0  # top-level rows handed to the view so far (fetchMore adds more)
 
     # -- content -----------------------------------------------------------------------------
 
@@ -101,12 +107,17 @@ class SessionTreeModel(QAbstractItemModel):
             for node in self._all:
                 node.children.sort(key=lambda n: n.updated_at)
         self._roots = roots
+        self._shown = min(len(roots), BATCH)
         for key, node in enumerate(self._all):
             node.key = key
         for siblings in [roots, *(n.children for n in self._all)]:
             for row, node in enumerate(siblings):
                 node.row = row
         self.endResetModel()
+
+    def parents_with_branches(self) -> list[str]:
+        """Ids of the shown sessions that have branches under them."""
+        return [n.id for n in self._all if n.children]
 
     def node(self, session_id: str) -> SessionNode | None:
         """The node of a session, if listed."""
@@ -120,6 +131,11 @@ class SessionTreeModel(QAbstractItemModel):
         siblings = node.parent.children if node.parent is not None else self._roots
         if node.row >= len(siblings) or siblings[node.row] is not node:
             return QModelIndex()
+        top = node
+        while top.parent is not None:
+            top = top.parent
+        if top.row >= self._shown:  # not fetched yet: bring it (and the rows above) in
+            self._fetch_to(top.row + 1)
         return self.createIndex(node.row, 0, node.key)
 
     def upsert(self, node: SessionNode) -> None:
@@ -144,8 +160,12 @@ class SessionTreeModel(QAbstractItemModel):
     # -- Qt model API ------------------------------------------------------------------------
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
-        siblings = self._children_of(parent)
-        if column != 0 or not 0 <= row < len(siblings):
+        if parent.isValid():
+            siblings = self._all[parent.internalId()].children
+            limit = len(siblings)
+        else:
+            siblings, limit = self._roots, self._shown
+        if column or row < 0 or row >= limit:
             return QModelIndex()
         # Integer ids, not Python objects: internalPointer() hands back borrowed references.
         return self.createIndex(row, 0, siblings[row].key)
@@ -159,9 +179,31 @@ class SessionTreeModel(QAbstractItemModel):
         return self.createIndex(node.parent.row, 0, node.parent.key)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        if parent.isValid() and parent.column() != 0:
+        if not parent.isValid():
+            return self._shown
+        if parent.column() != 0:
             return 0
-        return len(self._children_of(parent))
+        return len(self._all[parent.internalId()].children)
+
+    def canFetchMore(self, parent: Index) -> bool:
+        return not parent.isValid() and self._shown < len(self._roots)
+
+    def fetchMore(self, parent: Index) -> None:
+        if not parent.isValid():
+            self._fetch_to(self._shown + BATCH)
+
+    def _fetch_to(self, count: int) -> None:
+        count = min(count, len(self._roots))
+        if count > self._shown:
+            self.beginInsertRows(QModelIndex(), self._shown, count - 1)
+            self._shown = count
+            self.endInsertRows()
+
+    def hasChildren(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008
+        # Asked for every row while the view lays out: keep it to one lookup.
+        if not parent.isValid():
+            return bool(self._roots)
+        return bool(self._all[parent.internalId()].children)
 
     def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 1
@@ -186,9 +228,7 @@ class SessionTreeModel(QAbstractItemModel):
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:
-        if not index.isValid():
-            return Qt.ItemFlag.NoItemFlags
-        return Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
+        return _ROW_FLAGS if index.isValid() else Qt.ItemFlag.NoItemFlags
 
     def setData(self, index: Index, value: Any, role: int = Qt.ItemDataRole.EditRole) -> bool:
         if not index.isValid() or role != Qt.ItemDataRole.EditRole:

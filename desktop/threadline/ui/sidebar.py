@@ -72,7 +72,12 @@ class Sidebar(QWidget):
         self.rename_action.triggered.connect(lambda: self.tree.edit(self.tree.currentIndex()))
         self.search.textChanged.connect(self._on_search_text)
         self._debounce.timeout.connect(lambda: self.search_changed.emit(self.search.text()))
-        self.model.modelReset.connect(self.tree.expandAll)
+        self.model.modelReset.connect(self._expand_branches)
+
+    def _expand_branches(self) -> None:
+        # Only rows that have branches: expandAll() would visit all 10,000 rows through Python.
+        for session_id in self.model.parents_with_branches():
+            self.tree.expand(self.model.index_of(session_id))
 
     def select(self, session_id: str) -> None:
         """Highlights a session without emitting ``session_selected`` again."""
