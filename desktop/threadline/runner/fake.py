@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncGenerator, Callable, Sequence
 from dataclasses import dataclass, field
 
 from threadline.core.events import Usage
@@ -37,7 +37,7 @@ class ScriptedModel:
         self._script = replies
         self.requests: list[ModelRequest] = []
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
+    async def stream(self, request: ModelRequest) -> AsyncGenerator[ModelChunk, None]:
         self.requests.append(request)
         reply = self._next(request)
         pieces = [reply.text] if isinstance(reply.text, str) else list(reply.text)

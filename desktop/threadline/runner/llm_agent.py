@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -226,27 +227,32 @@ class LLMAgent(BaseAgent):
         )
         clock = time.perf_counter
         last_yield = clock()
+        # aclosing: a cancelled run closes the stream here, in this task, not in a finalizer.
+        stream = contextlib.aclosing(self.model.stream(request))
         with span("model.call", agent=self.name, model=self.model.name):
-            async for chunk in self.model.stream(request):
-                # One network read can hold hundreds of chunks, which an async iterator hands
-                # over without ever waiting; give the loop (a GUI, other sessions) a turn.
-                if clock() - last_yield > YIELD_EVERY_S:
-                    await asyncio.sleep(0)
-                    last_yield = clock()
-                kind = type(chunk)
-                if kind is TextChunk:
-                    assert isinstance(chunk, TextChunk)
-                    texts.append(chunk.text)
-                    yield make_delta(chunk.text)
-                elif kind is ToolCallChunk:
-                    assert isinstance(chunk, ToolCallChunk)
-                    slot = calls.setdefault(chunk.index, {"id": "", "name": "", "arguments": ""})
-                    slot["id"] = chunk.id or slot["id"]
-                    slot["name"] = chunk.name or slot["name"]
-                    slot["arguments"] += chunk.arguments
-                elif kind is UsageChunk:
-                    assert isinstance(chunk, UsageChunk)
-                    usage = chunk.usage
+            async with stream as chunks:
+                async for chunk in chunks:
+                    # One network read can hold hundreds of chunks, which an async iterator hands
+                    # over without ever waiting; give the loop (a GUI, other sessions) a turn.
+                    if clock() - last_yield > YIELD_EVERY_S:
+                        await asyncio.sleep(0)
+                        last_yield = clock()
+                    kind = type(chunk)
+                    if kind is TextChunk:
+                        assert isinstance(chunk, TextChunk)
+                        texts.append(chunk.text)
+                        yield make_delta(chunk.text)
+                    elif kind is ToolCallChunk:
+                        assert isinstance(chunk, ToolCallChunk)
+                        slot = calls.setdefault(
+                            chunk.index, {"id": "", "name": "", "arguments": ""}
+                        )
+                        slot["id"] = chunk.id or slot["id"]
+                        slot["name"] = chunk.name or slot["name"]
+                        slot["arguments"] += chunk.arguments
+                    elif kind is UsageChunk:
+                        assert isinstance(chunk, UsageChunk)
+                        usage = chunk.usage
         tool_calls = [
             ToolCall(
                 id=c["id"] or f"call_{new_id()[:12]}",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
 
@@ -90,6 +90,9 @@ class Model(Protocol):
 
     name: str
 
-    def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
-        """Streams the reply. Raises ``ModelError`` on failure."""
+    def stream(self, request: ModelRequest) -> AsyncGenerator[ModelChunk, None]:
+        """Streams the reply (an async generator, so it can be closed early).
+
+        Raises ``ModelError`` on failure.
+        """
         ...

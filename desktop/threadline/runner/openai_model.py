@@ -7,7 +7,7 @@ import email.utils
 import logging
 import random
 import time
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from threadline.core.events import Usage
@@ -75,7 +75,7 @@ class OpenAIChatModel:
         """Where requests go."""
         return str(self.client.base_url)
 
-    async def stream(self, request: ModelRequest) -> AsyncIterator[ModelChunk]:
+    async def stream(self, request: ModelRequest) -> AsyncGenerator[ModelChunk, None]:
         stream = await self._open(request)
         received = False
         try:
