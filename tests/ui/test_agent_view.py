@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -199,3 +200,30 @@ def test_first_run_setup_lists_models(app: Harness, qtbot: Any) -> None:
     qtbot.mouseClick(form.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Could not reach" in form.status.text(), timeout=15000)
     dialog.reject()
+
+
+def test_mcp_server_added_in_settings_offers_its_tools(app: Harness, qtbot: Any) -> None:
+    panel = app.window.settings_panel
+    panel.mcp_name.setText("time")
+    panel.mcp_command.setText(f"{sys.executable} -m mcp_server_time --local-timezone UTC")
+    qtbot.mouseClick(panel.mcp_add, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "connected" in panel.mcp_list.item(0).text(), timeout=20000)
+    assert "get_current_time" in panel.mcp_list.item(0).text()
+    assert [s.name for s in app.controller.settings.mcp_servers] == ["time"]
+    app.server.script(calls(("get_current_time", '{"timezone": "UTC"}')), text("It is now."))
+    send(app, qtbot, "what time is it in UTC?")
+    qtbot.waitUntil(lambda: len(_approval_items(app)) == 1, timeout=5000)  # MCP tools ask first
+    wait_idle(app, qtbot)
+    app.window.chat.item_action.emit("approve", _approval_items(app)[0])
+    qtbot.waitUntil(
+        lambda: any(i.text == "It is now." and i.event_id for i in items(app)), timeout=10000
+    )
+    wait_idle(app, qtbot)
+    assert '"timezone": "UTC"' in app.server.requests[-1]["messages"][-1]["content"]
+    panel.mcp_list.setCurrentRow(0)
+    qtbot.mouseClick(panel.mcp_remove, Qt.MouseButton.LeftButton)
+    assert app.controller.settings.mcp_servers == []
+    qtbot.waitUntil(
+        lambda: "get_current_time" not in {t.name for t in app.controller.agent.tools},
+        timeout=5000,
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import logging
 import os
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,8 @@ from threadline.runner.tools import ToolContext
 
 CONNECT_TIMEOUT_S = 30.0
 CALL_TIMEOUT_S = 60.0
+CLOSE_TIMEOUT_S = 5.0
+log = logging.getLogger(__name__)
 
 
 class MCPError(Exception):
@@ -70,8 +73,9 @@ class MCPToolset:
         self.config = config
         self.needs_approval = needs_approval
         self.tools: list[MCPTool] = []
-        self._stack: contextlib.AsyncExitStack | None = None
         self._session: Any = None
+        self._owner: asyncio.Task[None] | None = None
+        self._closing = asyncio.Event()
 
     @property
     def is_connected(self) -> bool:
@@ -79,51 +83,64 @@ class MCPToolset:
         return self._session is not None
 
     async def connect(self) -> list[MCPTool]:
-        """Starts or reaches the server and discovers its tools. Raises ``MCPError``."""
+        """Starts or reaches the server and discovers its tools. Raises ``MCPError``.
+
+        The connection lives in a task of its own: the SDK's transports use anyio task groups,
+        which must be left from the task that entered them, whoever calls ``aclose``.
+        """
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[list[Any]] = loop.create_future()
+        self._closing = asyncio.Event()
+        self._owner = asyncio.create_task(self._hold(ready), name=f"mcp:{self.config.name}")
+        try:
+            listed = await ready
+        except MCPError:
+            await asyncio.gather(self._owner, return_exceptions=True)
+            raise
+        self.tools = [MCPTool(self, t.name, t.description or "", _schema_of(t)) for t in listed]
+        return self.tools
+
+    async def _hold(self, ready: asyncio.Future[list[Any]]) -> None:
         try:
             from mcp import ClientSession, StdioServerParameters
             from mcp.client.stdio import stdio_client
             from mcp.client.streamable_http import streamable_http_client
-        except ImportError as exc:  # pragma: no cover - depends on the install
-            raise MCPError(
-                "MCP support needs the 'mcp' package: pip install threadline[mcp]"
-            ) from exc
-        stack = contextlib.AsyncExitStack()
+        except ImportError:  # pragma: no cover - depends on the install
+            hint = "MCP support needs the 'mcp' package: pip install threadline[mcp]"
+            ready.set_exception(MCPError(hint))
+            return
         try:
-            async with asyncio.timeout(CONNECT_TIMEOUT_S):
-                if self.config.command:
-                    params = StdioServerParameters(
-                        command=self.config.command,
-                        args=list(self.config.args),
-                        env={**os.environ, **self.config.env},
+            async with contextlib.AsyncExitStack() as stack:
+                async with asyncio.timeout(CONNECT_TIMEOUT_S):
+                    if self.config.command:
+                        params = StdioServerParameters(
+                            command=self.config.command,
+                            args=list(self.config.args),
+                            env={**os.environ, **self.config.env},
+                        )
+                        # The server's stderr would interleave with ours; it is not the user's.
+                        quiet = stack.enter_context(open(os.devnull, "w"))  # noqa: ASYNC230, SIM115
+                        transport = stdio_client(params, errlog=quiet)
+                    else:
+                        assert self.config.url is not None
+                        transport = streamable_http_client(self.config.url)
+                    streams = await stack.enter_async_context(transport)
+                    session = await stack.enter_async_context(
+                        ClientSession(streams[0], streams[1], read_timeout_seconds=CALL_TIMEOUT_S)
                     )
-                    # The server's stderr would interleave with ours; it is not the user's.
-                    quiet = stack.enter_context(open(os.devnull, "w"))  # noqa: ASYNC230, SIM115
-                    transport = stdio_client(params, errlog=quiet)
-                else:
-                    assert self.config.url is not None
-                    transport = streamable_http_client(self.config.url)
-                streams = await stack.enter_async_context(transport)
-                read, write = streams[0], streams[1]
-                session = await stack.enter_async_context(
-                    ClientSession(read, write, read_timeout_seconds=CALL_TIMEOUT_S)
-                )
-                await session.initialize()
-                listed = await session.list_tools()
+                    await session.initialize()
+                    listed = await session.list_tools()
+                self._session = session
+                ready.set_result(list(listed.tools))
+                await self._closing.wait()
         except BaseException as exc:
-            with contextlib.suppress(BaseException):
-                await stack.aclose()
-            task = asyncio.current_task()
-            if isinstance(exc, asyncio.CancelledError) and task is not None and task.cancelling():
-                raise  # we are being cancelled; anything else is the transport giving up
-            raise MCPError(
-                f"MCP server {self.config.name!r} is unavailable: {_reason(exc)}"
-            ) from exc
-        self._stack, self._session = stack, session
-        self.tools = [
-            MCPTool(self, t.name, t.description or "", _schema_of(t)) for t in listed.tools
-        ]
-        return self.tools
+            if not ready.done():
+                reason = f"MCP server {self.config.name!r} is unavailable: {_reason(exc)}"
+                ready.set_exception(MCPError(reason))
+            elif not isinstance(exc, asyncio.CancelledError):
+                log.warning("MCP server %s ended: %s", self.config.name, _reason(exc))
+        finally:
+            self._session = None
 
     async def call(self, name: str, arguments: dict[str, Any]) -> str:
         """Calls a tool; a failure raises so the runner reports it to the model."""
@@ -140,10 +157,15 @@ class MCPToolset:
 
     async def aclose(self) -> None:
         """Ends the session (and a stdio server's process)."""
-        stack, self._stack, self._session = self._stack, None, None
-        if stack is not None:
-            with contextlib.suppress(Exception):
-                await stack.aclose()
+        owner = self._owner
+        if owner is None or owner.done():
+            return
+        self._closing.set()
+        try:
+            await asyncio.wait_for(asyncio.shield(owner), CLOSE_TIMEOUT_S)
+        except TimeoutError:
+            owner.cancel()
+            await asyncio.gather(owner, return_exceptions=True)
 
 
 def _content_text(result: Any) -> str:

@@ -28,6 +28,16 @@ class ProviderSettings(BaseModel):
         return f"provider:{self.name}"
 
 
+class MCPServerEntry(BaseModel):
+    """An MCP server the user added: a command line (stdio) or a URL (streamable HTTP)."""
+
+    name: str
+    command: str = ""
+    args: list[str] = []
+    url: str = ""
+    ask_approval: bool = True  # third-party tools ask before they run, unless always allowed
+
+
 class AppSettings(BaseModel):
     """Everything the settings panel edits, except secrets."""
 
@@ -39,6 +49,7 @@ class AppSettings(BaseModel):
     last_session_id: str | None = None
     instruction: str = DEFAULT_INSTRUCTION
     always_allowed_tools: list[str] = []
+    mcp_servers: list[MCPServerEntry] = []
 
 
 def load_settings(folder: Path) -> AppSettings:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +15,11 @@ from PySide6.QtCore import QObject, Signal
 from threadline.core.errors import StorageError
 from threadline.core.events import Event, new_id
 from threadline.runner import GenerationConfig, LLMAgent, OpenAIChatModel, RunConfig, Runner
+from threadline.runner.mcp import MCPError, MCPServerConfig, MCPToolset
 from threadline.runner.models import ModelError
 from threadline.sessions import SQLiteSessionService
 from threadline.settings import AppSettings, SecretStore, save_settings
-from threadline.settings.config import ProviderSettings
+from threadline.settings.config import MCPServerEntry, ProviderSettings
 from threadline.ui.bridge import EventBridge
 from threadline.ui.chat_items import ChatItem, items_from_rows, pending_calls
 from threadline.ui.session_tree import SessionNode
@@ -55,6 +57,8 @@ class ChatController(QObject):
         connection_checked(bool, str): the outcome of a provider test.
         models_listed(object): ``list[str]`` of model ids the server offers.
         search_results(object): ``dict[str, str]`` session id to snippet.
+        mcp_status(str, bool, str): an MCP server's name, whether it is connected, and a line
+            saying which tools it offers or why it failed.
     """
 
     sessions_listed = Signal(object)
@@ -67,6 +71,7 @@ class ChatController(QObject):
     connection_checked = Signal(bool, str)
     models_listed = Signal(object)
     search_results = Signal(object)
+    mcp_status = Signal(str, bool, str)
 
     def __init__(
         self,
@@ -96,6 +101,7 @@ class ChatController(QObject):
         self._pending: dict[str, set[str]] = {}
         self._model_ready = False
         self._model_lock = asyncio.Lock()
+        self._mcp: dict[str, MCPToolset] = {}
 
     # -- start and stop ----------------------------------------------------------------------
 
@@ -104,6 +110,9 @@ class ChatController(QObject):
         self.spawner.spawn(self._start())
 
     async def _start(self) -> None:
+        saved_servers = list(self.settings.mcp_servers)  # before any await: later adds connect
+        for entry in saved_servers:  # themselves
+            self.spawner.spawn(self._connect_mcp(entry))
         await self._restore_instruction()
         await self._list()
         last = self.settings.last_session_id
@@ -116,6 +125,8 @@ class ChatController(QObject):
         """Stops runs (their partial replies are saved) and closes the store."""
         await self.spawner.cancel_all()
         self.bridge.flush()
+        for toolset in list(self._mcp.values()):
+            await toolset.aclose()
         self.settings.last_session_id = self.current_session_id
         self._save_settings()
         if isinstance(self.agent.model, OpenAIChatModel):
@@ -419,6 +430,59 @@ class ChatController(QObject):
         """Remembers the theme choice."""
         self.settings.theme = theme  # type: ignore[assignment]
         self._save_settings()
+
+    # -- MCP servers -------------------------------------------------------------------------
+
+    def add_mcp_server(self, name: str, command_line: str, url: str) -> None:
+        """Adds a server (command line for stdio, or URL), saves it and connects."""
+        try:
+            args = shlex.split(command_line)
+            entry = MCPServerEntry(
+                name=name.strip() or (args[0] if args else url),
+                command=args[0] if args else "",
+                args=args[1:],
+                url=url.strip(),
+            )
+            MCPServerConfig(entry.name, command=entry.command or None, url=entry.url or None)
+        except ValueError as exc:
+            self.mcp_status.emit(name, False, f"Not added: {exc}")
+            return
+        self.settings.mcp_servers = [s for s in self.settings.mcp_servers if s.name != entry.name]
+        self.settings.mcp_servers.append(entry)
+        self._save_settings()
+        self.spawner.spawn(self._connect_mcp(entry))
+
+    def remove_mcp_server(self, name: str) -> None:
+        """Disconnects and forgets a server; its tools leave the agent."""
+        self.settings.mcp_servers = [s for s in self.settings.mcp_servers if s.name != name]
+        self._save_settings()
+        self.spawner.spawn(self._drop_mcp(name))
+
+    async def _drop_mcp(self, name: str) -> None:
+        toolset = self._mcp.pop(name, None)
+        if toolset is not None:
+            gone = {id(t) for t in toolset.tools}
+            self.agent.tools = [t for t in self.agent.tools if id(t) not in gone]
+            await toolset.aclose()
+
+    async def _connect_mcp(self, entry: MCPServerEntry) -> None:
+        await self._drop_mcp(entry.name)
+        config = MCPServerConfig(
+            entry.name, command=entry.command or None, args=entry.args, url=entry.url or None
+        )
+        toolset = MCPToolset(config, needs_approval=entry.ask_approval)
+        try:
+            tools = await toolset.connect()
+        except MCPError as exc:
+            self.mcp_status.emit(entry.name, False, str(exc))
+            return
+        await self._drop_mcp(entry.name)  # a connection that finished meanwhile is replaced
+        taken = {t.name for t in self.agent.tools}
+        usable = [t for t in tools if t.name not in taken]
+        self._mcp[entry.name] = toolset
+        self.agent.tools.extend(usable)
+        names = ", ".join(t.name for t in usable) or "none"
+        self.mcp_status.emit(entry.name, True, f"connected; tools: {names}")
 
     # -- helpers -----------------------------------------------------------------------------
 

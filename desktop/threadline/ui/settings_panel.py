@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
@@ -44,6 +45,8 @@ class SettingsPanel(QScrollArea):
         generation_changed(object, object): temperature (float | None), max tokens (int | None).
         theme_changed(str): ``system``, ``light`` or ``dark``.
         tool_revoked(str): a tool that must ask for approval again.
+        mcp_added(str, str, str): a server name, its command line (stdio) and URL (HTTP).
+        mcp_removed(str): a server name to disconnect and forget.
     """
 
     instruction_applied = Signal(str)
@@ -51,6 +54,8 @@ class SettingsPanel(QScrollArea):
     generation_changed = Signal(object, object)
     theme_changed = Signal(str)
     tool_revoked = Signal(str)
+    mcp_added = Signal(str, str, str)
+    mcp_removed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -117,11 +122,33 @@ class SettingsPanel(QScrollArea):
         tbox.addWidget(self.allowed)
         tbox.addWidget(self.revoke_button)
 
+        self.mcp_list = named(QListWidget(), "mcpServers")
+        self.mcp_list.setMaximumHeight(90)
+        self.mcp_name = named(QLineEdit(), "mcpName")
+        self.mcp_name.setPlaceholderText("name, e.g. time")
+        self.mcp_command = named(QLineEdit(), "mcpCommand")
+        self.mcp_command.setPlaceholderText("command, e.g. uvx mcp-server-time")
+        self.mcp_url = named(QLineEdit(), "mcpUrl")
+        self.mcp_url.setPlaceholderText("or URL, e.g. http://127.0.0.1:8000/mcp")
+        self.mcp_add = named(QPushButton("Add server"), "mcpAdd")
+        self.mcp_remove = QPushButton("Remove selected")
+        mcp_box = QGroupBox("MCP servers (their tools ask before they run)")
+        mform = QFormLayout(mcp_box)
+        mform.addRow(self.mcp_list)
+        mform.addRow("Name", self.mcp_name)
+        mform.addRow("Command", self.mcp_command)
+        mform.addRow("URL", self.mcp_url)
+        buttons_row = QHBoxLayout()
+        buttons_row.addWidget(self.mcp_add)
+        buttons_row.addWidget(self.mcp_remove)
+        mform.addRow(buttons_row)
+
         layout = QVBoxLayout(body)
         layout.addWidget(instruction_box, 3)
         layout.addWidget(provider_box)
         layout.addWidget(general_box)
         layout.addWidget(tools_box)
+        layout.addWidget(mcp_box)
         layout.addStretch(1)
         self._versions: list[tuple[int, str, float]] = []
         self._connect_signals()
@@ -136,6 +163,8 @@ class SettingsPanel(QScrollArea):
         self.max_tokens.valueChanged.connect(self._generation)
         self.theme.currentTextChanged.connect(self.theme_changed)
         self.revoke_button.clicked.connect(self._revoke)
+        self.mcp_add.clicked.connect(self._add_mcp)
+        self.mcp_remove.clicked.connect(self._remove_mcp)
 
     def load(self, settings: AppSettings) -> None:
         """Shows saved settings without emitting change signals."""
@@ -204,6 +233,34 @@ class SettingsPanel(QScrollArea):
         self.generation_changed.emit(
             None if temperature < 0 else round(temperature, 2), tokens or None
         )
+
+    def show_mcp_status(self, name: str, is_connected: bool, text: str) -> None:
+        """Shows a server's connection state and its tools."""
+        label = f"{name}: {'●' if is_connected else '✕'} {text}"
+        for row in range(self.mcp_list.count()):
+            item = self.mcp_list.item(row)
+            if item.data(VERSION_ROLE) == name:
+                item.setText(label)
+                return
+        item = QListWidgetItem(label)
+        item.setData(VERSION_ROLE, name)
+        self.mcp_list.addItem(item)
+
+    def _add_mcp(self) -> None:
+        command, url = self.mcp_command.text().strip(), self.mcp_url.text().strip()
+        if not command and not url:
+            return
+        name = self.mcp_name.text().strip() or (command.split()[0] if command else url)
+        self.show_mcp_status(name, False, "connecting…")
+        self.mcp_added.emit(name, command, url)
+        for field in (self.mcp_name, self.mcp_command, self.mcp_url):
+            field.clear()
+
+    def _remove_mcp(self) -> None:
+        item = self.mcp_list.currentItem()
+        if item is not None:
+            self.mcp_removed.emit(item.data(VERSION_ROLE))
+            self.mcp_list.takeItem(self.mcp_list.row(item))
 
     def _revoke(self) -> None:
         item = self.allowed.currentItem()
