@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import sys
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -26,10 +27,20 @@ def qloop(qapp: QApplication) -> Iterator[QEventLoop]:
     """A qasync loop driven by Qt's own loop (``qtbot.wait*`` runs asyncio callbacks too)."""
     loop = QEventLoop(qapp, already_running=True)
     asyncio.set_event_loop(loop)
+    # WORKAROUND: in already_running mode qasync never installs asyncio's async-generator
+    # hooks (run_forever does, as the app's launch path uses). Without them an abandoned
+    # generator (httpx's byte stream after a cancelled reply) is closed by the garbage
+    # collector outside the loop and raises. Do what run_forever would do.
+    previous_hooks = sys.get_asyncgen_hooks()
+    sys.set_asyncgen_hooks(
+        firstiter=None,
+        finalizer=lambda agen: loop.call_soon_threadsafe(loop.create_task, agen.aclose()),
+    )
     yield loop
     # Drop the test's Qt objects here, on the GUI thread: left to the cyclic collector they
     # may be destroyed on a worker thread ("Timers cannot be stopped from another thread").
     gc.collect()
+    sys.set_asyncgen_hooks(*previous_hooks)
     loop.stop()
     # loop.stop() sets Qt's quit flag; clear it so later qtbot waits still wait.
     # exit(), not quit(): Qt 6 turns quit() into closing every window first, and a window
