@@ -200,6 +200,7 @@ class Runner:
                 await save(user_event)
                 ctx.user_event = user_event
                 yield user_event
+                await self._recall(ctx, message.content)
             with span("runner.run", app=self.app_name, session=session_id, agent=agent.name):
                 async with asyncio.timeout(config.timeout):
                     async for event in agent.run(ctx):
@@ -235,6 +236,19 @@ class Runner:
                     await save(event)
             yield event
         yield Event(invocation_id=invocation_id, author=RUNNER_AUTHOR, done=True, tag="run.done")
+
+    async def _recall(self, ctx: InvocationContext, text: str) -> None:
+        """Puts what past sessions said about ``text`` in ``{temp:memories}`` for instructions."""
+        if self.memory_service is None or not text.strip():
+            return
+        hits = await self.memory_service.search_memory(ctx.app_name, ctx.user_id, text, limit=4)
+        lines = [
+            f"- {h.title or 'a past conversation'}: {h.snippet}"
+            for h in hits
+            if h.session_id != ctx.session.id
+        ]
+        if lines:
+            ctx.temp_state["memories"] = "\n".join(lines)
 
     def _active_agent(self, session: Session, decisions: dict[str, bool] | None) -> BaseAgent:
         if decisions is not None:

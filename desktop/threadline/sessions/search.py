@@ -10,14 +10,15 @@ from threadline.core.session import Session, SessionSearchHit
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
-def fts_query(text: str) -> str:
-    """A safe FTS5 query from what a person typed: every word must match, the last as a prefix."""
+def fts_query(text: str, *, match_any: bool = False) -> str:
+    """A safe FTS5 query from what a person typed: every word must match (or any, with
+    ``match_any``), the last as a prefix."""
     words = _TOKEN.findall(text)
     if not words:
         return ""
     quoted = [f'"{w}"' for w in words]
     quoted[-1] += "*"
-    return " ".join(quoted)
+    return (" OR " if match_any else " ").join(quoted)
 
 
 def index_pending(db: sqlite3.Connection) -> int:
@@ -43,11 +44,17 @@ def index_pending(db: sqlite3.Connection) -> int:
 
 
 def search(
-    db: sqlite3.Connection, app_name: str, user_id: str, text: str, limit: int
+    db: sqlite3.Connection,
+    app_name: str,
+    user_id: str,
+    text: str,
+    limit: int,
+    *,
+    match_any: bool = False,
 ) -> list[SessionSearchHit]:
     """Sessions matching ``text``: title matches first, then message matches by bm25 rank."""
     index_pending(db)
-    query = fts_query(text)
+    query = fts_query(text, match_any=match_any)
     if not query:
         return []
     hits: dict[str, SessionSearchHit] = {}

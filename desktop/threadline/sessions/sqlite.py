@@ -386,12 +386,17 @@ class SQLiteSessionService:
         return await self._call(lambda db: purge(db, app_name, user_id))
 
     async def search_sessions(
-        self, app_name: str, user_id: str, query: str, *, limit: int = 50
+        self, app_name: str, user_id: str, query: str, *, limit: int = 50, match_any: bool = False
     ) -> list[SessionSearchHit]:
-        """Sessions whose title or messages match ``query`` (FTS5, best first), with a snippet."""
+        """Sessions whose title or messages match ``query`` (FTS5, best first), with a snippet.
+
+        Every word must match, unless ``match_any`` (memory lookups use that).
+        """
         from threadline.sessions.search import search
 
-        return await self._call(lambda db: search(db, app_name, user_id, query, limit))
+        return await self._call(
+            lambda db: search(db, app_name, user_id, query, limit, match_any=match_any)
+        )
 
     async def load_rows(
         self, session_id: str
