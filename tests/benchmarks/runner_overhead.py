@@ -48,6 +48,50 @@ async def ours_stream() -> float:
     return elapsed / CHUNKS * 1e6
 
 
+async def team_costs() -> tuple[float, float, float]:
+    """µs of CPU for one run with a plain tool call, with a transfer, and with an approval."""
+    from threadline.runner import ApprovalRequest, RunConfig
+
+    @function_tool(needs_approval=True)
+    def guarded(key: str) -> str:
+        """Looks a key up after approval."""
+        return key
+
+    async def approve(request: ApprovalRequest) -> bool:
+        return True
+
+    async def one(agent: LLMAgent, config: RunConfig | None = None) -> float:
+        runner = Runner("bench", agent)
+        start = cpu()
+        result = await runner.run_to_end("u", "s", "go", run_config=config)
+        assert result.error is None, result.error
+        return (cpu() - start) * 1e6
+
+    plain = LLMAgent(
+        "a",
+        model=ScriptedModel([ScriptedReply(tool_calls=[("lookup", '{"key": "k"}')]), "done"]),
+        tools=[lookup],
+    )
+    helper = LLMAgent("helper", model=ScriptedModel(["done"]))
+    coordinator = LLMAgent(
+        "boss",
+        model=ScriptedModel(
+            [ScriptedReply(tool_calls=[("transfer_to_agent", '{"agent_name": "helper"}')])]
+        ),
+        sub_agents=[helper],
+    )
+    approval = LLMAgent(
+        "a",
+        model=ScriptedModel([ScriptedReply(tool_calls=[("guarded", '{"key": "k"}')]), "done"]),
+        tools=[guarded],
+    )
+    return (
+        await one(plain),
+        await one(coordinator),
+        await one(approval, RunConfig(approval_handler=approve)),
+    )
+
+
 def peer() -> tuple[Any, Any]:
     from agents import Agent, ModelSettings, RunConfig
     from agents import Runner as PeerRunner
@@ -182,6 +226,15 @@ def main() -> int:
         best_of(15, lambda: run(peer_stream())),
         "µs",
         0.5,
+    )
+    run(team_costs())  # warm-up
+    plain, transfer, approval = (
+        best_of(15, lambda i=i: run(team_costs())[i])
+        for i in range(3)  # type: ignore[misc]
+    )
+    print(
+        f"INFO run with a plain tool call: {plain:.0f} µs; with a transfer: {transfer:.0f} µs "
+        f"(+{transfer - plain:.0f}); with an approved call: {approval:.0f} µs (+{approval - plain:.0f})"
     )
     return 0 if ok else 1
 

@@ -74,6 +74,7 @@ class LLMAgent(BaseAgent):
         self._instruction = InstructionSlot(instruction)
         self._global_instruction = InstructionSlot(global_instruction)
         self.tools = list(tools)
+        self._transfer_cache: tuple[tuple[str, ...], Tool] | None = None
         names = [t.name for t in self.tools]
         if len(names) != len(set(names)):
             raise ValueError(f"agent {name!r} has two tools with the same name")
@@ -108,7 +109,11 @@ class LLMAgent(BaseAgent):
         tools = {t.name: t for t in self.tools}
         targets = self._transfer_targets()
         if targets:
-            tools["transfer_to_agent"] = _transfer_tool(targets)
+            # Built once per set of targets: a function tool compiles a pydantic model.
+            key = tuple(sorted(targets))
+            if self._transfer_cache is None or self._transfer_cache[0] != key:
+                self._transfer_cache = (key, _transfer_tool(targets))
+            tools["transfer_to_agent"] = self._transfer_cache[1]
         return tools
 
     def _transfer_targets(self) -> dict[str, BaseAgent]:
