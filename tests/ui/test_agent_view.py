@@ -227,3 +227,41 @@ def test_mcp_server_added_in_settings_offers_its_tools(app: Harness, qtbot: Any)
         lambda: "get_current_time" not in {t.name for t in app.controller.agent.tools},
         timeout=5000,
     )
+
+
+def test_coordinator_with_two_specialists_built_in_settings(app: Harness, qtbot: Any) -> None:
+    panel = app.window.settings_panel
+    for name, description, instruction in [
+        ("math", "does arithmetic", "You are the math specialist."),
+        ("poet", "writes verse", "You are the poet."),
+    ]:
+        panel.agent_name.setText(name)
+        panel.agent_description.setText(description)
+        panel.agent_instruction.setPlainText(instruction)
+        qtbot.mouseClick(panel.agent_save, Qt.MouseButton.LeftButton)
+    assert panel.agents.count() == 2
+    assert [a.name for a in app.controller.agent.sub_agents] == ["math", "poet"]
+    app.server.script(
+        calls(("transfer_to_agent", '{"agent_name": "math"}')),
+        text("2 + 2 = 4"),
+        text("Still math."),
+    )
+    send(app, qtbot, "what is 2 + 2?")
+    qtbot.waitUntil(
+        lambda: any(i.text == "2 + 2 = 4" and i.event_id for i in items(app)), timeout=5000
+    )
+    wait_idle(app, qtbot)
+    transfer = next(i for i in items(app) if i.kind == "transfer")
+    assert transfer.text == "assistant → math"
+    reply = next(i for i in items(app) if i.text == "2 + 2 = 4")
+    assert reply.author == "math"
+    assert "transfer_to_agent" in [t["function"]["name"] for t in app.server.requests[0]["tools"]]
+    assert app.server.requests[1]["messages"][0]["content"] == "You are the math specialist."
+    send(app, qtbot, "and 3 + 3?")  # the session remembers the active agent
+    qtbot.waitUntil(
+        lambda: any(i.text == "Still math." and i.event_id for i in items(app)), timeout=5000
+    )
+    wait_idle(app, qtbot)
+    assert app.server.requests[-1]["messages"][0]["content"] == "You are the math specialist."
+    saved = app.run(qtbot, app.services.store.get_setting("agents"))
+    assert [a["name"] for a in saved] == ["math", "poet"]  # type: ignore[union-attr]

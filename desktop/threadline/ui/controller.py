@@ -57,6 +57,7 @@ class ChatController(QObject):
         connection_checked(bool, str): the outcome of a provider test.
         models_listed(object): ``list[str]`` of model ids the server offers.
         search_results(object): ``dict[str, str]`` session id to snippet.
+        agents_loaded(object): the saved team (``list[dict]``) once it is restored.
         mcp_status(str, bool, str): an MCP server's name, whether it is connected, and a line
             saying which tools it offers or why it failed.
     """
@@ -72,6 +73,7 @@ class ChatController(QObject):
     models_listed = Signal(object)
     search_results = Signal(object)
     mcp_status = Signal(str, bool, str)
+    agents_loaded = Signal(object)
 
     def __init__(
         self,
@@ -114,6 +116,7 @@ class ChatController(QObject):
         for entry in saved_servers:  # themselves
             self.spawner.spawn(self._connect_mcp(entry))
         await self._restore_instruction()
+        await self._restore_agents()
         await self._list()
         last = self.settings.last_session_id
         if last and await self.store.get_meta(APP_NAME, USER_ID, last) is not None:
@@ -431,6 +434,58 @@ class ChatController(QObject):
         self.settings.theme = theme  # type: ignore[assignment]
         self._save_settings()
 
+    # -- agent team ----------------------------------------------------------------------------
+
+    def set_agents(self, entries: list[dict[str, str]]) -> None:
+        """Makes the assistant a coordinator over these specialists (empty: no team) and saves.
+
+        Each entry has ``name``, ``description`` and ``instruction``. The assistant hands a
+        conversation over with ``transfer_to_agent``; the session remembers who is active.
+        """
+        clean = [e for e in entries if e.get("name", "").strip()]
+        try:
+            self._build_team(clean)
+        except ValueError as exc:  # a name that is not an identifier, or used twice
+            self.notice.emit(f"The team was not changed: {exc}")
+            return
+
+        async def persist() -> None:
+            await self.store.set_setting("agents", clean)
+
+        self.spawner.spawn(persist())
+
+    async def _restore_agents(self) -> None:
+        saved = await self.store.get_setting("agents")
+        if saved:
+            self._build_team(list(saved))
+            self.agents_loaded.emit(list(saved))
+
+    def _build_team(self, entries: list[dict[str, str]]) -> None:
+        old = self.agent
+        specialists = [
+            LLMAgent(
+                e["name"].strip(),
+                model=old.model,
+                description=e.get("description", ""),
+                instruction=e.get("instruction", ""),
+                tools=[t for t in old.tools],
+            )
+            for e in entries
+        ]
+        root = LLMAgent(
+            old.name,
+            model=old.model,
+            instruction=old.instruction.text,
+            global_instruction=old.global_instruction.text,
+            description=old.description,
+            tools=list(old.tools),
+            sub_agents=specialists,
+            generation=old.generation,
+        )
+        root.set_instruction(old.instruction.text, version=old.instruction.version)
+        self.agent = root
+        self.runner.agent = root
+
     # -- MCP servers -------------------------------------------------------------------------
 
     def add_mcp_server(self, name: str, command_line: str, url: str) -> None:
@@ -495,9 +550,11 @@ class ChatController(QObject):
         provider = self.settings.provider
         key = await self.secrets.get(provider.key_name)
         old = self.agent.model
-        self.agent.model = OpenAIChatModel(
-            provider.model, base_url=provider.base_url or None, api_key=key
-        )
+        model = OpenAIChatModel(provider.model, base_url=provider.base_url or None, api_key=key)
+        self.agent.model = model
+        for sub in self.agent.sub_agents:  # the team shares the provider
+            if isinstance(sub, LLMAgent):
+                sub.model = model
         self._model_ready = True
         if isinstance(old, OpenAIChatModel):
             await old.aclose()

@@ -151,6 +151,8 @@ class MainWindow(QMainWindow):
         self.settings_panel.generation_changed.connect(c.set_generation)
         self.settings_panel.theme_changed.connect(self._set_theme)
         self.settings_panel.tool_revoked.connect(c.revoke_tool)
+        self.settings_panel.agents_changed.connect(c.set_agents)
+        c.agents_loaded.connect(self.settings_panel.set_team)
         self.settings_panel.mcp_added.connect(c.add_mcp_server)
         self.settings_panel.mcp_removed.connect(c.remove_mcp_server)
         c.mcp_status.connect(self.settings_panel.show_mcp_status)

@@ -45,6 +45,8 @@ class SettingsPanel(QScrollArea):
         generation_changed(object, object): temperature (float | None), max tokens (int | None).
         theme_changed(str): ``system``, ``light`` or ``dark``.
         tool_revoked(str): a tool that must ask for approval again.
+        agents_changed(object): the specialists (``list[dict]``: name, description,
+            instruction) the assistant may hand a conversation to.
         mcp_added(str, str, str): a server name, its command line (stdio) and URL (HTTP).
         mcp_removed(str): a server name to disconnect and forget.
     """
@@ -54,6 +56,7 @@ class SettingsPanel(QScrollArea):
     generation_changed = Signal(object, object)
     theme_changed = Signal(str)
     tool_revoked = Signal(str)
+    agents_changed = Signal(object)
     mcp_added = Signal(str, str, str)
     mcp_removed = Signal(str)
 
@@ -122,6 +125,28 @@ class SettingsPanel(QScrollArea):
         tbox.addWidget(self.allowed)
         tbox.addWidget(self.revoke_button)
 
+        self.agents = named(QListWidget(), "agentList")
+        self.agents.setMaximumHeight(90)
+        self.agent_name = named(QLineEdit(), "agentName")
+        self.agent_name.setPlaceholderText("name, e.g. math (letters, digits, _ or -)")
+        self.agent_description = named(QLineEdit(), "agentDescription")
+        self.agent_description.setPlaceholderText("what it is good at (the assistant reads this)")
+        self.agent_instruction = named(QPlainTextEdit(), "agentInstruction")
+        self.agent_instruction.setMaximumHeight(70)
+        self.agent_save = named(QPushButton("Add or update"), "agentSave")
+        self.agent_remove = QPushButton("Remove selected")
+        agents_box = QGroupBox("Agents: specialists the assistant can hand over to")
+        aform = QFormLayout(agents_box)
+        aform.addRow(self.agents)
+        aform.addRow("Name", self.agent_name)
+        aform.addRow("Description", self.agent_description)
+        aform.addRow("Instruction", self.agent_instruction)
+        agent_buttons = QHBoxLayout()
+        agent_buttons.addWidget(self.agent_save)
+        agent_buttons.addWidget(self.agent_remove)
+        aform.addRow(agent_buttons)
+        self._team: list[dict[str, str]] = []
+
         self.mcp_list = named(QListWidget(), "mcpServers")
         self.mcp_list.setMaximumHeight(90)
         self.mcp_name = named(QLineEdit(), "mcpName")
@@ -148,6 +173,7 @@ class SettingsPanel(QScrollArea):
         layout.addWidget(provider_box)
         layout.addWidget(general_box)
         layout.addWidget(tools_box)
+        layout.addWidget(agents_box)
         layout.addWidget(mcp_box)
         layout.addStretch(1)
         self._versions: list[tuple[int, str, float]] = []
@@ -163,6 +189,9 @@ class SettingsPanel(QScrollArea):
         self.max_tokens.valueChanged.connect(self._generation)
         self.theme.currentTextChanged.connect(self.theme_changed)
         self.revoke_button.clicked.connect(self._revoke)
+        self.agent_save.clicked.connect(self._save_agent)
+        self.agent_remove.clicked.connect(self._remove_agent)
+        self.agents.currentRowChanged.connect(self._show_agent)
         self.mcp_add.clicked.connect(self._add_mcp)
         self.mcp_remove.clicked.connect(self._remove_mcp)
 
@@ -233,6 +262,43 @@ class SettingsPanel(QScrollArea):
         self.generation_changed.emit(
             None if temperature < 0 else round(temperature, 2), tokens or None
         )
+
+    def set_team(self, team: list[dict[str, str]]) -> None:
+        """Shows the saved specialists."""
+        self._team = [dict(e) for e in team]
+        self.agents.clear()
+        for entry in self._team:
+            self.agents.addItem(f"{entry['name']} — {entry.get('description', '')}")
+
+    def _save_agent(self) -> None:
+        name = self.agent_name.text().strip()
+        if not name:
+            return
+        entry = {
+            "name": name,
+            "description": self.agent_description.text().strip(),
+            "instruction": self.agent_instruction.toPlainText(),
+        }
+        team = [e for e in self._team if e["name"] != name] + [entry]
+        self.set_team(team)
+        self.agents_changed.emit(team)
+        for field in (self.agent_name, self.agent_description):
+            field.clear()
+        self.agent_instruction.clear()
+
+    def _remove_agent(self) -> None:
+        row = self.agents.currentRow()
+        if 0 <= row < len(self._team):
+            team = self._team[:row] + self._team[row + 1 :]
+            self.set_team(team)
+            self.agents_changed.emit(team)
+
+    def _show_agent(self, row: int) -> None:
+        if 0 <= row < len(self._team):
+            entry = self._team[row]
+            self.agent_name.setText(entry["name"])
+            self.agent_description.setText(entry.get("description", ""))
+            self.agent_instruction.setPlainText(entry.get("instruction", ""))
 
     def show_mcp_status(self, name: str, is_connected: bool, text: str) -> None:
         """Shows a server's connection state and its tools."""
