@@ -143,6 +143,13 @@ class ChatController(QObject):
         nodes = [SessionNode(r[0], r[1], r[2], r[3], r[4]) for r in rows]
         self.sessions_listed.emit(nodes)
 
+    async def _refresh_node(self, session_id: str) -> None:
+        meta = await self.store.get_meta(APP_NAME, USER_ID, session_id)
+        if meta is not None:
+            self.session_upserted.emit(
+                SessionNode(meta.id, meta.title, meta.parent_id, meta.updated_at)
+            )
+
     def new_session(self) -> None:
         """Clears the chat; the session is created with its first message."""
         self.current_session_id = None
@@ -233,6 +240,8 @@ class ChatController(QObject):
                     if event.tag == "tool.approval":
                         calls = {c["id"] for c in event.metadata.get("pending", [])}
                         self._pending.setdefault(session_id, set()).update(calls)
+                    elif event.author == "user":
+                        await self._refresh_node(session_id)  # the store just set its title
             finally:
                 self.bridge.flush()
                 self.running_changed.emit(session_id, False)
