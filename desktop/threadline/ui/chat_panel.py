@@ -5,7 +5,7 @@ from __future__ import annotations
 from urllib.parse import unquote
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent
+from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -63,6 +63,18 @@ class ChatPanel(QWidget):
         self.delegate = ChatDelegate(self.view)
         self.view.setItemDelegate(self.delegate)
 
+        self.empty_hint = named(
+            QLabel(
+                "Start a conversation below.\n\nEnter sends · Esc stops a reply · Ctrl+K searches"
+                " · every message can be branched, edited or regenerated",
+                self.view.viewport(),
+            ),
+            "emptyHint",
+        )
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setStyleSheet("color: gray")
+
         self.banner = named(QLabel(), "chatBanner")
         self.banner.setWordWrap(True)
         self.banner.setTextFormat(Qt.TextFormat.PlainText)
@@ -103,6 +115,8 @@ class ChatPanel(QWidget):
         self.model.dataChanged.connect(self._relayout_changed)
         self.model.dataChanged.connect(self._follow)
         self.view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        for signal in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved):
+            signal.connect(self._update_empty_hint)
 
     # -- slots the window calls --------------------------------------------------------------
 
@@ -167,6 +181,14 @@ class ChatPanel(QWidget):
         # the view lays out and paints once instead of painting, measuring, painting again.
         for row in range(top_left.row(), bottom_right.row() + 1):
             self.delegate.sizeHintChanged.emit(self.model.index(row))
+
+    def _update_empty_hint(self, *args: object) -> None:
+        self.empty_hint.setVisible(self.model.rowCount() == 0)
+        self.empty_hint.setGeometry(self.view.viewport().rect().adjusted(40, 0, -40, 0))
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        self._update_empty_hint()
 
     def _follow(self, *args: object) -> None:
         if self._stick_to_bottom:
