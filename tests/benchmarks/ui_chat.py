@@ -79,15 +79,7 @@ def make_app(folder: Path, base_url: str) -> tuple[MainWindow, ChatController]:
     services = build_services(folder)
     services.settings.provider = ProviderSettings(name="custom", base_url=base_url, model="m")
     services.settings.is_setup_done = True
-    controller = ChatController(
-        runner=services.runner,
-        agent=services.agent,
-        store=services.store,
-        secrets=services.secrets,
-        settings=services.settings,
-        folder=folder,
-        spawner=TaskSpawner(print),
-    )
+    controller = ChatController.for_services(services, spawner=TaskSpawner(print))
     window = MainWindow(controller)
     window.show()
     controller.start()

@@ -80,15 +80,7 @@ def start_app(qtbot: object, folder: Path, server: ScriptedServer) -> Harness:
     services.settings.is_setup_done = True
     errors: list[BaseException] = []
     spawner = TaskSpawner(errors.append)
-    controller = ChatController(
-        runner=services.runner,
-        agent=services.agent,
-        store=services.store,
-        secrets=services.secrets,
-        settings=services.settings,
-        folder=folder,
-        spawner=spawner,
-    )
+    controller = ChatController.for_services(services, spawner=spawner)
     window = MainWindow(controller)
     # Not qtbot.addWidget: stop_app closes the window and the qloop fixture frees it.
     window.show()

@@ -19,8 +19,24 @@ from typing import Any, TypeVar
 
 from threadline.core.errors import StorageError
 from threadline.core.events import Event, new_id
-from threadline.core.session import Session, SessionSearchHit, merge_state, split_state
+from threadline.core.session import Session, SessionSearchHit, split_state
 from threadline.sessions import store_files
+from threadline.sessions.queries import (
+    SESSION_COLUMNS,
+    dumps,
+    execute,
+    find_in_lineage,
+    in_tx,
+    index_of_event,
+    lineage_rows,
+    load_session,
+    merge_json,
+    merge_scoped,
+    scoped_state,
+    session_copy,
+    session_from_row,
+    transaction,
+)
 from threadline.sessions.schema import migrate
 from threadline.sessions.search import index_pending
 from threadline.sessions.titles import title_from_event
@@ -31,10 +47,6 @@ BUSY_TIMEOUT_MS = 5000
 CACHE_SIZE = 32
 TOUCH_INTERVAL = 1.0  # seconds between updated_at refreshes of one session while it streams
 INDEX_DELAY = 1.0  # seconds after an append before its text is added to the search index
-
-_SESSION_COLUMNS = (
-    "id, app_name, user_id, title, state, parent_id, fork_event_id, created_at, updated_at"
-)
 
 
 class SQLiteSessionService:
@@ -120,16 +132,16 @@ class SQLiteSessionService:
         now = time.time()
 
         def work(db: sqlite3.Connection) -> None:
-            with _transaction(db):
+            with transaction(db):
                 row = db.execute("SELECT deleted_at FROM sessions WHERE id = ?", (sid,)).fetchone()
                 if row is not None:
                     raise ValueError(f"session {sid!r} already exists")
                 db.execute(
                     "INSERT INTO sessions (id, app_name, user_id, state, created_at, updated_at)"
                     " VALUES (?, ?, ?, ?, ?, ?)",
-                    (sid, app_name, user_id, _dumps(own), now, now),
+                    (sid, app_name, user_id, dumps(own), now, now),
                 )
-                _merge_scoped(db, app_name, user_id, app, user)
+                merge_scoped(db, app_name, user_id, app, user)
 
         await self._call(work)
         session = await self.get_session(app_name, user_id, sid)
@@ -140,22 +152,22 @@ class SQLiteSessionService:
         cached = self._cache.get((app_name, user_id, session_id))
         if cached is not None:
             self._cache.move_to_end((app_name, user_id, session_id))
-            return _copy(cached)
-        session = await self._call(lambda db: _load_session(db, app_name, user_id, session_id))
+            return session_copy(cached)
+        session = await self._call(lambda db: load_session(db, app_name, user_id, session_id))
         if session is None:
             return None
         self._remember(session)
-        return _copy(session)
+        return session_copy(session)
 
     async def list_sessions(self, app_name: str, user_id: str) -> list[Session]:
         def work(db: sqlite3.Connection) -> list[Session]:
-            scoped = _scoped_state(db, app_name, user_id)
+            scoped = scoped_state(db, app_name, user_id)
             rows = db.execute(
-                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE app_name = ? AND user_id = ?"
+                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE app_name = ? AND user_id = ?"
                 " AND deleted_at IS NULL ORDER BY updated_at DESC",
                 (app_name, user_id),
             ).fetchall()
-            return [_session_from_row(row, scoped) for row in rows]
+            return [session_from_row(row, scoped) for row in rows]
 
         return await self._call(work)
 
@@ -163,7 +175,7 @@ class SQLiteSessionService:
         """Moves the session to the trash (``restore_session`` undoes it)."""
         self._cache.pop((app_name, user_id, session_id), None)
         await self._call(
-            lambda db: _execute(
+            lambda db: execute(
                 db,
                 "UPDATE sessions SET deleted_at = ? WHERE id = ? AND app_name = ? AND user_id = ?",
                 (time.time(), session_id, app_name, user_id),
@@ -199,16 +211,16 @@ class SQLiteSessionService:
             self._touched[session.id] = now
 
         def work(db: sqlite3.Connection) -> None:
-            with _transaction(db):
+            with transaction(db):
                 db.execute(
                     "INSERT INTO events (session_id, id, invocation_id, author, role, tag,"
                     " timestamp, text, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     row,
                 )
                 if own:
-                    _merge_json(db, "sessions", "id = ?", (session.id,), own)
+                    merge_json(db, "sessions", "id = ?", (session.id,), own)
                 if app or user:
-                    _merge_scoped(db, session.app_name, session.user_id, app, user)
+                    merge_scoped(db, session.app_name, session.user_id, app, user)
                 if title:
                     db.execute(
                         "UPDATE sessions SET updated_at = ?, title = ? WHERE id = ?",
@@ -234,14 +246,12 @@ class SQLiteSessionService:
         return event
 
     async def update_app_state(self, app_name: str, delta: dict[str, Any]) -> None:
-        await self._call(
-            lambda db: _in_tx(db, lambda: _merge_scoped(db, app_name, None, delta, {}))
-        )
+        await self._call(lambda db: in_tx(db, lambda: merge_scoped(db, app_name, None, delta, {})))
         self._cache.clear()
 
     async def update_user_state(self, app_name: str, user_id: str, delta: dict[str, Any]) -> None:
         await self._call(
-            lambda db: _in_tx(db, lambda: _merge_scoped(db, app_name, user_id, {}, delta))
+            lambda db: in_tx(db, lambda: merge_scoped(db, app_name, user_id, {}, delta))
         )
         self._cache.clear()
 
@@ -252,7 +262,7 @@ class SQLiteSessionService:
         now = time.time()
 
         def work(db: sqlite3.Connection) -> None:
-            with _transaction(db):
+            with transaction(db):
                 source = db.execute(
                     "SELECT title, state FROM sessions"
                     " WHERE id = ? AND app_name = ? AND user_id = ?",
@@ -261,7 +271,7 @@ class SQLiteSessionService:
                 if source is None:
                     raise KeyError(f"session {session_id!r} does not exist")
                 # "" forks before the first event: a branch that inherits nothing.
-                seq = _find_in_lineage(db, session_id, at_event_id) if at_event_id else 0
+                seq = find_in_lineage(db, session_id, at_event_id) if at_event_id else 0
                 if seq is None:
                     raise KeyError(f"event {at_event_id!r} is not in session {session_id!r}")
                 db.execute(
@@ -284,13 +294,13 @@ class SQLiteSessionService:
 
         await self._call(work)
         source = self._cache.get((app_name, user_id, session_id))
-        position = _position(source.events, at_event_id) if source is not None else None
-        if source is not None and position is not None:
+        found_at = index_of_event(source.events, at_event_id) if source is not None else None
+        if source is not None and found_at is not None:
             # The source is in memory: the branch's history is a slice of it, no reload.
             branch = source.model_copy(
                 update={
                     "id": sid,
-                    "events": source.events[: position + 1],
+                    "events": source.events[: found_at + 1],
                     "state": dict(source.state),
                     "parent_id": session_id,
                     "fork_event_id": at_event_id or None,
@@ -299,7 +309,7 @@ class SQLiteSessionService:
                 }
             )
             self._remember(branch)
-            return _copy(branch)
+            return session_copy(branch)
         session = await self.get_session(app_name, user_id, sid)
         assert session is not None
         return session
@@ -311,7 +321,7 @@ class SQLiteSessionService:
     ) -> None:
         """Sets a session's title."""
         await self._call(
-            lambda db: _execute(
+            lambda db: execute(
                 db,
                 "UPDATE sessions SET title = ? WHERE id = ? AND app_name = ? AND user_id = ?",
                 (title, session_id, app_name, user_id),
@@ -326,14 +336,12 @@ class SQLiteSessionService:
 
         def work(db: sqlite3.Connection) -> Session | None:
             row = db.execute(
-                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ? AND app_name = ?"
+                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ? AND app_name = ?"
                 " AND user_id = ? AND deleted_at IS NULL",
                 (session_id, app_name, user_id),
             ).fetchone()
             return (
-                None
-                if row is None
-                else _session_from_row(row, _scoped_state(db, app_name, user_id))
+                None if row is None else session_from_row(row, scoped_state(db, app_name, user_id))
             )
 
         return await self._call(work)
@@ -360,18 +368,18 @@ class SQLiteSessionService:
 
         def work(db: sqlite3.Connection) -> list[Session]:
             rows = db.execute(
-                f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE app_name = ? AND user_id = ?"
+                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE app_name = ? AND user_id = ?"
                 " AND deleted_at IS NOT NULL AND purged_at IS NULL ORDER BY deleted_at DESC",
                 (app_name, user_id),
             ).fetchall()
-            return [_session_from_row(row, ({}, {})) for row in rows]
+            return [session_from_row(row, ({}, {})) for row in rows]
 
         return await self._call(work)
 
     async def restore_session(self, app_name: str, user_id: str, session_id: str) -> None:
         """Takes a session out of the trash."""
         await self._call(
-            lambda db: _execute(
+            lambda db: execute(
                 db,
                 "UPDATE sessions SET deleted_at = NULL WHERE id = ? AND app_name = ?"
                 " AND user_id = ? AND purged_at IS NULL",
@@ -405,7 +413,7 @@ class SQLiteSessionService:
 
         Views show ``text`` at once and parse ``body`` (the event JSON) only for rows they draw.
         """
-        return await self._call(lambda db: _lineage_rows(db, session_id, light=True))
+        return await self._call(lambda db: lineage_rows(db, session_id, light=True))
 
     async def get_setting(self, key: str) -> Any:
         """A value stored with the data (not a secret: keys live in the OS keyring)."""
@@ -417,11 +425,11 @@ class SQLiteSessionService:
     async def set_setting(self, key: str, value: Any) -> None:
         """Stores a JSON value under ``key``."""
         await self._call(
-            lambda db: _execute(
+            lambda db: execute(
                 db,
                 "INSERT INTO settings (key, value) VALUES (?, ?)"
                 " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, _dumps(value)),
+                (key, dumps(value)),
             )
         )
 
@@ -448,166 +456,3 @@ class SQLiteSessionService:
         self._cache.move_to_end(key)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
-
-
-# -- SQL helpers (run on the worker thread) ------------------------------------------------
-
-
-class _transaction:
-    """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolls back on any exception."""
-
-    def __init__(self, db: sqlite3.Connection) -> None:
-        self.db = db
-
-    def __enter__(self) -> None:
-        self.db.execute("BEGIN IMMEDIATE")
-
-    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
-        if exc_type is None:
-            self.db.commit()
-        else:
-            self.db.rollback()
-
-
-def _in_tx(db: sqlite3.Connection, action: Callable[[], None]) -> None:
-    with _transaction(db):
-        action()
-
-
-def _execute(db: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> None:
-    with _transaction(db):
-        db.execute(sql, params)
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, default=str)
-
-
-def _merge_json(
-    db: sqlite3.Connection, table: str, where: str, params: tuple[Any, ...], delta: dict[str, Any]
-) -> None:
-    row = db.execute(f"SELECT state FROM {table} WHERE {where}", params).fetchone()
-    state = json.loads(row[0]) if row else {}
-    state.update(delta)
-    db.execute(f"UPDATE {table} SET state = ? WHERE {where}", (_dumps(state), *params))
-
-
-def _merge_scoped(
-    db: sqlite3.Connection,
-    app_name: str,
-    user_id: str | None,
-    app: dict[str, Any],
-    user: dict[str, Any],
-) -> None:
-    if app:
-        db.execute("INSERT OR IGNORE INTO app_state (app_name) VALUES (?)", (app_name,))
-        _merge_json(db, "app_state", "app_name = ?", (app_name,), app)
-    if user and user_id is not None:
-        db.execute(
-            "INSERT OR IGNORE INTO user_state (app_name, user_id) VALUES (?, ?)",
-            (app_name, user_id),
-        )
-        _merge_json(db, "user_state", "app_name = ? AND user_id = ?", (app_name, user_id), user)
-
-
-def _scoped_state(
-    db: sqlite3.Connection, app_name: str, user_id: str
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    app = db.execute("SELECT state FROM app_state WHERE app_name = ?", (app_name,)).fetchone()
-    user = db.execute(
-        "SELECT state FROM user_state WHERE app_name = ? AND user_id = ?", (app_name, user_id)
-    ).fetchone()
-    return (json.loads(app[0]) if app else {}, json.loads(user[0]) if user else {})
-
-
-def _session_from_row(
-    row: tuple[Any, ...], scoped: tuple[dict[str, Any], dict[str, Any]]
-) -> Session:
-    sid, app_name, user_id, title, state, parent_id, fork_event_id, created, updated = row
-    return Session(
-        id=sid,
-        app_name=app_name,
-        user_id=user_id,
-        title=title,
-        state=merge_state(scoped[0], scoped[1], json.loads(state)),
-        parent_id=parent_id,
-        fork_event_id=fork_event_id,
-        created_at=created,
-        updated_at=updated,
-    )
-
-
-def _load_session(
-    db: sqlite3.Connection, app_name: str, user_id: str, session_id: str
-) -> Session | None:
-    row = db.execute(
-        f"SELECT {_SESSION_COLUMNS} FROM sessions WHERE id = ? AND app_name = ? AND user_id = ?"
-        " AND deleted_at IS NULL",
-        (session_id, app_name, user_id),
-    ).fetchone()
-    if row is None:
-        return None
-    session = _session_from_row(row, _scoped_state(db, app_name, user_id))
-    validate = Event.model_validate_json
-    session.events = [validate(r[-1]) for r in _lineage_rows(db, session_id, light=False)]
-    return session
-
-
-def _lineage(db: sqlite3.Connection, session_id: str) -> list[tuple[str, int | None]]:
-    """``(session id, last inherited seq)`` from the root down to ``session_id`` (None = all)."""
-    chain: list[tuple[str, int | None]] = []
-    current: str | None = session_id
-    limit: int | None = None
-    while current is not None:
-        chain.append((current, limit))
-        row = db.execute(
-            "SELECT parent_id, fork_seq FROM sessions WHERE id = ?", (current,)
-        ).fetchone()
-        if row is None:
-            break
-        current, fork_seq = row
-        if current is None:
-            break
-        limit = fork_seq if limit is None else min(limit, fork_seq)
-    chain.reverse()
-    return chain
-
-
-def _lineage_rows(db: sqlite3.Connection, session_id: str, *, light: bool) -> list[Any]:
-    columns = "seq, id, author, role, tag, text, body" if light else "seq, body"
-    rows: list[Any] = []
-    for sid, limit in _lineage(db, session_id):
-        if limit is None:
-            rows += db.execute(
-                f"SELECT {columns} FROM events WHERE session_id = ? ORDER BY seq", (sid,)
-            ).fetchall()
-        else:
-            rows += db.execute(
-                f"SELECT {columns} FROM events WHERE session_id = ? AND seq <= ? ORDER BY seq",
-                (sid, limit),
-            ).fetchall()
-    return rows
-
-
-def _find_in_lineage(db: sqlite3.Connection, session_id: str, event_id: str) -> int | None:
-    for sid, limit in _lineage(db, session_id):
-        row = db.execute(
-            "SELECT seq FROM events WHERE session_id = ? AND id = ?", (sid, event_id)
-        ).fetchone()
-        if row is not None and (limit is None or row[0] <= limit):
-            return int(row[0])
-    return None
-
-
-def _position(events: list[Event], event_id: str) -> int | None:
-    """Index of ``event_id`` in ``events`` (-1 for "" = before the first), or None."""
-    if not event_id:
-        return -1
-    for index in range(len(events) - 1, -1, -1):
-        if events[index].id == event_id:
-            return index
-    return None
-
-
-def _copy(session: Session) -> Session:
-    return session.model_copy(update={"events": list(session.events), "state": dict(session.state)})

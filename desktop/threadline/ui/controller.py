@@ -8,7 +8,7 @@ import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
@@ -24,6 +24,9 @@ from threadline.ui.bridge import EventBridge
 from threadline.ui.chat_items import ChatItem, items_from_rows, pending_calls
 from threadline.ui.session_tree import SessionNode
 from threadline.ui.tasks import TaskSpawner
+
+if TYPE_CHECKING:
+    from threadline.app import Services
 
 log = logging.getLogger(__name__)
 APP_NAME = "threadline"
@@ -104,6 +107,19 @@ class ChatController(QObject):
         self._model_ready = False
         self._model_lock = asyncio.Lock()
         self._mcp: dict[str, MCPToolset] = {}
+
+    @classmethod
+    def for_services(cls, services: Services, *, spawner: TaskSpawner) -> ChatController:
+        """A controller over everything ``app.build_services`` made."""
+        return cls(
+            runner=services.runner,
+            agent=services.agent,
+            store=services.store,
+            secrets=services.secrets,
+            settings=services.settings,
+            folder=services.folder,
+            spawner=spawner,
+        )
 
     # -- start and stop ----------------------------------------------------------------------
 

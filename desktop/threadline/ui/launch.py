@@ -109,15 +109,7 @@ def _run_attached(app: QApplication, window: MainWindow, folder: Path, args: lis
     if services.settings.theme != _saved_theme(folder):
         apply_theme(app, services.settings.theme)
     spawner = TaskSpawner(lambda error: window.controller.report(error))
-    controller = ChatController(
-        runner=services.runner,
-        agent=services.agent,
-        store=services.store,
-        secrets=services.secrets,
-        settings=services.settings,
-        folder=folder,
-        spawner=spawner,
-    )
+    controller = ChatController.for_services(services, spawner=spawner)
     window.attach(controller)
     done: asyncio.Future[int] = loop.create_future()
 

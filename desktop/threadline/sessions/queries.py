@@ -1,0 +1,175 @@
+"""SQL run on the store's worker thread: transactions, state scopes, lineage (branch history)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+from collections.abc import Callable
+from typing import Any
+
+from threadline.core.events import Event
+from threadline.core.session import Session, merge_state
+
+SESSION_COLUMNS = (
+    "id, app_name, user_id, title, state, parent_id, fork_event_id, created_at, updated_at"
+)
+
+
+class transaction:
+    """``BEGIN IMMEDIATE`` ... ``COMMIT``; rolls back on any exception."""
+
+    def __init__(self, db: sqlite3.Connection) -> None:
+        self.db = db
+
+    def __enter__(self) -> None:
+        self.db.execute("BEGIN IMMEDIATE")
+
+    def __exit__(self, exc_type: object, exc: object, tb: object) -> None:
+        if exc_type is None:
+            self.db.commit()
+        else:
+            self.db.rollback()
+
+
+def in_tx(db: sqlite3.Connection, action: Callable[[], None]) -> None:
+    with transaction(db):
+        action()
+
+
+def execute(db: sqlite3.Connection, sql: str, params: tuple[Any, ...]) -> None:
+    with transaction(db):
+        db.execute(sql, params)
+
+
+def dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+def merge_json(
+    db: sqlite3.Connection, table: str, where: str, params: tuple[Any, ...], delta: dict[str, Any]
+) -> None:
+    row = db.execute(f"SELECT state FROM {table} WHERE {where}", params).fetchone()
+    state = json.loads(row[0]) if row else {}
+    state.update(delta)
+    db.execute(f"UPDATE {table} SET state = ? WHERE {where}", (dumps(state), *params))
+
+
+def merge_scoped(
+    db: sqlite3.Connection,
+    app_name: str,
+    user_id: str | None,
+    app: dict[str, Any],
+    user: dict[str, Any],
+) -> None:
+    if app:
+        db.execute("INSERT OR IGNORE INTO app_state (app_name) VALUES (?)", (app_name,))
+        merge_json(db, "app_state", "app_name = ?", (app_name,), app)
+    if user and user_id is not None:
+        db.execute(
+            "INSERT OR IGNORE INTO user_state (app_name, user_id) VALUES (?, ?)",
+            (app_name, user_id),
+        )
+        merge_json(db, "user_state", "app_name = ? AND user_id = ?", (app_name, user_id), user)
+
+
+def scoped_state(
+    db: sqlite3.Connection, app_name: str, user_id: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    app = db.execute("SELECT state FROM app_state WHERE app_name = ?", (app_name,)).fetchone()
+    user = db.execute(
+        "SELECT state FROM user_state WHERE app_name = ? AND user_id = ?", (app_name, user_id)
+    ).fetchone()
+    return (json.loads(app[0]) if app else {}, json.loads(user[0]) if user else {})
+
+
+def session_from_row(
+    row: tuple[Any, ...], scoped: tuple[dict[str, Any], dict[str, Any]]
+) -> Session:
+    sid, app_name, user_id, title, state, parent_id, fork_event_id, created, updated = row
+    return Session(
+        id=sid,
+        app_name=app_name,
+        user_id=user_id,
+        title=title,
+        state=merge_state(scoped[0], scoped[1], json.loads(state)),
+        parent_id=parent_id,
+        fork_event_id=fork_event_id,
+        created_at=created,
+        updated_at=updated,
+    )
+
+
+def load_session(
+    db: sqlite3.Connection, app_name: str, user_id: str, session_id: str
+) -> Session | None:
+    row = db.execute(
+        f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ? AND app_name = ? AND user_id = ?"
+        " AND deleted_at IS NULL",
+        (session_id, app_name, user_id),
+    ).fetchone()
+    if row is None:
+        return None
+    session = session_from_row(row, scoped_state(db, app_name, user_id))
+    validate = Event.model_validate_json
+    session.events = [validate(r[-1]) for r in lineage_rows(db, session_id, light=False)]
+    return session
+
+
+def lineage(db: sqlite3.Connection, session_id: str) -> list[tuple[str, int | None]]:
+    """``(session id, last inherited seq)`` from the root down to ``session_id`` (None = all)."""
+    chain: list[tuple[str, int | None]] = []
+    current: str | None = session_id
+    limit: int | None = None
+    while current is not None:
+        chain.append((current, limit))
+        row = db.execute(
+            "SELECT parent_id, fork_seq FROM sessions WHERE id = ?", (current,)
+        ).fetchone()
+        if row is None:
+            break
+        current, fork_seq = row
+        if current is None:
+            break
+        limit = fork_seq if limit is None else min(limit, fork_seq)
+    chain.reverse()
+    return chain
+
+
+def lineage_rows(db: sqlite3.Connection, session_id: str, *, light: bool) -> list[Any]:
+    columns = "seq, id, author, role, tag, text, body" if light else "seq, body"
+    rows: list[Any] = []
+    for sid, limit in lineage(db, session_id):
+        if limit is None:
+            rows += db.execute(
+                f"SELECT {columns} FROM events WHERE session_id = ? ORDER BY seq", (sid,)
+            ).fetchall()
+        else:
+            rows += db.execute(
+                f"SELECT {columns} FROM events WHERE session_id = ? AND seq <= ? ORDER BY seq",
+                (sid, limit),
+            ).fetchall()
+    return rows
+
+
+def find_in_lineage(db: sqlite3.Connection, session_id: str, event_id: str) -> int | None:
+    for sid, limit in lineage(db, session_id):
+        row = db.execute(
+            "SELECT seq FROM events WHERE session_id = ? AND id = ?", (sid, event_id)
+        ).fetchone()
+        if row is not None and (limit is None or row[0] <= limit):
+            return int(row[0])
+    return None
+
+
+def index_of_event(events: list[Event], event_id: str) -> int | None:
+    """Index of ``event_id`` in ``events`` (-1 for "" = before the first), or None."""
+    if not event_id:
+        return -1
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].id == event_id:
+            return index
+    return None
+
+
+def session_copy(session: Session) -> Session:
+    return session.model_copy(update={"events": list(session.events), "state": dict(session.state)})
