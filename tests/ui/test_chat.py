@@ -183,3 +183,23 @@ def test_search_filters_the_sidebar(app: Harness, qtbot: Any) -> None:
     qtbot.keyClicks(app.window.sidebar.search, "yeast")
     qtbot.waitUntil(lambda: app.window.tree_model.rowCount() == 1, timeout=3000)
     assert app.window.tree_model.index(0, 0).data() == "kitchen question"
+
+
+def test_a_ten_megabyte_paste_is_sent_whole_and_shown_clipped(app: Harness, qtbot: Any) -> None:
+    huge = ("λ any Unicode 😀 " * 700_000)[:10_000_000]
+    app.server.script(text("Received."))
+    app.window.chat.composer.setPlainText(huge)
+    qtbot.mouseClick(app.window.chat.send_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: any(i.text == "Received." and i.event_id for i in items(app)), timeout=20000
+    )
+    wait_idle(app, qtbot)
+    assert app.server.requests[0]["messages"][-1]["content"] == huge
+    mine = items(app)[0]
+    assert mine.text == huge and mine.event_id
+    html = app.window.chat.delegate._html(mine)
+    assert "more characters" in html and len(html) < 1_000_000  # drawn clipped, kept whole
+    db = sqlite3.connect(app.services.folder / "threadline.db")
+    assert db.execute("SELECT length(text) FROM events WHERE role = 'user'").fetchone()[0] == len(
+        huge
+    )
