@@ -55,6 +55,7 @@ def test_inspector_shows_tool_call_and_exact_request(app: Harness, qtbot: Any) -
     detail = inspector.call_detail.toPlainText()
     assert '"expression": "2**10"' in detail and "1024" in detail
     inspector.select_request(0)
+    qtbot.waitUntil(lambda: "Request:" in inspector.request_detail.toPlainText(), timeout=3000)
     shown = inspector.request_detail.toPlainText()
     request_json = shown.split("Request:\n", 1)[1].split("\n\nResponse:", 1)[0]
     sent = json.loads(request_json)

@@ -90,3 +90,53 @@ def to_chat_messages(events: Sequence[Event], *, agent_name: str) -> list[dict[s
         else:
             out.append({"role": message.role, "content": message.content})
     return out
+
+
+def history_ref(
+    events: Sequence[Event],
+    *,
+    invocation_id: str,
+    branch: str,
+    agent_name: str,
+    timeline: TimelineFilter,
+    branch_mode: BranchFilter,
+    invocation_start: int,
+) -> dict[str, Any]:
+    """Where a request's history came from, enough for ``rebuild_messages`` to redo it."""
+    return {
+        "until_event_id": events[-1].id if events else None,
+        "start_event_id": events[invocation_start].id if invocation_start < len(events) else None,
+        "invocation_id": invocation_id,
+        "branch": branch,
+        "agent": agent_name,
+        "timeline": timeline,
+        "branch_mode": branch_mode,
+    }
+
+
+def rebuild_messages(
+    events: Sequence[Event], ref: dict[str, Any], system: str | None
+) -> list[dict[str, Any]] | None:
+    """The messages a stored request sent, from the session's events; None if they are gone."""
+    until = ref.get("until_event_id")
+    ids = [e.id for e in events]
+    if until is None:
+        prefix: Sequence[Event] = []
+    elif until in ids:
+        prefix = events[: ids.index(until) + 1]
+    else:
+        return None
+    start_id = ref.get("start_event_id")
+    start = ids.index(start_id) if start_id in ids else len(prefix)
+    selected = select_events(
+        prefix,
+        invocation_id=str(ref.get("invocation_id", "")),
+        branch=str(ref.get("branch", "")),
+        timeline=ref.get("timeline", "all"),
+        branch_mode=ref.get("branch_mode", "prefix"),
+        invocation_start=start,
+    )
+    messages = to_chat_messages(selected, agent_name=str(ref.get("agent", "")))
+    if system:
+        messages.insert(0, {"role": "system", "content": system})
+    return messages

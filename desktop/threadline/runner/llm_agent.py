@@ -25,7 +25,13 @@ from threadline.runner import tool_exec
 from threadline.runner.agents import ACTIVE_AGENT_KEY, BaseAgent
 from threadline.runner.callbacks import Callbacks, call_hook
 from threadline.runner.context import InvocationContext
-from threadline.runner.history import BranchFilter, TimelineFilter, select_events, to_chat_messages
+from threadline.runner.history import (
+    BranchFilter,
+    TimelineFilter,
+    history_ref,
+    select_events,
+    to_chat_messages,
+)
 from threadline.runner.instructions import InstructionSlot, InstructionVersion, render
 from threadline.runner.models import (
     GenerationConfig,
@@ -204,6 +210,16 @@ class LLMAgent(BaseAgent):
             parallel_tool_calls=ctx.run_config.parallel_tool_calls,
         )
         meta = {
+            "system": system or None,
+            "history": history_ref(
+                ctx.session.events,
+                invocation_id=ctx.invocation_id,
+                branch=self.path,
+                agent_name=self.name,
+                timeline=self.timeline_filter,
+                branch_mode=self.branch_filter,
+                invocation_start=start,
+            ),
             "instruction": instruction.text,
             "instruction_version": instruction.version,
             "global_instruction_version": global_instruction.version,
@@ -283,6 +299,9 @@ class LLMAgent(BaseAgent):
     ) -> Event:
         ctx.usage.add(usage)
         latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        # The request is stored without its messages: "history" says which stored events they
+        # came from (runner.history.rebuild_messages redoes them exactly), so a long
+        # conversation does not store its whole past again with every reply.
         return Event(
             invocation_id=ctx.invocation_id,
             author=self.name,
@@ -290,7 +309,11 @@ class LLMAgent(BaseAgent):
             message=message,
             usage=usage,
             tag="model.reply",
-            metadata={**meta, "request": request.model_dump(), "latency_ms": latency_ms},
+            metadata={
+                **meta,
+                "request": request.model_dump(exclude={"messages"}),
+                "latency_ms": latency_ms,
+            },
         )
 
     def _attach_structured_output(self, reply: Event) -> None:

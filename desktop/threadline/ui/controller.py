@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, Signal
 from threadline.core.errors import StorageError
 from threadline.core.events import Event, new_id
 from threadline.runner import GenerationConfig, LLMAgent, OpenAIChatModel, RunConfig, Runner
+from threadline.runner.history import rebuild_messages
 from threadline.runner.mcp import MCPError, MCPServerConfig, MCPToolset
 from threadline.runner.models import ModelError
 from threadline.sessions import SQLiteSessionService
@@ -60,6 +61,8 @@ class ChatController(QObject):
         connection_checked(bool, str): the outcome of a provider test.
         models_listed(object): ``list[str]`` of model ids the server offers.
         search_results(object): ``dict[str, str]`` session id to snippet.
+        request_rebuilt(str, object): a model.reply event id and its request's messages
+            (``list[dict]``, or None when the history is gone).
         agents_loaded(object): the saved team (``list[dict]``) once it is restored.
         mcp_status(str, bool, str): an MCP server's name, whether it is connected, and a line
             saying which tools it offers or why it failed.
@@ -77,6 +80,7 @@ class ChatController(QObject):
     search_results = Signal(object)
     mcp_status = Signal(str, bool, str)
     agents_loaded = Signal(object)
+    request_rebuilt = Signal(str, object)
 
     def __init__(
         self,
@@ -458,6 +462,22 @@ class ChatController(QObject):
         """Remembers the theme choice."""
         self.settings.theme = theme  # type: ignore[assignment]
         self._save_settings()
+
+    # -- inspector ---------------------------------------------------------------------------
+
+    def rebuild_request(self, event: Event) -> None:
+        """Redoes the messages a stored model request sent; answers with ``request_rebuilt``."""
+        session_id = self.current_session_id
+
+        async def work() -> None:
+            session = await self.store.get_session(APP_NAME, USER_ID, session_id or "")
+            meta = event.metadata
+            messages = None
+            if session is not None and isinstance(meta.get("history"), dict):
+                messages = rebuild_messages(session.events, meta["history"], meta.get("system"))
+            self.request_rebuilt.emit(event.id, messages)
+
+        self.spawner.spawn(work(), group="rebuild-request")
 
     # -- agent team ----------------------------------------------------------------------------
 

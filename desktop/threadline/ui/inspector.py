@@ -40,6 +40,14 @@ def pretty(value: Any) -> str:
     return str(json.dumps(value, indent=2, ensure_ascii=False, default=str))
 
 
+def _ordered(request: dict[str, Any]) -> dict[str, Any]:
+    """The request as sent: model, messages, tools, then the rest."""
+    order = ["model", "messages", "tools", "params", "response_format", "parallel_tool_calls"]
+    ordered = {key: request[key] for key in order if key in request}
+    ordered.update({k: v for k, v in request.items() if k not in ordered})
+    return ordered
+
+
 def _monospace(widget: QPlainTextEdit) -> QPlainTextEdit:
     font = QFont("monospace")
     font.setStyleHint(QFont.StyleHint.Monospace)
@@ -66,9 +74,12 @@ class Inspector(QTabWidget):
 
     Signals:
         approval_decided(str, bool): a pending call id and the decision taken here.
+        request_wanted(object): a model.reply ``Event`` whose request messages must be rebuilt
+            from the stored history (answer with ``show_request``).
     """
 
     approval_decided = Signal(str, bool)
+    request_wanted = Signal(object)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -271,6 +282,28 @@ class Inspector(QTabWidget):
         if not current.isValid() or current.row() >= len(self._request_events):
             return
         event = self._request_events[current.row()]
+        request = event.metadata.get("request", {})
+        if "messages" in request:
+            self._render_request(event, request)
+            return
+        self._shown_request = event.id
+        self.request_detail.setPlainText("Rebuilding the request from the stored history…")
+        self.request_wanted.emit(event)
+
+    def show_request(self, event_id: str, messages: list[dict[str, Any]] | None) -> None:
+        """Shows a request whose messages were rebuilt (None: its history is gone)."""
+        if event_id != getattr(self, "_shown_request", None):
+            return
+        event = next((e for e in self._request_events if e.id == event_id), None)
+        if event is None:
+            return
+        request = dict(event.metadata.get("request", {}))
+        request["messages"] = (
+            messages if messages is not None else "(the history this request used was deleted)"
+        )
+        self._render_request(event, request)
+
+    def _render_request(self, event: Event, request: dict[str, Any]) -> None:
         meta = event.metadata
         message = event.message
         response = {
@@ -282,7 +315,7 @@ class Inspector(QTabWidget):
         text = (
             f"Instruction v{meta.get('instruction_version', '?')}:\n"
             f"{meta.get('instruction', '')}\n\n"
-            f"Request:\n{pretty(meta.get('request', {}))}\n\nResponse:\n{pretty(response)}"
+            f"Request:\n{pretty(_ordered(request))}\n\nResponse:\n{pretty(response)}"
         )
         self.request_detail.setPlainText(text)
 

@@ -136,6 +136,8 @@ class MainWindow(QMainWindow):
         self.chat.edit_submitted.connect(lambda item, text: c.edit(item.event_id, text))
         self.chat.item_action.connect(self._on_item_action)
         self.inspector.approval_decided.connect(self._decide_from_inspector)
+        self.inspector.request_wanted.connect(c.rebuild_request)
+        c.request_rebuilt.connect(self.inspector.show_request)
         self.settings_panel.instruction_applied.connect(c.apply_instruction)
         self.settings_panel.provider_saved.connect(self._save_provider)
         self.settings_panel.provider.test_requested.connect(
