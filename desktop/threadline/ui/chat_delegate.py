@@ -61,7 +61,8 @@ class ChatDelegate(QStyledItemDelegate):
         super().__init__(view)
         self._view = view
         self._docs: dict[int, tuple[int, int, QTextDocument]] = {}
-        self._streams: dict[int, StreamingDocument] = {}  # item id -> its growing document
+        self._streams: dict[int, StreamingDocument] = {}
+        self._is_dark = False  # item id -> its growing document
         self._reported: dict[int, int] = {}
         self._char_width = view.fontMetrics().averageCharWidth() or 7
         self._line_height = view.fontMetrics().lineSpacing() or 16
@@ -148,6 +149,7 @@ class ChatDelegate(QStyledItemDelegate):
         cached = self._docs.get(id(item))
         if cached is not None and cached[0] == item.revision and cached[1] == width:
             return cached[2]
+        self._is_dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
         stream = self._streams.get(id(item))
         if item.kind == "assistant" and (item.status == "streaming" or stream is not None):
             doc = self._stream_document(item, stream, palette)
@@ -237,7 +239,9 @@ class ChatDelegate(QStyledItemDelegate):
             else ""
         )
         is_user = item.kind == "user"
-        colour = "#475569" if is_user else agent_colour(item.author)
+        colour = (
+            ("#cbd5e1" if self._is_dark else "#475569") if is_user else agent_colour(item.author)
+        )
         author = "You" if is_user else item.author
         return (
             '<table width="100%" cellspacing="0" cellpadding="0"><tr>'

@@ -39,7 +39,8 @@ def _fence(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: 
         '<table width="100%" cellpadding="8" cellspacing="0" bgcolor="#f1f3f5"><tr><td>'
         f'<span style="color:#6b7280">{label}</span> &nbsp; '
         f'<a href="{copy}" style="color:#2563eb">Copy</a>'
-        f'<pre style="margin:0;font-family:monospace">{body}</pre></td></tr></table>\n'
+        '<pre style="margin:0;font-family:monospace;color:#1f2328">'
+        f"{body}</pre></td></tr></table>\n"
     )
 
 
