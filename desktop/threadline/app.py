@@ -12,7 +12,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from threadline import logs
 from threadline.paths import log_dir
 
 if TYPE_CHECKING:
@@ -35,6 +34,13 @@ class Services:
     secrets: SecretStore
     agent: LLMAgent
     runner: Runner
+
+
+def start_logging() -> None:
+    """Logs to the platform's log folder (keys redacted)."""
+    from threadline import logs
+
+    logs.configure(log_dir())
 
 
 def build_services(folder: Path, *, secrets: SecretStore | None = None) -> Services:
@@ -64,8 +70,7 @@ def build_services(folder: Path, *, secrets: SecretStore | None = None) -> Servi
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Starts the desktop app; returns the exit code."""
-    logs.configure(log_dir())
+    """Starts the desktop app; returns the exit code (logging starts after the first paint)."""
     from threadline.ui.launch import run  # the Qt side lives in ui/, the only Qt importer
 
     return run(argv)

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import sqlite3
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
 from threadline.core.errors import CorruptDatabaseError, DatabaseInUseError, StorageError
+from threadline.instance_lock import lock_path, try_lock
 
 BUSY_TIMEOUT_MS = 5000
 
@@ -120,21 +120,17 @@ class InstanceLock:
     """An exclusive lock on ``<db>.lock`` held while a process has the store open."""
 
     def __init__(self, db_path: Path) -> None:
-        self.path = db_path.with_name(db_path.name + ".lock")
+        self.path = lock_path(db_path)
         self._handle: IO[str] | None = None
 
     def acquire(self) -> None:
         """Takes the lock; raises ``DatabaseInUseError`` when another process holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115 - held open for the process's life
-        try:
-            _lock(handle)
-        except OSError as exc:
-            handle.close()
+        handle = try_lock(self.path)
+        if handle is None:
             raise DatabaseInUseError(
                 f"{self.path.parent} is already open in another Threadline window.",
                 path=str(self.path),
-            ) from exc
+            )
         handle.seek(0)
         handle.truncate()
         handle.write(str(os.getpid()))
@@ -146,17 +142,3 @@ class InstanceLock:
         if self._handle is not None:
             self._handle.close()
             self._handle = None
-
-
-if sys.platform == "win32":  # pragma: no cover - exercised on Windows builds
-    import msvcrt
-
-    def _lock(handle: IO[str]) -> None:
-        handle.seek(0)
-        msvcrt.locking(handle.fileno(), msvcrt.LK_NBLCK, 1)
-
-else:
-    import fcntl
-
-    def _lock(handle: IO[str]) -> None:
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)

@@ -21,7 +21,6 @@ from threadline.app import RESOURCES
 from threadline.paths import data_dir
 from threadline.runtime import settle_gc, tune_gc
 from threadline.ui.main_window import MainWindow
-from threadline.ui.single_instance import InstanceServer, ask_running_instance
 from threadline.ui.theme import apply_theme
 
 FIRST_PAINT_WAIT_S = 2.0
@@ -50,7 +49,7 @@ def run(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("threadline")
     app.setQuitOnLastWindowClosed(False)  # closing goes through our shutdown, not app.quit()
     folder = data_dir()
-    if ask_running_instance(folder):
+    if _is_in_use(folder) and _ask_running_instance(folder):
         print("Threadline is already running; its window was brought to the front.")
         return 0
     icon = RESOURCES / "threadline.svg"
@@ -83,19 +82,21 @@ def _saved_theme(folder: Path) -> str:
 def _run_attached(app: QApplication, window: MainWindow, folder: Path, args: list[str]) -> int:
     import asyncio
 
-    from threadline.app import build_services
+    from threadline.app import build_services, start_logging
     from threadline.core.errors import CorruptDatabaseError, DatabaseInUseError, StorageError
     from threadline.ui.controller import ChatController
     from threadline.ui.qt import QEventLoop as AsyncLoop
+    from threadline.ui.single_instance import InstanceServer
     from threadline.ui.tasks import TaskSpawner
 
+    start_logging()
     loop = AsyncLoop(app)
     asyncio.set_event_loop(loop)
     try:
         services = build_services(folder)
     except DatabaseInUseError as exc:
         window.hide()
-        if ask_running_instance(folder):
+        if _ask_running_instance(folder):
             print("Threadline is already running; its window was brought to the front.")
             return 0
         return _fatal("Threadline is already running", str(exc), 2)
@@ -146,6 +147,20 @@ def _run_attached(app: QApplication, window: MainWindow, folder: Path, args: lis
     print(f"Threadline is ready (data in {folder}).", flush=True)
     with loop:
         return int(loop.run_until_complete(done))
+
+
+def _is_in_use(folder: Path) -> bool:
+    """True when another process has this data folder open (checked without loading Qt's
+    network module or the store)."""
+    from threadline.instance_lock import is_held
+
+    return is_held(folder / "threadline.db")
+
+
+def _ask_running_instance(folder: Path) -> bool:
+    from threadline.ui.single_instance import ask_running_instance
+
+    return ask_running_instance(folder)
 
 
 def _fatal(title: str, text: str, code: int) -> int:
