@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -203,3 +204,23 @@ def test_a_ten_megabyte_paste_is_sent_whole_and_shown_clipped(app: Harness, qtbo
     assert db.execute("SELECT length(text) FROM events WHERE role = 'user'").fetchone()[0] == len(
         huge
     )
+
+
+def test_export_and_import_from_the_file_menu(app: Harness, qtbot: Any, tmp_path: Path) -> None:
+    app.server.script(text("Exported answer ✓"))
+    send(app, qtbot, "export me")
+    qtbot.waitUntil(lambda: any(i.text == "Exported answer ✓" and i.event_id for i in items(app)))
+    wait_idle(app, qtbot)
+    for name in ("chat.md", "chat.json"):
+        dialog = app.window._export()
+        dialog.selectFile(str(tmp_path / name))
+        dialog.accept()
+        qtbot.waitUntil(lambda n=name: (tmp_path / n).exists(), timeout=3000)
+    markdown = (tmp_path / "chat.md").read_text(encoding="utf-8")
+    assert "**You:**" in markdown and "Exported answer ✓" in markdown
+    before = app.window.tree_model.rowCount()
+    dialog = app.window._import()
+    dialog.selectFile(str(tmp_path / "chat.json"))
+    dialog.accept()
+    qtbot.waitUntil(lambda: app.window.tree_model.rowCount() == before + 1, timeout=3000)
+    qtbot.waitUntil(lambda: [i.text for i in items(app)] == ["export me", "Exported answer ✓"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import shlex
 import time
@@ -19,6 +20,7 @@ from threadline.runner.history import rebuild_messages
 from threadline.runner.mcp import MCPError, MCPServerConfig, MCPToolset
 from threadline.runner.models import ModelError
 from threadline.sessions import SQLiteSessionService
+from threadline.sessions.export import export_json, import_json, to_markdown
 from threadline.settings import AppSettings, SecretStore, save_settings
 from threadline.settings.config import MCPServerEntry, ProviderSettings
 from threadline.ui.bridge import EventBridge
@@ -462,6 +464,45 @@ class ChatController(QObject):
         """Remembers the theme choice."""
         self.settings.theme = theme  # type: ignore[assignment]
         self._save_settings()
+
+    # -- export and import -------------------------------------------------------------------
+
+    def export_current(self, path: str) -> None:
+        """Writes the open conversation to ``path``: Markdown for ``.md``, else lossless JSON."""
+        session_id = self.current_session_id
+        if session_id is None:
+            self.notice.emit("Open a conversation to export it.")
+            return
+
+        async def work() -> None:
+            data = await export_json(self.store, APP_NAME, USER_ID, session_id)
+            if path.lower().endswith(".md"):
+                text = to_markdown(data)
+            else:
+                text = json.dumps(data, indent=2, ensure_ascii=False)
+            try:
+                await asyncio.to_thread(Path(path).write_text, text, encoding="utf-8")
+            except OSError as exc:
+                self.notice.emit(f"Could not write {path}: {exc.strerror}")
+                return
+            self.notice.emit(f"Exported to {path}")
+
+        self.spawner.spawn(work())
+
+    def import_file(self, path: str) -> None:
+        """Adds a conversation from a Threadline JSON export and opens it."""
+
+        async def work() -> None:
+            try:
+                raw = await asyncio.to_thread(Path(path).read_text, encoding="utf-8")
+                session = await import_json(self.store, APP_NAME, USER_ID, json.loads(raw))
+            except (OSError, ValueError) as exc:
+                self.notice.emit(f"Could not import {path}: {exc}")
+                return
+            await self._list()
+            await self._open(session.id)
+
+        self.spawner.spawn(work())
 
     # -- inspector ---------------------------------------------------------------------------
 

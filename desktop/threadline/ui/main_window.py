@@ -6,7 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import QApplication, QDockWidget, QMainWindow, QPushButton, QSplitter
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QMainWindow,
+    QPushButton,
+    QSplitter,
+)
 
 from threadline.ui.bridge import DeltaBatch, EventUpdate
 from threadline.ui.chat_items import ChatItem
@@ -95,6 +102,12 @@ class MainWindow(QMainWindow):
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
         self.new_action = self._action(file_menu, "&New conversation", QKeySequence.StandardKey.New)
+        self.export_action = self._action(
+            file_menu, "&Export conversation…", QKeySequence("Ctrl+E")
+        )
+        self.import_action = self._action(
+            file_menu, "&Import conversation…", QKeySequence("Ctrl+I")
+        )
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit)
         edit_menu = menu.addMenu("&Edit")
@@ -161,6 +174,8 @@ class MainWindow(QMainWindow):
         self.undo_button.clicked.connect(self._undo_delete)
         self._undo_timer.timeout.connect(self._hide_undo)
         self.quit_action.triggered.connect(self.close)
+        self.export_action.triggered.connect(self._export)
+        self.import_action.triggered.connect(self._import)
         # controller -> views
         c.sessions_listed.connect(self._on_sessions)
         c.session_upserted.connect(self._on_session_upserted)
@@ -298,6 +313,24 @@ class MainWindow(QMainWindow):
                 item.status = "approved" if approved else "denied"
                 self.chat_model.update_item(item)
         self.controller.decide(call_id, approved)
+
+    def _export(self) -> QFileDialog:
+        # Not the static getSaveFileName: no nested event loops under qasync (STYLE.md).
+        dialog = QFileDialog(self, "Export conversation")
+        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
+        dialog.setNameFilters(["Markdown (*.md)", "Threadline JSON (*.json)"])
+        dialog.setDefaultSuffix("md")
+        dialog.fileSelected.connect(self.controller.export_current)
+        dialog.open()
+        return dialog
+
+    def _import(self) -> QFileDialog:
+        dialog = QFileDialog(self, "Import conversation")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
+        dialog.setNameFilters(["Threadline JSON (*.json)"])
+        dialog.fileSelected.connect(self.controller.import_file)
+        dialog.open()
+        return dialog
 
     def _save_provider(self) -> None:
         form = self.settings_panel.provider
