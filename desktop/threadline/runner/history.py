@@ -119,15 +119,13 @@ def rebuild_messages(
 ) -> list[dict[str, Any]] | None:
     """The messages a stored request sent, from the session's events; None if they are gone."""
     until = ref.get("until_event_id")
-    ids = [e.id for e in events]
-    if until is None:
-        prefix: Sequence[Event] = []
-    elif until in ids:
-        prefix = events[: ids.index(until) + 1]
-    else:
+    end = _position(events, until) if until is not None else -1
+    if end is None:
         return None
+    prefix = events[: end + 1]
     start_id = ref.get("start_event_id")
-    start = ids.index(start_id) if start_id in ids else len(prefix)
+    found = _position(prefix, start_id) if start_id is not None else None
+    start = len(prefix) if found is None else found
     selected = select_events(
         prefix,
         invocation_id=str(ref.get("invocation_id", "")),
@@ -140,3 +138,11 @@ def rebuild_messages(
     if system:
         messages.insert(0, {"role": "system", "content": system})
     return messages
+
+
+def _position(events: Sequence[Event], event_id: str) -> int | None:
+    # From the end: the events a request refers to are nearly always the latest ones.
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].id == event_id:
+            return index
+    return None

@@ -29,8 +29,7 @@ from threadline.runner.history import (
     BranchFilter,
     TimelineFilter,
     history_ref,
-    select_events,
-    to_chat_messages,
+    rebuild_messages,
 )
 from threadline.runner.instructions import InstructionSlot, InstructionVersion, render
 from threadline.runner.models import (
@@ -179,17 +178,19 @@ class LLMAgent(BaseAgent):
             for text in (global_instruction.text, instruction.text)
             if text
         )
-        events = select_events(
+        history = history_ref(
             ctx.session.events,
             invocation_id=ctx.invocation_id,
             branch=self.path,
+            agent_name=self.name,
             timeline=self.timeline_filter,
             branch_mode=self.branch_filter,
             invocation_start=start,
         )
-        messages = to_chat_messages(events, agent_name=self.name)
-        if system:
-            messages.insert(0, {"role": "system", "content": system})
+        # The messages are made from the stored reference itself, so what the inspector
+        # rebuilds later is by construction what was sent.
+        messages = rebuild_messages(ctx.session.events, history, system or None)
+        assert messages is not None  # the reference points into these very events
         tools = [tool_spec(t) for t in self.tool_map.values()]
         params = self.generation.merged(ctx.run_config.generation).as_params()
         response_format = None
@@ -211,15 +212,7 @@ class LLMAgent(BaseAgent):
         )
         meta = {
             "system": system or None,
-            "history": history_ref(
-                ctx.session.events,
-                invocation_id=ctx.invocation_id,
-                branch=self.path,
-                agent_name=self.name,
-                timeline=self.timeline_filter,
-                branch_mode=self.branch_filter,
-                invocation_start=start,
-            ),
+            "history": history,
             "instruction": instruction.text,
             "instruction_version": instruction.version,
             "global_instruction_version": global_instruction.version,

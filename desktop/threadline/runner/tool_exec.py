@@ -48,8 +48,9 @@ async def execute(
     """
     decisions: dict[str, bool] = {}
     pending: list[ToolCall] = []
+    tools = agent.tool_map  # built once per round, not once per call
     for call in calls:
-        tool = agent.tool_map.get(call.name)
+        tool = tools.get(call.name)
         if tool is None or call.name in ctx.run_config.always_allow:
             continue
         if not _needs_approval(tool, call):
@@ -103,7 +104,8 @@ async def run_calls(
         c.model_copy(update={"arguments": json.dumps(edits[c.id])}) if c.id in edits else c
         for c in calls
     ]
-    jobs = [_run_one(agent, ctx, call, decisions.get(call.id, True)) for call in calls]
+    tools = agent.tool_map
+    jobs = [_run_one(agent, tools, ctx, call, decisions.get(call.id, True)) for call in calls]
     if ctx.run_config.parallel_tool_calls and len(jobs) > 1:
         outcomes = await asyncio.gather(*jobs)
     else:
@@ -132,22 +134,30 @@ async def run_calls(
 
 
 async def _run_one(
-    agent: LLMAgent, ctx: InvocationContext, call: ToolCall, is_approved: bool
+    agent: LLMAgent,
+    tools: dict[str, Tool],
+    ctx: InvocationContext,
+    call: ToolCall,
+    is_approved: bool,
 ) -> _Outcome:
     started = time.perf_counter()
-    outcome = await _attempt(agent, ctx, call, is_approved)
+    outcome = await _attempt(agent, tools, ctx, call, is_approved)
     outcome.duration_ms = (time.perf_counter() - started) * 1000
     return outcome
 
 
 async def _attempt(
-    agent: LLMAgent, ctx: InvocationContext, call: ToolCall, is_approved: bool
+    agent: LLMAgent,
+    tools: dict[str, Tool],
+    ctx: InvocationContext,
+    call: ToolCall,
+    is_approved: bool,
 ) -> _Outcome:
     if not is_approved:
         return _Outcome(call, DENIED_TEXT, "denied")
-    tool = agent.tool_map.get(call.name)
+    tool = tools.get(call.name)
     if tool is None:
-        known = ", ".join(sorted(agent.tool_map)) or "none"
+        known = ", ".join(sorted(tools)) or "none"
         return _Outcome(call, f"Error: unknown tool {call.name!r}. Available: {known}.", "error")
     try:
         arguments = parse_arguments(call.arguments)

@@ -9,6 +9,14 @@ from pathlib import Path
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
 
 
+def _pick(versions: list[int], version: int | None) -> int | None:
+    """The requested version (the latest when None) if it exists."""
+    if not versions:
+        return None
+    chosen = versions[-1] if version is None else version
+    return chosen if chosen in versions else None
+
+
 def _safe(part: str) -> str:
     cleaned = _SAFE.sub("_", part).strip("._")
     if not cleaned:
@@ -40,10 +48,8 @@ class InMemoryArtifactService:
     ) -> bytes | None:
         """A version (the latest by default), or None."""
         versions = self._files.get((app_name, user_id, session_id, filename), [])
-        if not versions:
-            return None
-        index = len(versions) - 1 if version is None else version
-        return versions[index] if 0 <= index < len(versions) else None
+        chosen = _pick(list(range(len(versions))), version)
+        return None if chosen is None else versions[chosen]
 
     async def list_artifacts(self, app_name: str, user_id: str, session_id: str) -> list[str]:
         """File names saved in a session."""
@@ -91,10 +97,8 @@ class FileArtifactService:
         version: int | None = None,
     ) -> bytes | None:
         versions = await self.list_versions(app_name, user_id, session_id, filename)
-        if not versions:
-            return None
-        chosen = versions[-1] if version is None else version
-        if chosen not in versions:
+        chosen = _pick(versions, version)
+        if chosen is None:
             return None
         path = self._dir(app_name, user_id, session_id, filename) / str(chosen)
         return await asyncio.to_thread(path.read_bytes)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -28,7 +27,6 @@ class InMemorySessionService:
         self._records: dict[tuple[str, str, str], _Record] = {}
         self._app_state: dict[str, dict[str, Any]] = {}
         self._user_state: dict[tuple[str, str], dict[str, Any]] = {}
-        self._lock = asyncio.Lock()
 
     async def create_session(
         self,
@@ -75,15 +73,15 @@ class InMemorySessionService:
         if record is None:
             raise KeyError(f"session {session.id!r} does not exist")
         app, user, own = split_state(event.actions.state_delta)
-        async with self._lock:
-            record.own_events.append(event)
-            record.state.update(own)
-            self._app_state.setdefault(session.app_name, {}).update(app)
-            self._user_state.setdefault((session.app_name, session.user_id), {}).update(user)
-            record.session.updated_at = time.time()
-            title = title_from_event(record.session.title, event)
-            if title:
-                record.session.title = title
+        # No await below: on one event loop this cannot interleave with another append.
+        record.own_events.append(event)
+        record.state.update(own)
+        self._app_state.setdefault(session.app_name, {}).update(app)
+        self._user_state.setdefault((session.app_name, session.user_id), {}).update(user)
+        record.session.updated_at = time.time()
+        title = title_from_event(record.session.title, event)
+        if title:
+            record.session.title = title
         session.events.append(event)
         session.state.update(
             {k: v for k, v in event.actions.state_delta.items() if not k.startswith("temp:")}

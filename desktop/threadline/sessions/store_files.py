@@ -109,7 +109,7 @@ def explain(exc: sqlite3.Error, path: Path) -> StorageError:
         message = f"Cannot open {path}: check that its folder exists and is writable."
     elif "disk" in text and "full" in text:
         message = f"The disk holding {path} is full; nothing new can be saved."
-    elif _looks_corrupt(exc) if isinstance(exc, sqlite3.DatabaseError) else False:
+    elif isinstance(exc, sqlite3.DatabaseError) and _looks_corrupt(exc):
         message = f"{path} is damaged ({exc}). Quit Threadline; a copy is kept when it restarts."
     else:
         message = f"Database error on {path}: {exc}"

@@ -106,8 +106,12 @@ class ChatModel(QAbstractListModel):
             stream.touch()
             self._changed(stream)
         if message is not None and message.role == "user":
-            pending = next(
-                (i for i in self._items if i.status == "sending" and i.text == message.content),
+            pending = next(  # from the end: it was just added
+                (
+                    i
+                    for i in reversed(self._items)
+                    if i.status == "sending" and i.text == message.content
+                ),
                 None,
             )
             if pending is not None:

@@ -106,6 +106,7 @@ class Inspector(QTabWidget):
         self._call_rows: dict[str, list[QStandardItem]] = {}
         self._call_data: dict[str, dict[str, Any]] = {}
         self._request_events: list[Event] = []
+        self._state: dict[str, Any] = {}
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.approve_button)
@@ -155,7 +156,12 @@ class Inspector(QTabWidget):
 
     def set_state(self, state: dict[str, Any]) -> None:
         """Shows session, user and app state."""
-        self.state_view.setPlainText(pretty(state))
+        self._state = dict(state)
+        self.state_view.setPlainText(pretty(self._state))
+
+    def update_state(self, delta: dict[str, Any]) -> None:
+        """Applies a state delta from a live event."""
+        self.set_state({**self._state, **delta})
 
     def on_event(self, event: Event, *, log: bool = True) -> None:
         """Takes one event of a run."""
@@ -175,25 +181,17 @@ class Inspector(QTabWidget):
                         arguments=call.arguments,
                         status="requested",
                     )
-        elif event.tag == "tool.start":
+        elif event.tag in ("tool.start", "tool.result"):
             meta = event.metadata
+            is_done = event.tag == "tool.result"
             self._upsert_call(
                 str(meta.get("call_id")),
                 name=str(meta.get("tool")),
                 agent=event.author,
-                status="running",
+                status=str(meta.get("status")) if is_done else "running",
                 arguments=meta.get("arguments"),
-            )
-        elif event.tag == "tool.result":
-            meta = event.metadata
-            self._upsert_call(
-                str(meta.get("call_id")),
-                name=str(meta.get("tool")),
-                agent=event.author,
-                status=str(meta.get("status")),
                 duration_ms=meta.get("duration_ms"),
-                result=message.content if message else "",
-                arguments=meta.get("arguments"),
+                result=(message.content if message else "") if is_done else None,
             )
         elif event.tag == "tool.approval":
             for call in event.metadata.get("pending", []):

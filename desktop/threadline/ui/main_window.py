@@ -21,6 +21,7 @@ from threadline.ui.chat_model import ChatModel
 from threadline.ui.chat_panel import ChatPanel
 from threadline.ui.dialogs import EditArgumentsDialog, SetupDialog
 from threadline.ui.inspector import Inspector
+from threadline.ui.provider_form import ProviderForm
 from threadline.ui.session_tree import SessionNode, SessionTreeModel
 from threadline.ui.settings_panel import SettingsPanel
 from threadline.ui.sidebar import Sidebar
@@ -153,16 +154,7 @@ class MainWindow(QMainWindow):
         c.request_rebuilt.connect(self.inspector.show_request)
         self.settings_panel.instruction_applied.connect(c.apply_instruction)
         self.settings_panel.provider_saved.connect(self._save_provider)
-        self.settings_panel.provider.test_requested.connect(
-            lambda: c.test_connection(
-                self.settings_panel.provider.provider(), self.settings_panel.provider.api_key.text()
-            )
-        )
-        self.settings_panel.provider.refresh_requested.connect(
-            lambda: c.test_connection(
-                self.settings_panel.provider.provider(), self.settings_panel.provider.api_key.text()
-            )
-        )
+        self._wire_provider_form(self.settings_panel.provider)
         self.settings_panel.generation_changed.connect(c.set_generation)
         self.settings_panel.theme_changed.connect(self._set_theme)
         self.settings_panel.tool_revoked.connect(c.revoke_tool)
@@ -184,8 +176,6 @@ class MainWindow(QMainWindow):
         c.notice.connect(self.chat.show_banner)
         c.trashed.connect(self._on_trashed)
         c.instruction_history.connect(self.settings_panel.set_history)
-        c.connection_checked.connect(self.settings_panel.provider.show_result)
-        c.models_listed.connect(self.settings_panel.provider.set_models)
         c.search_results.connect(
             lambda hits: self.tree_model.set_filter(self.sidebar.search.text(), hits)
         )
@@ -234,16 +224,7 @@ class MainWindow(QMainWindow):
             return
         self.chat_model.add_event(event)
         if event.actions.state_delta:
-            self.inspector.set_state({**self._state_snapshot(), **event.actions.state_delta})
-
-    def _state_snapshot(self) -> dict[str, Any]:
-        import json
-
-        try:
-            value = json.loads(self.inspector.state_view.toPlainText() or "{}")
-        except ValueError:
-            return {}
-        return value if isinstance(value, dict) else {}
+            self.inspector.update_state(event.actions.state_delta)
 
     # -- intents needing the window ----------------------------------------------------------
 
@@ -345,19 +326,21 @@ class MainWindow(QMainWindow):
         self.controller.set_theme(theme)
         self.chat.view.viewport().update()
 
+    def _wire_provider_form(self, form: ProviderForm) -> None:
+        """Connection checks from a provider form (settings panel or first-run setup)."""
+        c = self.controller
+        form.check_requested.connect(
+            lambda: c.test_connection(form.provider(), form.api_key.text())
+        )
+        c.connection_checked.connect(form.show_result)
+        c.models_listed.connect(form.set_models)
+
     def open_setup(self) -> SetupDialog:
         """Shows the first-run setup (non-modal) and saves what the user picks."""
         dialog = SetupDialog(self)
         dialog.form.load(self.controller.settings.provider)
         form = dialog.form
-        form.test_requested.connect(
-            lambda: self.controller.test_connection(form.provider(), form.api_key.text())
-        )
-        form.refresh_requested.connect(
-            lambda: self.controller.test_connection(form.provider(), form.api_key.text())
-        )
-        self.controller.connection_checked.connect(form.show_result)
-        self.controller.models_listed.connect(form.set_models)
+        self._wire_provider_form(form)
         dialog.accepted.connect(
             lambda: self.controller.save_provider(form.provider(), form.api_key.text())
         )

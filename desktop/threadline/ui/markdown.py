@@ -1,8 +1,7 @@
 """Markdown to the HTML subset Qt's rich text understands, with highlighted code blocks.
 
-Streaming replies are rendered block by block: finished blocks (text up to the last blank line
-outside a code fence) are rendered once and cached, so each ~30 ms update only renders the
-paragraph still growing.
+Streaming replies are rendered block by block (``split_stable``): finished blocks are rendered
+once, so each ~30 ms update only renders the paragraph still growing (see ``stream_doc``).
 """
 
 from __future__ import annotations
@@ -75,27 +74,10 @@ def split_stable(text: str) -> tuple[str, str]:
     return text[:cut], text[cut:]
 
 
-class MarkdownRenderer:
-    """Renders a message; streaming text reuses the HTML of blocks already finished."""
-
-    def __init__(self) -> None:
-        self._stable_parts: list[str] = []
-        self._stable_text = ""
-
-    def render(self, text: str) -> str:
-        """HTML for ``text``; cheap when ``text`` only grew since the last call."""
-        stable, tail = split_stable(text)
-        if not stable.startswith(self._stable_text):
-            self._stable_parts, self._stable_text = [], ""
-        if len(stable) > len(self._stable_text):
-            self._stable_parts.append(render_block(stable[len(self._stable_text) :]))
-            self._stable_text = stable
-        return "".join(self._stable_parts) + (render_block(tail) if tail.strip() else "")
-
-
 def render_markdown(text: str) -> str:
-    """HTML for a whole message, rendered in blocks like a streamed one."""
-    return MarkdownRenderer().render(text)
+    """HTML for a whole message, rendered in the same blocks a streamed one is."""
+    stable, tail = split_stable(text)
+    return render_block(stable) + (render_block(tail) if tail.strip() else "")
 
 
 def plain_html(text: str) -> str:

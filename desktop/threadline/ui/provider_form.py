@@ -32,13 +32,11 @@ class ProviderForm(QWidget):
     """Preset, base URL, model (listed from ``GET /models``), API key, test connection.
 
     Signals:
-        test_requested(): "Test connection" was pressed (the owner checks and calls
-            ``show_result``).
-        refresh_requested(): the model list should be fetched again.
+        check_requested(): "Test connection" or "List models" was pressed: the owner asks the
+            server for its models and answers with ``show_result`` and ``set_models``.
     """
 
-    test_requested = Signal()
-    refresh_requested = Signal()
+    check_requested = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -66,8 +64,8 @@ class ProviderForm(QWidget):
         form.addRow("API key", self.api_key)
         form.addRow(self.test_button, self.status)
         self.preset.currentIndexChanged.connect(self._on_preset)
-        self.test_button.clicked.connect(self.test_requested)
-        self.refresh_button.clicked.connect(self.refresh_requested)
+        self.test_button.clicked.connect(self.check_requested)
+        self.refresh_button.clicked.connect(self.check_requested)
 
     def load(self, provider: ProviderSettings) -> None:
         """Fills the fields from saved settings."""

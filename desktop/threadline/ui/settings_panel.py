@@ -36,6 +36,25 @@ if TYPE_CHECKING:
 VERSION_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
+def _list_editor(
+    title: str,
+    items: QListWidget,
+    fields: list[tuple[str, QWidget]],
+    buttons: list[QPushButton],
+) -> QGroupBox:
+    """A group with a list, labelled fields for one entry, and a row of buttons."""
+    box = QGroupBox(title)
+    form = QFormLayout(box)
+    form.addRow(items)
+    for label, field in fields:
+        form.addRow(label, field)
+    row = QHBoxLayout()
+    for button in buttons:
+        row.addWidget(button)
+    form.addRow(row)
+    return box
+
+
 class SettingsPanel(QScrollArea):
     """Edits settings; emits what changed. The instruction applies to the very next request.
 
@@ -135,16 +154,16 @@ class SettingsPanel(QScrollArea):
         self.agent_instruction.setMaximumHeight(70)
         self.agent_save = named(QPushButton("Add or update"), "agentSave")
         self.agent_remove = QPushButton("Remove selected")
-        agents_box = QGroupBox("Agents: specialists the assistant can hand over to")
-        aform = QFormLayout(agents_box)
-        aform.addRow(self.agents)
-        aform.addRow("Name", self.agent_name)
-        aform.addRow("Description", self.agent_description)
-        aform.addRow("Instruction", self.agent_instruction)
-        agent_buttons = QHBoxLayout()
-        agent_buttons.addWidget(self.agent_save)
-        agent_buttons.addWidget(self.agent_remove)
-        aform.addRow(agent_buttons)
+        agents_box = _list_editor(
+            "Agents: specialists the assistant can hand over to",
+            self.agents,
+            [
+                ("Name", self.agent_name),
+                ("Description", self.agent_description),
+                ("Instruction", self.agent_instruction),
+            ],
+            [self.agent_save, self.agent_remove],
+        )
         self._team: list[dict[str, str]] = []
 
         self.mcp_list = named(QListWidget(), "mcpServers")
@@ -157,16 +176,12 @@ class SettingsPanel(QScrollArea):
         self.mcp_url.setPlaceholderText("or URL, e.g. http://127.0.0.1:8000/mcp")
         self.mcp_add = named(QPushButton("Add server"), "mcpAdd")
         self.mcp_remove = QPushButton("Remove selected")
-        mcp_box = QGroupBox("MCP servers (their tools ask before they run)")
-        mform = QFormLayout(mcp_box)
-        mform.addRow(self.mcp_list)
-        mform.addRow("Name", self.mcp_name)
-        mform.addRow("Command", self.mcp_command)
-        mform.addRow("URL", self.mcp_url)
-        buttons_row = QHBoxLayout()
-        buttons_row.addWidget(self.mcp_add)
-        buttons_row.addWidget(self.mcp_remove)
-        mform.addRow(buttons_row)
+        mcp_box = _list_editor(
+            "MCP servers (their tools ask before they run)",
+            self.mcp_list,
+            [("Name", self.mcp_name), ("Command", self.mcp_command), ("URL", self.mcp_url)],
+            [self.mcp_add, self.mcp_remove],
+        )
 
         layout = QVBoxLayout(body)
         layout.addWidget(instruction_box, 3)
