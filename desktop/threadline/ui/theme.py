@@ -49,11 +49,12 @@ def apply_theme(app: QApplication, theme: str) -> None:
     palette = QPalette()
     for role, colour in (_DARK if is_dark else _LIGHT).items():
         palette.setColor(role, QColor(colour))
-    if is_dark:
-        for role in (
-            QPalette.ColorRole.Text,
-            QPalette.ColorRole.ButtonText,
-            QPalette.ColorRole.WindowText,
-        ):
-            palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#6b7280"))
+    # setColor(role, ...) paints every group alike, so disabled controls would look enabled.
+    muted = QColor("#6b7280" if is_dark else "#9ca3af")
+    for role in (
+        QPalette.ColorRole.Text,
+        QPalette.ColorRole.ButtonText,
+        QPalette.ColorRole.WindowText,
+    ):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, muted)
     app.setPalette(palette)
