@@ -18,6 +18,9 @@ from threadline.runner.providers import Provider, ProviderRegistry
 from threadline.runner.runner import Runner, RunResult
 from threadline.runner.tools import FunctionTool, Tool, ToolContext, function_tool
 
+# RunConfig names BaseAgent, which context.py cannot import (agents.py imports context.py).
+RunConfig.model_rebuild(_types_namespace={"BaseAgent": BaseAgent})
+
 __all__ = [
     "ApprovalRequest",
     "BaseAgent",

@@ -43,6 +43,7 @@ class RunConfig(BaseModel):
         approval_handler: awaited for calls that need approval; without it the run pauses.
         always_allow: tool names a person has allowed once and for all (no approval asked).
         edited_arguments: call id -> arguments a person edited before approving (resume).
+        agent: the agent tree to run instead of the runner's own (a session's chosen team).
     """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
@@ -56,6 +57,7 @@ class RunConfig(BaseModel):
     approval_handler: ApprovalHandler | None = None
     always_allow: frozenset[str] = frozenset()
     edited_arguments: dict[str, dict[str, Any]] = {}
+    agent: BaseAgent | None = None
 
 
 class MaxTurnsExceeded(Exception):

@@ -122,11 +122,12 @@ class LLMAgent(BaseAgent):
         return tools
 
     def _transfer_targets(self) -> dict[str, BaseAgent]:
-        targets = {a.name: a for a in self.sub_agents}
-        if self.parent is not None:
+        targets: dict[str, BaseAgent] = {a.name: a for a in self.sub_agents}
+        # Back to a coordinator and its other helpers; a workflow's steps follow the workflow.
+        if isinstance(self.parent, LLMAgent):
             targets[self.parent.name] = self.parent
             targets.update({a.name: a for a in self.parent.sub_agents if a is not self})
-        return targets if self.sub_agents or self.parent is not None else {}
+        return targets
 
     # -- the loop ----------------------------------------------------------------------------
 

@@ -174,7 +174,8 @@ class Runner:
         service = self.session_service
         unsaved: dict[tuple[str, str], list[str]] = {}
         session: Session | None = None
-        agent: BaseAgent = self.agent
+        root: BaseAgent = config.agent or self.agent
+        agent = root
 
         async def save(event: Event) -> None:
             assert session is not None
@@ -184,7 +185,7 @@ class Runner:
             session = await service.get_session(self.app_name, user_id, session_id)
             if session is None:
                 session = await service.create_session(self.app_name, user_id, session_id)
-            agent = self._active_agent(session, decisions)
+            agent = _active_agent(root, session, decisions)
             ctx = InvocationContext(
                 invocation_id=invocation_id,
                 app_name=self.app_name,
@@ -192,7 +193,7 @@ class Runner:
                 session=session,
                 session_service=service,
                 run_config=config,
-                root_agent=self.agent,
+                root_agent=root,
                 decisions=decisions,
             )
             if message is not None:
@@ -250,20 +251,23 @@ class Runner:
         if lines:
             ctx.temp_state["memories"] = "\n".join(lines)
 
-    def _active_agent(self, session: Session, decisions: dict[str, bool] | None) -> BaseAgent:
-        if decisions is not None:
-            paused = pending_approval(session.events)
-            if paused is None:
-                raise _NothingToResume("this session has no tool call waiting for approval")
-            missing = {c.id for c in paused[1]} - set(decisions)
-            if missing:
-                raise _NothingToResume(f"no decision for call(s): {', '.join(sorted(missing))}")
-            found = self.agent.find_agent(paused[0].author)
-            return found or self.agent
-        name = session.state.get(ACTIVE_AGENT_KEY)
-        if isinstance(name, str):
-            return self.agent.find_agent(name) or self.agent
-        return self.agent
+
+def _active_agent(
+    root: BaseAgent, session: Session, decisions: dict[str, bool] | None
+) -> BaseAgent:
+    """Who answers: the agent a paused call belongs to, else the session's active agent."""
+    if decisions is not None:
+        paused = pending_approval(session.events)
+        if paused is None:
+            raise _NothingToResume("this session has no tool call waiting for approval")
+        missing = {c.id for c in paused[1]} - set(decisions)
+        if missing:
+            raise _NothingToResume(f"no decision for call(s): {', '.join(sorted(missing))}")
+        return root.find_agent(paused[0].author) or root
+    name = session.state.get(ACTIVE_AGENT_KEY)
+    if isinstance(name, str):
+        return root.find_agent(name) or root
+    return root
 
 
 class _NothingToResume(Exception):
