@@ -29,12 +29,6 @@ from threadline.runner import (
 
 log = logging.getLogger(__name__)
 AgentKind = Literal["llm", "chain", "parallel", "cycle"]
-KINDS: dict[str, str] = {
-    "llm": "LLM agent",
-    "chain": "Chain (one after another)",
-    "parallel": "Parallel (all at once)",
-    "cycle": "Cycle (repeat until done)",
-}
 DEFAULT_TEAM = "assistant"  # the built-in assistant
 TEAM_KEY = "team"  # session state: the name of the agent leading the session's team
 SPECS_SETTING = "agents"

@@ -1,9 +1,10 @@
-"""Inspector, live instruction edits, tool approvals (also across a restart), first-run setup."""
+"""Inspector, live instruction edits, tool approvals (also across a restart), first-run setup.
+
+Agents, teams and MCP servers: ``test_teams_view.py``."""
 
 from __future__ import annotations
 
 import json
-import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -201,68 +202,3 @@ def test_first_run_setup_lists_models(app: Harness, qtbot: Any) -> None:
     qtbot.mouseClick(form.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Could not reach" in form.status.text(), timeout=15000)
     dialog.reject()
-
-
-def test_mcp_server_added_in_settings_offers_its_tools(app: Harness, qtbot: Any) -> None:
-    panel = app.window.settings_panel
-    panel.mcp_name.setText("time")
-    panel.mcp_command.setText(f"{sys.executable} -m mcp_server_time --local-timezone UTC")
-    qtbot.mouseClick(panel.mcp_add, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: "connected" in panel.mcp_list.item(0).text(), timeout=20000)
-    assert "get_current_time" in panel.mcp_list.item(0).text()
-    assert [s.name for s in app.controller.settings.mcp_servers] == ["time"]
-    app.server.script(calls(("get_current_time", '{"timezone": "UTC"}')), text("It is now."))
-    send(app, qtbot, "what time is it in UTC?")
-    qtbot.waitUntil(lambda: len(_approval_items(app)) == 1, timeout=5000)  # MCP tools ask first
-    wait_idle(app, qtbot)
-    app.window.chat.item_action.emit("approve", _approval_items(app)[0])
-    qtbot.waitUntil(
-        lambda: any(i.text == "It is now." and i.event_id for i in items(app)), timeout=10000
-    )
-    wait_idle(app, qtbot)
-    assert '"timezone": "UTC"' in app.server.requests[-1]["messages"][-1]["content"]
-    panel.mcp_list.setCurrentRow(0)
-    qtbot.mouseClick(panel.mcp_remove, Qt.MouseButton.LeftButton)
-    assert app.controller.settings.mcp_servers == []
-    qtbot.waitUntil(
-        lambda: "get_current_time" not in {t.name for t in app.controller.agent.tools},
-        timeout=5000,
-    )
-
-
-def test_coordinator_with_two_specialists_built_in_settings(app: Harness, qtbot: Any) -> None:
-    panel = app.window.settings_panel
-    for name, description, instruction in [
-        ("math", "does arithmetic", "You are the math specialist."),
-        ("poet", "writes verse", "You are the poet."),
-    ]:
-        panel.agent_name.setText(name)
-        panel.agent_description.setText(description)
-        panel.agent_instruction.setPlainText(instruction)
-        qtbot.mouseClick(panel.agent_save, Qt.MouseButton.LeftButton)
-    assert panel.agents.count() == 2
-    assert [a.name for a in app.controller.agent.sub_agents] == ["math", "poet"]
-    app.server.script(
-        calls(("transfer_to_agent", '{"agent_name": "math"}')),
-        text("2 + 2 = 4"),
-        text("Still math."),
-    )
-    send(app, qtbot, "what is 2 + 2?")
-    qtbot.waitUntil(
-        lambda: any(i.text == "2 + 2 = 4" and i.event_id for i in items(app)), timeout=5000
-    )
-    wait_idle(app, qtbot)
-    transfer = next(i for i in items(app) if i.kind == "transfer")
-    assert transfer.text == "assistant → math"
-    reply = next(i for i in items(app) if i.text == "2 + 2 = 4")
-    assert reply.author == "math"
-    assert "transfer_to_agent" in [t["function"]["name"] for t in app.server.requests[0]["tools"]]
-    assert app.server.requests[1]["messages"][0]["content"] == "You are the math specialist."
-    send(app, qtbot, "and 3 + 3?")  # the session remembers the active agent
-    qtbot.waitUntil(
-        lambda: any(i.text == "Still math." and i.event_id for i in items(app)), timeout=5000
-    )
-    wait_idle(app, qtbot)
-    assert app.server.requests[-1]["messages"][0]["content"] == "You are the math specialist."
-    saved = app.run(qtbot, app.services.store.get_setting("agents"))
-    assert [a["name"] for a in saved] == ["math", "poet"]  # type: ignore[union-attr]

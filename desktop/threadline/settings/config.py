@@ -35,6 +35,8 @@ class MCPServerEntry(BaseModel):
     command: str = ""
     args: list[str] = []
     url: str = ""
+    env_keys: list[str] = []  # names only: the values are secrets, kept in the keyring
+    disabled_tools: list[str] = []  # tools the user switched off; no agent sees them
     ask_approval: bool = True  # third-party tools ask before they run, unless always allowed
 
 
@@ -47,6 +49,7 @@ class AppSettings(BaseModel):
     max_tokens: int | None = None
     theme: Literal["system", "light", "dark"] = "system"
     last_session_id: str | None = None
+    default_team: str = "assistant"  # the team a new conversation starts with
     instruction: str = DEFAULT_INSTRUCTION
     always_allowed_tools: list[str] = []
     mcp_servers: list[MCPServerEntry] = []

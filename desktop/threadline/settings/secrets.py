@@ -35,14 +35,18 @@ class SecretStore:
         backend = keyring.get_keyring()
         return f"{type(backend).__module__}.{type(backend).__name__}"
 
-    async def get(self, name: str) -> str | None:
-        """The secret called ``name``: environment (``OPENAI_API_KEY``), keyring, then memory."""
+    async def get(self, name: str, *, env_fallback: str | None = None) -> str | None:
+        """The secret called ``name``: memory, keyring, then the ``env_fallback`` variable.
+
+        Only provider keys pass ``OPENAI_API_KEY`` as fallback: an MCP server must never be
+        handed the model provider's key by accident.
+        """
         if name in self._memory:
             return self._memory[name]
         value = await self._call(keyring.get_password, self.service, name)
         if isinstance(value, str):
             return value
-        return os.environ.get("OPENAI_API_KEY") or None
+        return (os.environ.get(env_fallback) or None) if env_fallback else None
 
     async def set(self, name: str, value: str) -> bool:
         """Stores a secret; True when it reached the keyring, False when kept in memory only."""

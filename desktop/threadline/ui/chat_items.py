@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 
 
 Kind = Literal["user", "assistant", "tool", "error", "transfer", "approval", "note"]
+STRUCTURED_TAGS = ("agent.transfer", "tool.approval", "error", "instruction", "team")
 Row = tuple[int, str, str, "str | None", str, str, str]  # seq, id, author, role, tag, text, body
 
 
@@ -54,7 +55,13 @@ def items_from_rows(rows: list[Row]) -> list[ChatItem]:
             if has_calls:
                 event = Event.model_validate_json(body)
                 items.extend(_tool_items(event, tools))
-        elif role == "tool" or tag in ("agent.transfer", "tool.approval", "error", "instruction"):
+        elif role == "tool" or tag in (
+            "agent.transfer",
+            "tool.approval",
+            "error",
+            "instruction",
+            "team",
+        ):
             items.extend(items_for_event(Event.model_validate_json(body), tools))
     _settle_approvals(items, tools)
     return items
@@ -98,6 +105,9 @@ def items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
     if event.tag == "instruction":
         version = event.metadata.get("version", "?")
         return [ChatItem("note", "runner", f"Instruction changed to v{version}", event.id)]
+    if event.tag == "team":
+        team = event.metadata.get("team", "?")
+        return [ChatItem("note", "runner", f"From here on {team} answers", event.id)]
     if message is None:
         return []
     if message.role == "user":

@@ -8,6 +8,7 @@ from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QComboBox,
     QHBoxLayout,
     QLabel,
     QListView,
@@ -34,12 +35,14 @@ class ChatPanel(QWidget):
         stop_requested(): stop the running reply.
         item_action(str, object): ``branch``/``regen``/``retry``/``approve``/``deny``/
             ``edit-args``/``always`` on a ``ChatItem``.
+        team_chosen(str): the team that should answer in this conversation.
     """
 
     send_requested = Signal(str)
     edit_submitted = Signal(object, str)
     stop_requested = Signal()
     item_action = Signal(str, object)
+    team_chosen = Signal(str)
 
     def __init__(self, model: ChatModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -93,6 +96,18 @@ class ChatPanel(QWidget):
         self.stop_button.setToolTip("Stop the reply (Esc); what was written so far is kept")
         self.stop_button.setEnabled(False)
 
+        self.team_picker = named(QComboBox(), "teamPicker")
+        self.team_picker.setAccessibleName("Team answering in this conversation")
+        self.team_picker.setToolTip(
+            "Who answers here: the assistant, or a team from Settings → Agents"
+        )
+        self.team_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
+        self.team_picker.addItem("assistant")
+        team_row = QHBoxLayout()
+        team_row.addWidget(QLabel("Team"))
+        team_row.addWidget(self.team_picker)
+        team_row.addStretch(1)
+
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.stop_button)
@@ -104,11 +119,15 @@ class ChatPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.banner)
         layout.addWidget(self.edit_label)
+        layout.addLayout(team_row)
         layout.addLayout(row)
         self._connect_signals()
 
     def _connect_signals(self) -> None:
         self.send_button.clicked.connect(self._submit)
+        self.team_picker.activated.connect(
+            lambda index: self.team_chosen.emit(self.team_picker.itemText(index))
+        )
         self.stop_button.clicked.connect(self.stop_requested)
         self.delegate.link_activated.connect(self._on_link)
         self.model.rowsInserted.connect(self._follow)
@@ -124,6 +143,19 @@ class ChatPanel(QWidget):
         """Enables Stop while a reply runs; Send stays usable for queued messages."""
         self._is_running = is_running
         self.stop_button.setEnabled(is_running)
+
+    def set_teams(self, names: list[str]) -> None:
+        """The teams a conversation can pick (the current choice stays when it still exists)."""
+        current = self.team_picker.currentText()
+        self.team_picker.clear()
+        self.team_picker.addItems(names)
+        self.show_team(current)
+
+    def show_team(self, name: str) -> None:
+        """Shows which team answers here (one that no longer exists is shown all the same)."""
+        if self.team_picker.findText(name) < 0:
+            self.team_picker.addItem(name)
+        self.team_picker.setCurrentText(name)
 
     def show_banner(self, text: str) -> None:
         """A plain message above the composer (errors, keyring warnings); empty hides it."""

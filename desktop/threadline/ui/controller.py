@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-import shlex
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -13,16 +12,26 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from threadline.agent_hub import AgentHub
 from threadline.core.errors import StorageError
-from threadline.core.events import Event, new_id
-from threadline.runner import GenerationConfig, LLMAgent, OpenAIChatModel, RunConfig, Runner
+from threadline.core.events import Event, EventActions, new_id
+from threadline.runner import (
+    BaseAgent,
+    GenerationConfig,
+    LLMAgent,
+    OpenAIChatModel,
+    RunConfig,
+    Runner,
+)
+from threadline.runner.agents import ACTIVE_AGENT_KEY
 from threadline.runner.history import rebuild_messages
-from threadline.runner.mcp import MCPError, MCPServerConfig, MCPToolset
 from threadline.runner.models import ModelError
 from threadline.sessions import SQLiteSessionService
 from threadline.sessions.export import export_json, import_json, to_markdown
 from threadline.settings import AppSettings, SecretStore, save_settings
-from threadline.settings.config import MCPServerEntry, ProviderSettings
+from threadline.settings.config import ProviderSettings
+from threadline.teams import DEFAULT_TEAM, TEAM_KEY, TeamError
+from threadline.ui.agents_controller import AgentsController
 from threadline.ui.bridge import EventBridge
 from threadline.ui.chat_items import ChatItem, items_from_rows, pending_calls
 from threadline.ui.session_tree import SessionNode
@@ -47,6 +56,7 @@ class OpenedSession:
     events: list[Event]
     state: dict[str, Any]
     pending_calls: list[str] = field(default_factory=list)
+    team: str = "assistant"  # who answers here (threadline.teams.DEFAULT_TEAM by default)
 
 
 class ChatController(QObject):
@@ -65,9 +75,6 @@ class ChatController(QObject):
         search_results(object): ``dict[str, str]`` session id to snippet.
         request_rebuilt(str, object): a model.reply event id and its request's messages
             (``list[dict]``, or None when the history is gone).
-        agents_loaded(object): the saved team (``list[dict]``) once it is restored.
-        mcp_status(str, bool, str): an MCP server's name, whether it is connected, and a line
-            saying which tools it offers or why it failed.
     """
 
     sessions_listed = Signal(object)
@@ -80,8 +87,6 @@ class ChatController(QObject):
     connection_checked = Signal(bool, str)
     models_listed = Signal(object)
     search_results = Signal(object)
-    mcp_status = Signal(str, bool, str)
-    agents_loaded = Signal(object)
     request_rebuilt = Signal(str, object)
 
     def __init__(
@@ -112,7 +117,18 @@ class ChatController(QObject):
         self._pending: dict[str, set[str]] = {}
         self._model_ready = False
         self._model_lock = asyncio.Lock()
-        self._mcp: dict[str, MCPToolset] = {}
+        self._session_team: dict[str, str] = {}  # chosen while its marker is being saved
+        self.hub = AgentHub(agent, settings, secrets)
+        self.agents = AgentsController(
+            self.hub,
+            store=store,
+            settings=settings,
+            secrets=secrets,
+            spawner=spawner,
+            save_settings=self._save_settings,
+            parent=self,
+        )
+        self.agents.notice.connect(self.notice)
 
     @classmethod
     def for_services(cls, services: Services, *, spawner: TaskSpawner) -> ChatController:
@@ -134,11 +150,8 @@ class ChatController(QObject):
         self.spawner.spawn(self._start())
 
     async def _start(self) -> None:
-        saved_servers = list(self.settings.mcp_servers)  # before any await: later adds connect
-        for entry in saved_servers:  # themselves
-            self.spawner.spawn(self._connect_mcp(entry))
+        await self.agents.restore()
         await self._restore_instruction()
-        await self._restore_agents()
         await self._list()
         last = self.settings.last_session_id
         if last and await self.store.get_meta(APP_NAME, USER_ID, last) is not None:
@@ -150,12 +163,9 @@ class ChatController(QObject):
         """Stops runs (their partial replies are saved) and closes the store."""
         await self.spawner.cancel_all()
         self.bridge.flush()
-        for toolset in list(self._mcp.values()):
-            await toolset.aclose()
+        await self.hub.aclose()
         self.settings.last_session_id = self.current_session_id
         self._save_settings()
-        if isinstance(self.agent.model, OpenAIChatModel):
-            await self.agent.model.aclose()
         await self.store.aclose()
 
     # -- sessions ----------------------------------------------------------------------------
@@ -175,7 +185,7 @@ class ChatController(QObject):
     def new_session(self) -> None:
         """Clears the chat; the session is created with its first message."""
         self.current_session_id = None
-        self.session_opened.emit(OpenedSession("", [], [], {}))
+        self.session_opened.emit(OpenedSession("", [], [], {}, team=self.settings.default_team))
 
     def open_session(self, session_id: str) -> None:
         """Shows a stored session (a newer request replaces an older one)."""
@@ -193,7 +203,9 @@ class ChatController(QObject):
         items = items_from_rows(rows)
         pending = pending_calls(items)
         self._pending[session_id] = set(pending)
-        opened = OpenedSession(session_id, items, events, meta.state if meta else {}, pending)
+        state = meta.state if meta else {}
+        team = self._session_team.get(session_id) or str(state.get(TEAM_KEY, DEFAULT_TEAM))
+        opened = OpenedSession(session_id, items, events, state, pending, team)
         self.settings.last_session_id = session_id
         self.session_opened.emit(opened)
 
@@ -243,7 +255,9 @@ class ChatController(QObject):
         session_id = session_id or self.current_session_id
         if session_id is None:
             session_id = new_id()
-            await self.store.create_session(APP_NAME, USER_ID, session_id)
+            team = self.settings.default_team
+            state = {TEAM_KEY: team} if team != DEFAULT_TEAM else None
+            await self.store.create_session(APP_NAME, USER_ID, session_id, state)
             self.current_session_id = session_id
             title = " ".join(text.split())[:60]
             self.session_upserted.emit(SessionNode(session_id, title, None, time.time()))
@@ -256,7 +270,7 @@ class ChatController(QObject):
             self.running_changed.emit(session_id, True)
             try:
                 await self._ensure_model()
-                stream = make_stream(self._run_config())
+                stream = make_stream(self._run_config(await self._team_for(session_id)))
                 async for event in stream:
                     self.bridge.push(session_id, event)
                     if event.tag == "tool.approval":
@@ -433,7 +447,9 @@ class ChatController(QObject):
         """Lists the server's models as a connection test."""
 
         async def work() -> None:
-            key = api_key or await self.secrets.get(provider.key_name)
+            key = api_key or await self.secrets.get(
+                provider.key_name, env_fallback="OPENAI_API_KEY"
+            )
             model = OpenAIChatModel(
                 provider.model,
                 base_url=provider.base_url or None,
@@ -520,110 +536,46 @@ class ChatController(QObject):
 
         self.spawner.spawn(work(), group="rebuild-request")
 
-    # -- agent team ----------------------------------------------------------------------------
+    # -- teams -------------------------------------------------------------------------------
 
-    def set_agents(self, entries: list[dict[str, str]]) -> None:
-        """Makes the assistant a coordinator over these specialists (empty: no team) and saves.
+    def set_session_team(self, name: str) -> None:
+        """The team that answers in the open conversation, and in new ones from now on.
 
-        Each entry has ``name``, ``description`` and ``instruction``. The assistant hands a
-        conversation over with ``transfer_to_agent``; the session remembers who is active.
+        The switch is a marker event in the session (its state remembers the team, and the
+        team's leader becomes the active agent), so branches and restarts keep it.
         """
-        clean = [e for e in entries if e.get("name", "").strip()]
-        try:
-            self._build_team(clean)
-        except ValueError as exc:  # a name that is not an identifier, or used twice
-            self.notice.emit(f"The team was not changed: {exc}")
-            return
-
-        async def persist() -> None:
-            await self.store.set_setting("agents", clean)
-
-        self.spawner.spawn(persist())
-
-    async def _restore_agents(self) -> None:
-        saved = await self.store.get_setting("agents")
-        if saved:
-            self._build_team(list(saved))
-            self.agents_loaded.emit(list(saved))
-
-    def _build_team(self, entries: list[dict[str, str]]) -> None:
-        old = self.agent
-        specialists = [
-            LLMAgent(
-                e["name"].strip(),
-                model=old.model,
-                description=e.get("description", ""),
-                instruction=e.get("instruction", ""),
-                tools=[t for t in old.tools],
-            )
-            for e in entries
-        ]
-        root = LLMAgent(
-            old.name,
-            model=old.model,
-            instruction=old.instruction.text,
-            global_instruction=old.global_instruction.text,
-            description=old.description,
-            tools=list(old.tools),
-            sub_agents=specialists,
-            generation=old.generation,
-        )
-        root.set_instruction(old.instruction.text, version=old.instruction.version)
-        self.agent = root
-        self.runner.agent = root
-
-    # -- MCP servers -------------------------------------------------------------------------
-
-    def add_mcp_server(self, name: str, command_line: str, url: str) -> None:
-        """Adds a server (command line for stdio, or URL), saves it and connects."""
-        try:
-            args = shlex.split(command_line)
-            entry = MCPServerEntry(
-                name=name.strip() or (args[0] if args else url),
-                command=args[0] if args else "",
-                args=args[1:],
-                url=url.strip(),
-            )
-            MCPServerConfig(entry.name, command=entry.command or None, url=entry.url or None)
-        except ValueError as exc:
-            self.mcp_status.emit(name, False, f"Not added: {exc}")
-            return
-        self.settings.mcp_servers = [s for s in self.settings.mcp_servers if s.name != entry.name]
-        self.settings.mcp_servers.append(entry)
+        self.settings.default_team = name
         self._save_settings()
-        self.spawner.spawn(self._connect_mcp(entry))
-
-    def remove_mcp_server(self, name: str) -> None:
-        """Disconnects and forgets a server; its tools leave the agent."""
-        self.settings.mcp_servers = [s for s in self.settings.mcp_servers if s.name != name]
-        self._save_settings()
-        self.spawner.spawn(self._drop_mcp(name))
-
-    async def _drop_mcp(self, name: str) -> None:
-        toolset = self._mcp.pop(name, None)
-        if toolset is not None:
-            gone = {id(t) for t in toolset.tools}
-            self.agent.tools = [t for t in self.agent.tools if id(t) not in gone]
-            await toolset.aclose()
-
-    async def _connect_mcp(self, entry: MCPServerEntry) -> None:
-        await self._drop_mcp(entry.name)
-        config = MCPServerConfig(
-            entry.name, command=entry.command or None, args=entry.args, url=entry.url or None
-        )
-        toolset = MCPToolset(config, needs_approval=entry.ask_approval)
-        try:
-            tools = await toolset.connect()
-        except MCPError as exc:
-            self.mcp_status.emit(entry.name, False, str(exc))
+        session_id = self.current_session_id
+        if session_id is None or self._session_team.get(session_id) == name:
             return
-        await self._drop_mcp(entry.name)  # a connection that finished meanwhile is replaced
-        taken = {t.name for t in self.agent.tools}
-        usable = [t for t in tools if t.name not in taken]
-        self._mcp[entry.name] = toolset
-        self.agent.tools.extend(usable)
-        names = ", ".join(t.name for t in usable) or "none"
-        self.mcp_status.emit(entry.name, True, f"connected; tools: {names}")
+        self._session_team[session_id] = name
+
+        async def work() -> None:
+            meta = await self.store.get_meta(APP_NAME, USER_ID, session_id)
+            if meta is None or meta.state.get(TEAM_KEY, DEFAULT_TEAM) == name:
+                return
+            marker = Event(
+                author="runner",
+                tag="team",
+                metadata={"team": name},
+                actions=EventActions(state_delta={TEAM_KEY: name, ACTIVE_AGENT_KEY: name}),
+            )
+            await self.store.append_event(meta, marker)
+            self.bridge.push(session_id, marker)
+
+        self.spawner.spawn(work())
+
+    async def _team_for(self, session_id: str) -> BaseAgent:
+        name = self._session_team.get(session_id)
+        if name is None:
+            meta = await self.store.get_meta(APP_NAME, USER_ID, session_id)
+            name = str(meta.state.get(TEAM_KEY, DEFAULT_TEAM)) if meta else DEFAULT_TEAM
+        try:
+            return self.hub.team(name)
+        except TeamError as exc:
+            self.notice.emit(f"The team {name!r} cannot answer ({exc}); the assistant does.")
+            return self.agent
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -633,20 +585,11 @@ class ChatController(QObject):
                 await self._rebuild_model()
 
     async def _rebuild_model(self) -> None:
-        provider = self.settings.provider
-        key = await self.secrets.get(provider.key_name)
-        old = self.agent.model
-        model = OpenAIChatModel(provider.model, base_url=provider.base_url or None, api_key=key)
-        self.agent.model = model
-        for sub in self.agent.sub_agents:  # the team shares the provider
-            if isinstance(sub, LLMAgent):
-                sub.model = model
+        await self.hub.use_provider()
         self._model_ready = True
-        if isinstance(old, OpenAIChatModel):
-            await old.aclose()
 
-    def _run_config(self) -> RunConfig:
-        return RunConfig(always_allow=frozenset(self.settings.always_allowed_tools))
+    def _run_config(self, team: BaseAgent) -> RunConfig:
+        return RunConfig(always_allow=frozenset(self.settings.always_allowed_tools), agent=team)
 
     def _save_settings(self) -> None:
         try:

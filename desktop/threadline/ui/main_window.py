@@ -158,11 +158,7 @@ class MainWindow(QMainWindow):
         self.settings_panel.generation_changed.connect(c.set_generation)
         self.settings_panel.theme_changed.connect(self._set_theme)
         self.settings_panel.tool_revoked.connect(c.revoke_tool)
-        self.settings_panel.agents_changed.connect(c.set_agents)
-        c.agents_loaded.connect(self.settings_panel.set_team)
-        self.settings_panel.mcp_added.connect(c.add_mcp_server)
-        self.settings_panel.mcp_removed.connect(c.remove_mcp_server)
-        c.mcp_status.connect(self.settings_panel.show_mcp_status)
+        self._wire_agents_pages()
         self.undo_button.clicked.connect(self._undo_delete)
         self._undo_timer.timeout.connect(self._hide_undo)
         self.quit_action.triggered.connect(self.close)
@@ -197,6 +193,7 @@ class MainWindow(QMainWindow):
         self.inspector.load(opened.events, opened.state)
         self.chat.cancel_edit()
         self.chat.show_banner("")
+        self.chat.show_team(opened.team)
         node = self.tree_model.node(opened.session_id) if opened.session_id else None
         title = (node.title if node else "") or "New conversation"
         self.setWindowTitle(f"{title} — Threadline")
@@ -325,6 +322,21 @@ class MainWindow(QMainWindow):
             apply_theme(app, theme)
         self.controller.set_theme(theme)
         self.chat.view.viewport().update()
+
+    def _wire_agents_pages(self) -> None:
+        """The Agents and MCP pages and the team picker, to the agents controller."""
+        agents, pages = self.controller.agents, self.settings_panel
+        pages.agents.agents_changed.connect(agents.set_agents)
+        agents.agents_loaded.connect(pages.agents.set_agents)
+        agents.tools_listed.connect(pages.agents.set_tools)
+        self.controller.models_listed.connect(pages.agents.set_models)
+        agents.teams_listed.connect(self.chat.set_teams)
+        self.chat.team_chosen.connect(self.controller.set_session_team)
+        pages.mcp.mcp_added.connect(agents.add_mcp_server)
+        pages.mcp.mcp_removed.connect(agents.remove_mcp_server)
+        pages.mcp.tool_toggled.connect(agents.set_tool_enabled)
+        agents.mcp_status.connect(pages.mcp.show_status)
+        agents.mcp_tools.connect(pages.mcp.show_tools)
 
     def _wire_provider_form(self, form: ProviderForm) -> None:
         """Connection checks from a provider form (settings panel or first-run setup)."""

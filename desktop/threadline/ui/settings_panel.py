@@ -1,9 +1,10 @@
-"""The settings panel: the live system instruction (with history, diff, restore), the provider,
-generation, theme and always-allowed tools."""
+"""The settings panel, in pages: General (the live system instruction with history, diff and
+restore; the provider; generation; theme; always-allowed tools), Agents and MCP."""
 
 from __future__ import annotations
 
 import difflib
+import shlex
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -16,17 +17,19 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
-    QLineEdit,
     QListWidget,
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
     QScrollArea,
     QSpinBox,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
+from threadline.ui.agents_editor import AgentsEditor
+from threadline.ui.mcp_editor import McpEditor
 from threadline.ui.provider_form import ProviderForm
 from threadline.ui.widgets import named
 
@@ -36,26 +39,7 @@ if TYPE_CHECKING:
 VERSION_ROLE = Qt.ItemDataRole.UserRole + 1
 
 
-def _list_editor(
-    title: str,
-    items: QListWidget,
-    fields: list[tuple[str, QWidget]],
-    buttons: list[QPushButton],
-) -> QGroupBox:
-    """A group with a list, labelled fields for one entry, and a row of buttons."""
-    box = QGroupBox(title)
-    form = QFormLayout(box)
-    form.addRow(items)
-    for label, field in fields:
-        form.addRow(label, field)
-    row = QHBoxLayout()
-    for button in buttons:
-        row.addWidget(button)
-    form.addRow(row)
-    return box
-
-
-class SettingsPanel(QScrollArea):
+class SettingsPanel(QTabWidget):
     """Edits settings; emits what changed. The instruction applies to the very next request.
 
     Signals:
@@ -64,10 +48,8 @@ class SettingsPanel(QScrollArea):
         generation_changed(object, object): temperature (float | None), max tokens (int | None).
         theme_changed(str): ``system``, ``light`` or ``dark``.
         tool_revoked(str): a tool that must ask for approval again.
-        agents_changed(object): the specialists (``list[dict]``: name, description,
-            instruction) the assistant may hand a conversation to.
-        mcp_added(str, str, str): a server name, its command line (stdio) and URL (HTTP).
-        mcp_removed(str): a server name to disconnect and forget.
+
+    The Agents page (``agents``) and the MCP page (``mcp``) have their own signals.
     """
 
     instruction_applied = Signal(str)
@@ -75,16 +57,15 @@ class SettingsPanel(QScrollArea):
     generation_changed = Signal(object, object)
     theme_changed = Signal(str)
     tool_revoked = Signal(str)
-    agents_changed = Signal(object)
-    mcp_added = Signal(str, str, str)
-    mcp_removed = Signal(str)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
-        self.setWidgetResizable(True)
         self.setObjectName("settingsPanel")
+        self.setDocumentMode(True)
+        general = QScrollArea()
+        general.setWidgetResizable(True)
         body = QWidget()
-        self.setWidget(body)
+        general.setWidget(body)
 
         self.instruction = named(QPlainTextEdit(), "instructionEditor")
         self.instruction.setPlaceholderText("System instruction for the assistant")
@@ -144,53 +125,18 @@ class SettingsPanel(QScrollArea):
         tbox.addWidget(self.allowed)
         tbox.addWidget(self.revoke_button)
 
-        self.agents = named(QListWidget(), "agentList")
-        self.agents.setMaximumHeight(90)
-        self.agent_name = named(QLineEdit(), "agentName")
-        self.agent_name.setPlaceholderText("name, e.g. math (letters, digits, _ or -)")
-        self.agent_description = named(QLineEdit(), "agentDescription")
-        self.agent_description.setPlaceholderText("what it is good at (the assistant reads this)")
-        self.agent_instruction = named(QPlainTextEdit(), "agentInstruction")
-        self.agent_instruction.setMaximumHeight(70)
-        self.agent_save = named(QPushButton("Add or update"), "agentSave")
-        self.agent_remove = QPushButton("Remove selected")
-        agents_box = _list_editor(
-            "Agents: specialists the assistant can hand over to",
-            self.agents,
-            [
-                ("Name", self.agent_name),
-                ("Description", self.agent_description),
-                ("Instruction", self.agent_instruction),
-            ],
-            [self.agent_save, self.agent_remove],
-        )
-        self._team: list[dict[str, str]] = []
-
-        self.mcp_list = named(QListWidget(), "mcpServers")
-        self.mcp_list.setMaximumHeight(90)
-        self.mcp_name = named(QLineEdit(), "mcpName")
-        self.mcp_name.setPlaceholderText("name, e.g. time")
-        self.mcp_command = named(QLineEdit(), "mcpCommand")
-        self.mcp_command.setPlaceholderText("command, e.g. uvx mcp-server-time")
-        self.mcp_url = named(QLineEdit(), "mcpUrl")
-        self.mcp_url.setPlaceholderText("or URL, e.g. http://127.0.0.1:8000/mcp")
-        self.mcp_add = named(QPushButton("Add server"), "mcpAdd")
-        self.mcp_remove = QPushButton("Remove selected")
-        mcp_box = _list_editor(
-            "MCP servers (their tools ask before they run)",
-            self.mcp_list,
-            [("Name", self.mcp_name), ("Command", self.mcp_command), ("URL", self.mcp_url)],
-            [self.mcp_add, self.mcp_remove],
-        )
+        self.agents = AgentsEditor()
+        self.mcp = McpEditor()
 
         layout = QVBoxLayout(body)
         layout.addWidget(instruction_box, 3)
         layout.addWidget(provider_box)
         layout.addWidget(general_box)
         layout.addWidget(tools_box)
-        layout.addWidget(agents_box)
-        layout.addWidget(mcp_box)
         layout.addStretch(1)
+        self.addTab(general, "General")
+        self.addTab(_scrolled(self.agents), "Agents")
+        self.addTab(_scrolled(self.mcp), "MCP")
         self._versions: list[tuple[int, str, float]] = []
         self._connect_signals()
 
@@ -204,11 +150,6 @@ class SettingsPanel(QScrollArea):
         self.max_tokens.valueChanged.connect(self._generation)
         self.theme.currentTextChanged.connect(self.theme_changed)
         self.revoke_button.clicked.connect(self._revoke)
-        self.agent_save.clicked.connect(self._save_agent)
-        self.agent_remove.clicked.connect(self._remove_agent)
-        self.agents.currentRowChanged.connect(self._show_agent)
-        self.mcp_add.clicked.connect(self._add_mcp)
-        self.mcp_remove.clicked.connect(self._remove_mcp)
 
     def load(self, settings: AppSettings) -> None:
         """Shows saved settings without emitting change signals."""
@@ -223,6 +164,12 @@ class SettingsPanel(QScrollArea):
         self.theme.setCurrentText(settings.theme)
         self.allowed.clear()
         self.allowed.addItems(settings.always_allowed_tools)
+        self.mcp.load(
+            [
+                (s.name, shlex.join([s.command, *s.args]) if s.command else "", s.url, s.env_keys)
+                for s in settings.mcp_servers
+            ]
+        )
         for widget in (self.temperature, self.max_tokens, self.theme):
             widget.blockSignals(False)
 
@@ -278,73 +225,15 @@ class SettingsPanel(QScrollArea):
             None if temperature < 0 else round(temperature, 2), tokens or None
         )
 
-    def set_team(self, team: list[dict[str, str]]) -> None:
-        """Shows the saved specialists."""
-        self._team = [dict(e) for e in team]
-        self.agents.clear()
-        for entry in self._team:
-            self.agents.addItem(f"{entry['name']} — {entry.get('description', '')}")
-
-    def _save_agent(self) -> None:
-        name = self.agent_name.text().strip()
-        if not name:
-            return
-        entry = {
-            "name": name,
-            "description": self.agent_description.text().strip(),
-            "instruction": self.agent_instruction.toPlainText(),
-        }
-        team = [e for e in self._team if e["name"] != name] + [entry]
-        self.set_team(team)
-        self.agents_changed.emit(team)
-        for field in (self.agent_name, self.agent_description):
-            field.clear()
-        self.agent_instruction.clear()
-
-    def _remove_agent(self) -> None:
-        row = self.agents.currentRow()
-        if 0 <= row < len(self._team):
-            team = self._team[:row] + self._team[row + 1 :]
-            self.set_team(team)
-            self.agents_changed.emit(team)
-
-    def _show_agent(self, row: int) -> None:
-        if 0 <= row < len(self._team):
-            entry = self._team[row]
-            self.agent_name.setText(entry["name"])
-            self.agent_description.setText(entry.get("description", ""))
-            self.agent_instruction.setPlainText(entry.get("instruction", ""))
-
-    def show_mcp_status(self, name: str, is_connected: bool, text: str) -> None:
-        """Shows a server's connection state and its tools."""
-        label = f"{name}: {'●' if is_connected else '✕'} {text}"
-        for row in range(self.mcp_list.count()):
-            item = self.mcp_list.item(row)
-            if item.data(VERSION_ROLE) == name:
-                item.setText(label)
-                return
-        item = QListWidgetItem(label)
-        item.setData(VERSION_ROLE, name)
-        self.mcp_list.addItem(item)
-
-    def _add_mcp(self) -> None:
-        command, url = self.mcp_command.text().strip(), self.mcp_url.text().strip()
-        if not command and not url:
-            return
-        name = self.mcp_name.text().strip() or (command.split()[0] if command else url)
-        self.show_mcp_status(name, False, "connecting…")
-        self.mcp_added.emit(name, command, url)
-        for field in (self.mcp_name, self.mcp_command, self.mcp_url):
-            field.clear()
-
-    def _remove_mcp(self) -> None:
-        item = self.mcp_list.currentItem()
-        if item is not None:
-            self.mcp_removed.emit(item.data(VERSION_ROLE))
-            self.mcp_list.takeItem(self.mcp_list.row(item))
-
     def _revoke(self) -> None:
         item = self.allowed.currentItem()
         if item is not None:
             self.tool_revoked.emit(item.text())
             self.allowed.takeItem(self.allowed.row(item))
+
+
+def _scrolled(page: QWidget) -> QScrollArea:
+    area = QScrollArea()
+    area.setWidgetResizable(True)
+    area.setWidget(page)
+    return area

@@ -1,0 +1,154 @@
+"""Everything the app can run: the assistant, the user's agents, their models and their tools.
+
+GUI-free; the window's controller owns one. Tools are the built-in ones plus those of connected
+MCP servers (minus the ones the user switched off); models are one client per model name on the
+configured provider; teams are built from the specs on demand and rebuilt when any of that
+changes. A running reply keeps the tree it started with.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from threadline.runner import BaseAgent, LLMAgent, Model, OpenAIChatModel, Tool
+from threadline.runner.mcp import MCPServerConfig, MCPTool, MCPToolset
+from threadline.teams import DEFAULT_TEAM, AgentSpec, TeamError, build_team, check_specs
+
+if TYPE_CHECKING:
+    from threadline.settings import AppSettings, SecretStore
+    from threadline.settings.config import MCPServerEntry
+
+log = logging.getLogger(__name__)
+
+
+def mcp_secret_name(server: str, variable: str) -> str:
+    """The keyring entry holding an MCP server's environment variable."""
+    return f"mcp:{server}:{variable}"
+
+
+class AgentHub:
+    """Builds the agent tree for a team name from the current specs, models and tools."""
+
+    def __init__(self, assistant: LLMAgent, settings: AppSettings, secrets: SecretStore) -> None:
+        self.assistant = assistant
+        self.settings = settings
+        self.secrets = secrets
+        self.builtin: list[Tool] = list(assistant.tools)
+        self.specs: list[AgentSpec] = []
+        self._models: dict[str, OpenAIChatModel] = {}
+        self._mcp: dict[str, MCPToolset] = {}
+        self._teams: dict[str, BaseAgent] = {}
+        self._key: str | None = None
+
+    # -- models ------------------------------------------------------------------------------
+
+    async def use_provider(self) -> None:
+        """(Re)builds the models on the configured provider with its key from the keyring."""
+        provider = self.settings.provider
+        key = await self.secrets.get(provider.key_name, env_fallback="OPENAI_API_KEY")
+        old = list(self._models.values())
+        self._models = {}
+        self._key = key
+        self.assistant.model = self.model_for("")
+        self._teams.clear()
+        for model in old:
+            await model.aclose()
+
+    def model_for(self, name: str) -> Model:
+        """The client for model ``name`` on the provider (empty: the provider's own choice)."""
+        provider = self.settings.provider
+        name = name or provider.model
+        if name not in self._models:
+            self._models[name] = OpenAIChatModel(
+                name, base_url=provider.base_url or None, api_key=self._key
+            )
+        return self._models[name]
+
+    # -- tools -------------------------------------------------------------------------------
+
+    def tools(self) -> dict[str, Tool]:
+        """Every tool an agent may use now: built-in first, then enabled MCP tools."""
+        available: dict[str, Tool] = {t.name: t for t in self.builtin}
+        for entry in self.settings.mcp_servers:
+            toolset = self._mcp.get(entry.name)
+            for tool in toolset.tools if toolset is not None else []:
+                if tool.name not in available and tool.name not in entry.disabled_tools:
+                    available[tool.name] = tool
+        return available
+
+    def mcp_tools(self, server: str) -> list[MCPTool]:
+        """The tools a connected server offers (enabled or not)."""
+        toolset = self._mcp.get(server)
+        return list(toolset.tools) if toolset is not None else []
+
+    def refresh_tools(self) -> None:
+        """Gives the assistant the current tools; teams are rebuilt on their next run."""
+        self.assistant.tools = list(self.tools().values())
+        self._teams.clear()
+
+    # -- teams -------------------------------------------------------------------------------
+
+    def set_specs(self, specs: list[AgentSpec]) -> None:
+        """Replaces the user's agents. Raises ``TeamError`` (nothing changes) when they clash."""
+        check_specs(specs)
+        self.specs = list(specs)
+        self._teams.clear()
+
+    def team_names(self) -> list[str]:
+        """The teams a session can pick: the assistant, then every defined agent."""
+        return [DEFAULT_TEAM, *(s.name for s in self.specs)]
+
+    def team(self, name: str) -> BaseAgent:
+        """The tree led by ``name``. Raises ``TeamError`` when there is no such agent."""
+        if name not in self._teams:
+            self._teams[name] = build_team(
+                name,
+                self.specs,
+                assistant=self.assistant,
+                model_for=self.model_for,
+                tools=self.tools(),
+            )
+        return self._teams[name]
+
+    # -- MCP servers -------------------------------------------------------------------------
+
+    async def connect(self, entry: MCPServerEntry) -> list[MCPTool]:
+        """Connects a server (its environment from the keyring). Raises ``MCPError``."""
+        await self.disconnect(entry.name)
+        env = {}
+        for variable in entry.env_keys:
+            value = await self.secrets.get(mcp_secret_name(entry.name, variable))
+            if value is not None:
+                env[variable] = value
+        config = MCPServerConfig(
+            entry.name,
+            command=entry.command or None,
+            args=entry.args,
+            env=env,
+            url=entry.url or None,
+        )
+        toolset = MCPToolset(config, needs_approval=entry.ask_approval)
+        tools = await toolset.connect()
+        await self.disconnect(entry.name)  # a connection that finished meanwhile is replaced
+        self._mcp[entry.name] = toolset
+        self.refresh_tools()
+        return tools
+
+    async def disconnect(self, name: str) -> None:
+        """Closes a server's connection; its tools leave every agent."""
+        toolset = self._mcp.pop(name, None)
+        if toolset is not None:
+            self.refresh_tools()
+            await toolset.aclose()
+
+    async def aclose(self) -> None:
+        """Closes every MCP connection and model client."""
+        for name in list(self._mcp):
+            await self.disconnect(name)
+        for model in self._models.values():
+            await model.aclose()
+        self._models = {}
+
+
+__all__ = ["AgentHub", "TeamError", "mcp_secret_name"]
