@@ -120,13 +120,17 @@ def test_coordinator_with_two_specialists_transfers_and_approvals_across_a_resta
             "read_text_file",
             "transfer_to_agent",
         ]
-        approve_with_arguments(first, qtbot, approvals(first)[0], {"path": str(alpha)})
+        card = approvals(first)[0]
+        call = next(i for i in items(first) if i.kind == "tool" and i.call_id == card.call_id)
+        assert call.status == "awaiting approval"
+        approve_with_arguments(first, qtbot, card, {"path": str(alpha)})
         qtbot.waitUntil(
             lambda: any(i.text == "It says alpha." and i.event_id for i in items(first)),
             timeout=5000,
         )
         wait_idle(first, qtbot)
         assert server.requests[-1]["messages"][-1]["content"] == "alpha"
+        assert call.data["edited"] and str(alpha) in call.text  # shows what really ran
         assert next(i for i in items(first) if i.text == "It says alpha.").author == "files"
 
         send(first, qtbot, "and the other one?")
@@ -141,6 +145,8 @@ def test_coordinator_with_two_specialists_transfers_and_approvals_across_a_resta
         assert second.window.chat.team_picker.currentText() == "lead"
         card = approvals(second)[-1]
         assert card.status == "pending" and str(beta) in card.text
+        call = next(i for i in items(second) if i.kind == "tool" and i.call_id == card.call_id)
+        assert call.status == "awaiting approval"
         server.script(text("It says beta."))
         second.window.chat.item_action.emit("approve", card)
         qtbot.waitUntil(

@@ -129,6 +129,7 @@ async def run_calls(
                 "arguments": outcome.call.arguments,
                 "status": outcome.status,
                 "duration_ms": round(outcome.duration_ms, 3),
+                **({"edited": True} if outcome.call.id in edits else {}),
             },
         )
 

@@ -250,11 +250,16 @@ class ChatDelegate(QStyledItemDelegate):
         )
 
     def _tool_html(self, item: ChatItem) -> str:
-        colour = {"ok": "#16a34a", "running": "#d97706", "denied": "#dc2626"}.get(
-            item.status, "#dc2626"
-        )
+        colour = {
+            "ok": "#16a34a",
+            "running": "#d97706",
+            "awaiting approval": "#d97706",
+            "denied": "#dc2626",
+        }.get(item.status, "#dc2626")
         duration = item.data.get("duration_ms")
         timing = f" · {duration:.0f} ms" if isinstance(duration, int | float) else ""
+        if item.data.get("edited"):
+            timing += " · arguments edited by you"
         result = html.escape(item.detail[:300] + ("…" if len(item.detail) > 300 else ""))
         result_html = f'<br><span style="color:gray">→ {result}</span>' if item.detail else ""
         return (

@@ -14,6 +14,8 @@ if TYPE_CHECKING:
 
 
 Kind = Literal["user", "assistant", "tool", "error", "transfer", "approval", "note"]
+AWAITING = "awaiting approval"
+WAITING = ("running", AWAITING)  # a tool item's status before its result arrives
 STRUCTURED_TAGS = ("agent.transfer", "tool.approval", "error", "instruction", "team")
 Row = tuple[int, str, str, "str | None", str, str, str]  # seq, id, author, role, tag, text, body
 
@@ -71,7 +73,7 @@ def _settle_approvals(items: list[ChatItem], tools: dict[str, ChatItem]) -> None
     """Approval cards whose call already has a result are history, not pending."""
     for item in items:
         result = tools.get(item.call_id) if item.kind == "approval" else None
-        if result is not None and item.status == "pending" and result.status != "running":
+        if result is not None and item.status == "pending" and result.status not in WAITING:
             item.status = "denied" if result.status == "denied" else "approved"
 
 
@@ -90,6 +92,11 @@ def items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
         return [ChatItem("transfer", event.author, text, event.id)]
     if event.tag == "tool.approval":
         pending = event.metadata.get("pending", [])
+        for call in pending:  # the call itself is not running: it waits for the person
+            waiting = tools.get(call["id"])
+            if waiting is not None and waiting.status == "running":
+                waiting.status = AWAITING
+                waiting.touch()
         return [
             ChatItem(
                 "approval",
@@ -126,6 +133,10 @@ def items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
             created = []
         item.status = status
         item.detail = message.content
+        if event.metadata.get("edited"):  # it ran with the arguments the person wrote
+            arguments = str(event.metadata.get("arguments", ""))
+            item.text = f"{message.name}({_short_args(arguments)})"
+            item.data.update(arguments=arguments, edited=True)
         item.data["duration_ms"] = duration
         item.touch()
         return created

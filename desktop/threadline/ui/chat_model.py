@@ -124,6 +124,10 @@ class ChatModel(QAbstractListModel):
             updated = self._tools.get(message.tool_call_id or "")
             if updated is not None:
                 self._changed(updated)
+        for call in event.metadata.get("pending", []) if event.tag == "tool.approval" else []:
+            waiting = self._tools.get(call["id"])
+            if waiting is not None:
+                self._changed(waiting)
 
     def update_item(self, item: ChatItem) -> None:
         """Redraws ``item`` after its fields changed."""
