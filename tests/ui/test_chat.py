@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sqlite3
 import threading
 from pathlib import Path
@@ -224,3 +225,19 @@ def test_export_and_import_from_the_file_menu(app: Harness, qtbot: Any, tmp_path
     dialog.accept()
     qtbot.waitUntil(lambda: app.window.tree_model.rowCount() == before + 1, timeout=3000)
     qtbot.waitUntil(lambda: [i.text for i in items(app)] == ["export me", "Exported answer ✓"])
+
+
+def test_a_reloaded_item_never_gets_a_dropped_items_layout(app: Harness, qtbot: Any) -> None:
+    delegate = app.window.chat.delegate
+    palette = app.window.chat.view.palette()
+    old = ChatItem("assistant", "assistant", "the old reply", "e1")
+    delegate.document(old, 400, palette)
+    old_id = id(old)
+    del old
+    gc.collect()
+    # CPython hands a freed object's memory to the next one of its size: a reload after a
+    # restart makes exactly such items (same revision, same width) by the hundred.
+    fresh = [ChatItem("assistant", "assistant", f"new reply {n}", f"n{n}") for n in range(200)]
+    reused = [item for item in fresh if id(item) == old_id]
+    for item in reused or fresh[:1]:
+        assert "new reply" in delegate.document(item, 400, palette).toPlainText()

@@ -6,6 +6,7 @@ import html
 import json
 import math
 from typing import TYPE_CHECKING, Any
+from weakref import WeakKeyDictionary
 
 from PySide6.QtCore import (
     QEvent,
@@ -60,10 +61,14 @@ class ChatDelegate(QStyledItemDelegate):
     def __init__(self, view: QListView) -> None:
         super().__init__(view)
         self._view = view
-        self._docs: dict[int, tuple[int, int, QTextDocument]] = {}
-        self._streams: dict[int, StreamingDocument] = {}
-        self._is_dark = False  # item id -> its growing document
-        self._reported: dict[int, int] = {}
+        # Keyed by the item itself, weakly: an id() of a dropped item is soon reused by a new
+        # one (after a reload) and would hand it the old item's document.
+        self._docs: WeakKeyDictionary[ChatItem, tuple[int, int, QTextDocument]] = (
+            WeakKeyDictionary()
+        )
+        self._streams: WeakKeyDictionary[ChatItem, StreamingDocument] = WeakKeyDictionary()
+        self._is_dark = False
+        self._reported: WeakKeyDictionary[ChatItem, int] = WeakKeyDictionary()
         self._char_width = view.fontMetrics().averageCharWidth() or 7
         self._line_height = view.fontMetrics().lineSpacing() or 16
 
@@ -75,12 +80,12 @@ class ChatDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         item: ChatItem = index.data(ITEM_ROLE)
         width = self._text_width()
-        cached = self._docs.get(id(item))
+        cached = self._docs.get(item)
         if cached is not None and cached[0] == item.revision and cached[1] == width:
             height = math.ceil(cached[2].size().height())
         else:
             height = self._estimate(item, width)
-        self._reported[id(item)] = height
+        self._reported[item] = height
         return QSize(width, height + 2 * (MARGIN + PADDING) - 8)
 
     def _estimate(self, item: ChatItem, width: int) -> int:
@@ -120,8 +125,8 @@ class ChatDelegate(QStyledItemDelegate):
         doc.documentLayout().draw(painter, context)
         painter.restore()
         exact = math.ceil(doc.size().height())
-        if self._reported.get(id(item)) != exact:
-            self._reported[id(item)] = exact
+        if self._reported.get(item) != exact:
+            self._reported[item] = exact
             persistent = QPersistentModelIndex(index)
             QTimer.singleShot(0, self, lambda: self._relayout(persistent))
 
@@ -146,11 +151,11 @@ class ChatDelegate(QStyledItemDelegate):
 
     def document(self, item: ChatItem, width: int, palette: QPalette) -> QTextDocument:
         """The laid-out document for ``item`` at ``width`` (cached per revision)."""
-        cached = self._docs.get(id(item))
+        cached = self._docs.get(item)
         if cached is not None and cached[0] == item.revision and cached[1] == width:
             return cached[2]
         self._is_dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
-        stream = self._streams.get(id(item))
+        stream = self._streams.get(item)
         if item.kind == "assistant" and (item.status == "streaming" or stream is not None):
             doc = self._stream_document(item, stream, palette)
         else:
@@ -158,7 +163,7 @@ class ChatDelegate(QStyledItemDelegate):
             doc.setHtml(self._html(item))
         if doc.textWidth() != width:  # a new width re-lays out the whole document
             doc.setTextWidth(width)
-        self._docs[id(item)] = (item.revision, width, doc)
+        self._docs[item] = (item.revision, width, doc)
         if len(self._docs) > DOC_CACHE:
             for key in list(self._docs)[: DOC_CACHE // 4]:
                 self._docs.pop(key, None)
@@ -183,12 +188,12 @@ class ChatDelegate(QStyledItemDelegate):
         text = item.text[:DISPLAY_LIMIT]
         if stream is None:
             stream = StreamingDocument(self._new_document(palette), header)
-            self._streams[id(item)] = stream
+            self._streams[item] = stream
         if item.status == "streaming":
             stream.update(text)
             return stream.doc
         # The stream ended: keep the grown document, refresh its header, stop tracking it.
-        del self._streams[id(item)]
+        del self._streams[item]
         if stream.text != text:
             stream.update(text)
         stream.replace_header(header)

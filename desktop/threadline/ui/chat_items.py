@@ -74,7 +74,12 @@ def _settle_approvals(items: list[ChatItem], tools: dict[str, ChatItem]) -> None
     for item in items:
         result = tools.get(item.call_id) if item.kind == "approval" else None
         if result is not None and item.status == "pending" and result.status not in WAITING:
-            item.status = "denied" if result.status == "denied" else "approved"
+            if result.status == "denied":
+                item.status = "denied"
+            elif result.data.get("edited"):
+                item.status = "approved with edited arguments"
+            else:
+                item.status = "approved"
 
 
 def pending_calls(items: list[ChatItem]) -> list[str]:
