@@ -17,6 +17,7 @@ import keyring.errors  # keyring picks its backend lazily, on the first call
 
 log = logging.getLogger(__name__)
 SERVICE = "Threadline"
+SESSION_ONLY = "Keys and secrets you enter are kept for this session only."
 T = TypeVar("T")
 
 
@@ -68,28 +69,19 @@ class SecretStore:
             return await asyncio.wait_for(asyncio.to_thread(func, *args), self.timeout)
         except TimeoutError:
             self.problem = (
-                "The system keyring did not answer (it may be waiting to be unlocked). "
-                "Your API key is kept for this session only."
+                f"The system keyring did not answer (it may be waiting to be unlocked). "
+                f"{SESSION_ONLY}"
             )
         except keyring.errors.PasswordDeleteError:
             return None
         except keyring.errors.KeyringLocked:
-            self.problem = (
-                "The system keyring is locked. Your API key is kept for this session only."
-            )
+            self.problem = f"The system keyring is locked. {SESSION_ONLY}"
         except keyring.errors.NoKeyringError:
-            self.problem = (
-                "No system keyring is available. Your API key is kept for this session only."
-            )
+            self.problem = f"No system keyring is available. {SESSION_ONLY}"
         except keyring.errors.KeyringError as exc:
-            self.problem = (
-                f"The system keyring failed ({type(exc).__name__}). "
-                "Your API key is kept for this session only."
-            )
+            self.problem = f"The system keyring failed ({type(exc).__name__}). {SESSION_ONLY}"
         except Exception as exc:  # D-Bus errors surface as various types
-            self.problem = (
-                f"The system keyring is unavailable ({type(exc).__name__}). "
-                "Your API key is kept for this session only."
-            )
+            name = type(exc).__name__
+            self.problem = f"The system keyring is unavailable ({name}). {SESSION_ONLY}"
         log.warning("keyring: %s", self.problem)
         return fallback

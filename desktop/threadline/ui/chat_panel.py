@@ -134,6 +134,8 @@ class ChatPanel(QWidget):
         self.model.dataChanged.connect(self._relayout_changed)
         self.model.dataChanged.connect(self._follow)
         self.view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
+        # Rows measured exactly after a first estimate grow the range: stay at the end.
+        self.view.verticalScrollBar().rangeChanged.connect(self._follow)
         for signal in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved):
             signal.connect(self._update_empty_hint)
 

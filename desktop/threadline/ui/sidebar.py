@@ -38,6 +38,7 @@ class Sidebar(QWidget):
     def __init__(self, model: SessionTreeModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
+        self._is_selecting = False  # select() moves the highlight without a new selection
         self.search = named(QLineEdit(), "sessionSearch")
         self.search.setPlaceholderText("Search conversations (Ctrl+K)")
         self.search.setClearButtonEnabled(True)
@@ -83,9 +84,12 @@ class Sidebar(QWidget):
         """Highlights a session without emitting ``session_selected`` again."""
         index = self.model.index_of(session_id)
         if index.isValid():
-            self.tree.selectionModel().blockSignals(True)
-            self.tree.setCurrentIndex(index)
-            self.tree.selectionModel().blockSignals(False)
+            # A flag, not blockSignals: the view repaints the highlight on those signals.
+            self._is_selecting = True
+            try:
+                self.tree.setCurrentIndex(index)
+            finally:
+                self._is_selecting = False
             self.tree.scrollTo(index)
 
     def current_session(self) -> str | None:
@@ -99,6 +103,8 @@ class Sidebar(QWidget):
         self.search.selectAll()
 
     def _on_current(self, current: QModelIndex, previous: QModelIndex) -> None:
+        if self._is_selecting:
+            return
         if current.isValid():
             self.session_selected.emit(current.data(SESSION_ID_ROLE))
 
