@@ -95,9 +95,12 @@ class AgentHub:
         self.specs = list(specs)
         self._teams.clear()
 
-    def team_names(self) -> list[str]:
-        """The teams a session can pick: the assistant, then every defined agent."""
-        return [DEFAULT_TEAM, *(s.name for s in self.specs)]
+    def teams(self) -> list[tuple[str, str]]:
+        """The teams a session can pick, with descriptions: the assistant, then every agent."""
+        return [
+            (DEFAULT_TEAM, "The built-in assistant with every tool"),
+            *((s.name, s.description) for s in self.specs),
+        ]
 
     def team(self, name: str) -> BaseAgent:
         """The tree led by ``name``. Raises ``TeamError`` when there is no such agent."""

@@ -108,11 +108,6 @@ def _members(name: str, by_name: Mapping[str, AgentSpec], path: list[str]) -> li
     return names
 
 
-def team_names(specs: list[AgentSpec]) -> list[str]:
-    """What a session can pick: the built-in assistant, then every defined agent."""
-    return [DEFAULT_TEAM, *(s.name for s in specs)]
-
-
 def _exit_loop(tool_context: ToolContext) -> str:
     """Ends the cycle you are part of. Call it once the work is done."""
     tool_context.actions.escalate = True

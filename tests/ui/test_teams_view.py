@@ -96,8 +96,16 @@ def test_coordinator_with_two_specialists_transfers_and_approvals_across_a_resta
         define_agent(
             first, qtbot, "lead", instruction="Route the work.", sub_agents=["files", "poet"]
         )
-        assert page.agents.count() == 3
+        assert [page.agents.item(r).text() for r in range(page.agents.count())] == [
+            "files · LLM agent · scripted-small · tools: read_text_file",
+            "poet · LLM agent · provider's model · no tools",
+            "lead · LLM agent · provider's model · no tools · hands over to files, poet",
+        ]
         qtbot.waitUntil(lambda: first.window.chat.team_picker.findText("lead") >= 0)
+        picker = first.window.chat.team_picker
+        assert picker.itemData(picker.findText("lead"), Qt.ItemDataRole.ToolTipRole) == (
+            "the lead agent"
+        )
         pick_team(first, "lead")
 
         server.script(

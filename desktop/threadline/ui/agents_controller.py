@@ -27,7 +27,7 @@ class AgentsController(QObject):
 
     Signals:
         agents_loaded(object): the user's agents as ``list[dict]`` (``AgentSpec`` fields).
-        teams_listed(object): ``list[str]`` of teams a session can pick.
+        teams_listed(object): the teams a session can pick, ``list[(name, description)]``.
         tools_listed(object): ``list[str]`` of tools an agent can be given right now.
         mcp_status(str, bool, str): a server's name, whether it is connected, and a line
             saying which tools it offers or why it failed.
@@ -71,7 +71,7 @@ class AgentsController(QObject):
         except TeamError as exc:
             self.notice.emit(f"The saved agents need fixing in Settings → Agents: {exc}")
         self.agents_loaded.emit([s.model_dump() for s in specs])
-        self.teams_listed.emit(self.hub.team_names())
+        self.teams_listed.emit(self.hub.teams())
         self.tools_listed.emit(list(self.hub.tools()))
 
     # -- agents ------------------------------------------------------------------------------
@@ -92,7 +92,7 @@ class AgentsController(QObject):
             self._refuse(str(exc))
             return
         self.agents_loaded.emit([s.model_dump() for s in specs])
-        self.teams_listed.emit(self.hub.team_names())
+        self.teams_listed.emit(self.hub.teams())
         saved = [s.model_dump() for s in specs]
         self.spawner.spawn(self.store.set_setting(SPECS_SETTING, saved))
 

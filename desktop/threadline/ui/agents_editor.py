@@ -32,6 +32,22 @@ KINDS = {
 PROVIDER_MODEL = ""  # the combo's first entry: use the provider's model
 
 
+def summary(agent: dict[str, Any]) -> str:
+    """One line for the list: name, kind, model, tools and who it hands over to or runs."""
+    kind = agent.get("kind", "llm")
+    parts = [agent["name"], KINDS.get(kind, kind).split(" (")[0]]
+    if kind == "llm":
+        parts.append(agent.get("model") or "provider's model")
+        tools = agent.get("tools") or []
+        parts.append(f"tools: {', '.join(tools)}" if tools else "no tools")
+    subs = agent.get("sub_agents") or []
+    if subs:
+        parts.append(("hands over to " if kind == "llm" else "runs ") + ", ".join(subs))
+    if kind == "cycle":
+        parts.append(f"up to {agent.get('max_iterations', 3)} rounds")
+    return " · ".join(parts)
+
+
 def checked(items: QListWidget) -> list[str]:
     """The texts of the checked entries, in list order."""
     return [
@@ -134,10 +150,7 @@ class AgentsEditor(QWidget):
         self._agents = [dict(a) for a in agents]
         self.agents.clear()
         for agent in self._agents:
-            label = KINDS.get(agent.get("kind", "llm"), "")
-            subs = agent.get("sub_agents") or []
-            over = f" over {', '.join(subs)}" if subs else ""
-            self.agents.addItem(f"{agent['name']} · {label}{over}")
+            self.agents.addItem(summary(agent))
         self._refresh_sub_agent_choices(set(checked(self.sub_agents)))
 
     def set_tools(self, names: list[str]) -> None:

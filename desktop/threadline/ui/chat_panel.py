@@ -146,11 +146,14 @@ class ChatPanel(QWidget):
         self._is_running = is_running
         self.stop_button.setEnabled(is_running)
 
-    def set_teams(self, names: list[str]) -> None:
-        """The teams a conversation can pick (the current choice stays when it still exists)."""
+    def set_teams(self, teams: list[tuple[str, str]]) -> None:
+        """The teams a conversation can pick, as (name, description) pairs; the current choice
+        stays when it still exists."""
         current = self.team_picker.currentText()
         self.team_picker.clear()
-        self.team_picker.addItems(names)
+        for row, (name, description) in enumerate(teams):
+            self.team_picker.addItem(name)
+            self.team_picker.setItemData(row, description, Qt.ItemDataRole.ToolTipRole)
         self.show_team(current)
 
     def show_team(self, name: str) -> None:
