@@ -82,6 +82,8 @@ class AgentsEditor(QWidget):
         self._tools: list[str] = []
         self.agents = named(QListWidget(), "agentList")
         self.agents.setMaximumHeight(120)
+        self.agents.setWordWrap(True)
+        self.agents.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.name = named(QLineEdit(), "agentName")
         self.name.setPlaceholderText("e.g. math (letters, digits, _ or -)")
         self.kind = named(QComboBox(), "agentKind")
@@ -150,7 +152,9 @@ class AgentsEditor(QWidget):
         self._agents = [dict(a) for a in agents]
         self.agents.clear()
         for agent in self._agents:
-            self.agents.addItem(summary(agent))
+            item = QListWidgetItem(summary(agent))
+            item.setToolTip(agent.get("description") or summary(agent))
+            self.agents.addItem(item)
         self._refresh_sub_agent_choices(set(checked(self.sub_agents)))
 
     def set_tools(self, names: list[str]) -> None:
