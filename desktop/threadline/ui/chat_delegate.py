@@ -6,7 +6,6 @@ import html
 import json
 import math
 from typing import TYPE_CHECKING, Any
-from weakref import WeakKeyDictionary
 
 from PySide6.QtCore import (
     QEvent,
@@ -61,16 +60,30 @@ class ChatDelegate(QStyledItemDelegate):
     def __init__(self, view: QListView) -> None:
         super().__init__(view)
         self._view = view
-        # Keyed by the item itself, weakly: an id() of a dropped item is soon reused by a new
-        # one (after a reload) and would hand it the old item's document.
-        self._docs: WeakKeyDictionary[ChatItem, tuple[int, int, QTextDocument]] = (
-            WeakKeyDictionary()
-        )
-        self._streams: WeakKeyDictionary[ChatItem, StreamingDocument] = WeakKeyDictionary()
+        # Keyed by id(item), the cheapest key for 10,000 rows. An id is reused once its item is
+        # freed, so entries leave with their rows (a reload, a removal): otherwise a new item
+        # could be handed a dropped item's document.
+        self._docs: dict[int, tuple[int, int, QTextDocument]] = {}
+        self._streams: dict[int, StreamingDocument] = {}
         self._is_dark = False
-        self._reported: WeakKeyDictionary[ChatItem, int] = WeakKeyDictionary()
+        self._reported: dict[int, int] = {}
+        model = view.model()
+        model.modelAboutToBeReset.connect(self._forget_all)
+        model.rowsAboutToBeRemoved.connect(self._forget_rows)
         self._char_width = view.fontMetrics().averageCharWidth() or 7
         self._line_height = view.fontMetrics().lineSpacing() or 16
+
+    def _forget_all(self) -> None:
+        self._docs.clear()
+        self._streams.clear()
+        self._reported.clear()
+
+    def _forget_rows(self, parent: Index, first: int, last: int) -> None:
+        model = self._view.model()
+        for row in range(first, last + 1):
+            key = id(model.index(row, 0, parent).data(ITEM_ROLE))
+            for cache in (self._docs, self._streams, self._reported):
+                cache.pop(key, None)
 
     # -- geometry ----------------------------------------------------------------------------
 
@@ -80,12 +93,12 @@ class ChatDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         item: ChatItem = index.data(ITEM_ROLE)
         width = self._text_width()
-        cached = self._docs.get(item)
+        cached = self._docs.get(id(item))
         if cached is not None and cached[0] == item.revision and cached[1] == width:
             height = math.ceil(cached[2].size().height())
         else:
             height = self._estimate(item, width)
-        self._reported[item] = height
+        self._reported[id(item)] = height
         return QSize(width, height + 2 * (MARGIN + PADDING) - 8)
 
     def _estimate(self, item: ChatItem, width: int) -> int:
@@ -125,8 +138,8 @@ class ChatDelegate(QStyledItemDelegate):
         doc.documentLayout().draw(painter, context)
         painter.restore()
         exact = math.ceil(doc.size().height())
-        if self._reported.get(item) != exact:
-            self._reported[item] = exact
+        if self._reported.get(id(item)) != exact:
+            self._reported[id(item)] = exact
             persistent = QPersistentModelIndex(index)
             QTimer.singleShot(0, self, lambda: self._relayout(persistent))
 
@@ -151,11 +164,11 @@ class ChatDelegate(QStyledItemDelegate):
 
     def document(self, item: ChatItem, width: int, palette: QPalette) -> QTextDocument:
         """The laid-out document for ``item`` at ``width`` (cached per revision)."""
-        cached = self._docs.get(item)
+        cached = self._docs.get(id(item))
         if cached is not None and cached[0] == item.revision and cached[1] == width:
             return cached[2]
         self._is_dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
-        stream = self._streams.get(item)
+        stream = self._streams.get(id(item))
         if item.kind == "assistant" and (item.status == "streaming" or stream is not None):
             doc = self._stream_document(item, stream, palette)
         else:
@@ -163,7 +176,7 @@ class ChatDelegate(QStyledItemDelegate):
             doc.setHtml(self._html(item))
         if doc.textWidth() != width:  # a new width re-lays out the whole document
             doc.setTextWidth(width)
-        self._docs[item] = (item.revision, width, doc)
+        self._docs[id(item)] = (item.revision, width, doc)
         if len(self._docs) > DOC_CACHE:
             for key in list(self._docs)[: DOC_CACHE // 4]:
                 self._docs.pop(key, None)
@@ -188,12 +201,12 @@ class ChatDelegate(QStyledItemDelegate):
         text = item.text[:DISPLAY_LIMIT]
         if stream is None:
             stream = StreamingDocument(self._new_document(palette), header)
-            self._streams[item] = stream
+            self._streams[id(item)] = stream
         if item.status == "streaming":
             stream.update(text)
             return stream.doc
         # The stream ended: keep the grown document, refresh its header, stop tracking it.
-        del self._streams[item]
+        del self._streams[id(item)]
         if stream.text != text:
             stream.update(text)
         stream.replace_header(header)
