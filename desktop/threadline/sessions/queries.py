@@ -135,8 +135,13 @@ def lineage(db: sqlite3.Connection, session_id: str) -> list[tuple[str, int | No
     return chain
 
 
+# A user message's text is a column of its own; its event JSON is never needed by a view, and
+# most rows of a long conversation are user messages.
+_VIEW_BODY = "CASE WHEN role = 'user' THEN '' ELSE body END"
+
+
 def lineage_rows(db: sqlite3.Connection, session_id: str, *, light: bool) -> list[Any]:
-    columns = "seq, id, author, role, tag, text, body" if light else "seq, body"
+    columns = f"seq, id, author, role, tag, text, {_VIEW_BODY}" if light else "seq, body"
     rows: list[Any] = []
     for sid, limit in lineage(db, session_id):
         if limit is None:

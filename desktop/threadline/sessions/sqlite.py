@@ -411,7 +411,8 @@ class SQLiteSessionService:
     ) -> list[tuple[int, str, str, str | None, str, str, str]]:
         """The history as light rows ``(seq, id, author, role, tag, text, body)`` for views.
 
-        Views show ``text`` at once and parse ``body`` (the event JSON) only for rows they draw.
+        ``body`` (the event JSON) is empty for user messages (``text`` is all they need);
+        views parse the others' only for rows they draw or inspect.
         """
         return await self._call(lambda db: lineage_rows(db, session_id, light=True))
 

@@ -31,7 +31,6 @@ class ChatItem:
     status: str = ""  # streaming | interrupted | ok | error | timeout | denied | running
     detail: str = ""  # tool result, error message, usage line
     call_id: str = ""
-    body: str = ""  # the stored event JSON, parsed only when needed
     data: dict[str, Any] = field(default_factory=dict)
     revision: int = 0  # bumped on every change so cached layouts know they are stale
 
@@ -48,12 +47,12 @@ def items_from_rows(rows: list[Row]) -> list[ChatItem]:
     tools: dict[str, ChatItem] = {}
     for _seq, event_id, author, role, tag, text, body in rows:
         if role == "user":
-            items.append(ChatItem("user", author, text, event_id, body=body))
+            items.append(ChatItem("user", author, text, event_id))
         elif role == "assistant":
             has_calls = '"tool_calls":[{' in body
             status = "interrupted" if tag == "interrupted" else ""
             if text:
-                items.append(ChatItem("assistant", author, text, event_id, status, body=body))
+                items.append(ChatItem("assistant", author, text, event_id, status))
             if has_calls:
                 event = Event.model_validate_json(body)
                 items.extend(_tool_items(event, tools))

@@ -199,6 +199,8 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{title} — Threadline")
         if opened.session_id:
             self.sidebar.select(opened.session_id)
+        else:
+            self.sidebar.clear_selection()
         self.chat.on_running_changed(self.controller.is_running(opened.session_id))
         self.chat.scroll_to_end()
         self.chat.composer.setFocus()

@@ -124,7 +124,8 @@ class SessionTreeModel(QAbstractItemModel):
         return self._by_id.get(session_id)
 
     def index_of(self, session_id: str) -> QModelIndex:
-        """The index of a session's row (invalid when it is filtered out)."""
+        """The index of a session's row; invalid when it is filtered out or not fetched yet
+        (bringing in thousands of rows to point at one would lay them all out)."""
         node = self._by_id.get(session_id)
         if node is None:
             return QModelIndex()
@@ -134,8 +135,8 @@ class SessionTreeModel(QAbstractItemModel):
         top = node
         while top.parent is not None:
             top = top.parent
-        if top.row >= self._shown:  # not fetched yet: bring it (and the rows above) in
-            self._fetch_to(top.row + 1)
+        if top.row >= self._shown:
+            return QModelIndex()
         return self.createIndex(node.row, 0, node.key)
 
     def upsert(self, node: SessionNode) -> None:

@@ -38,7 +38,7 @@ class Sidebar(QWidget):
     def __init__(self, model: SessionTreeModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.model = model
-        self._is_selecting = False  # select() moves the highlight without a new selection
+        self._wanted: str | None = None  # the open session, highlighted once its row is in
         self.search = named(QLineEdit(), "sessionSearch")
         self.search.setPlaceholderText("Search conversations (Ctrl+K)")
         self.search.setClearButtonEnabled(True)
@@ -74,23 +74,45 @@ class Sidebar(QWidget):
         self.search.textChanged.connect(self._on_search_text)
         self._debounce.timeout.connect(lambda: self.search_changed.emit(self.search.text()))
         self.model.modelReset.connect(self._expand_branches)
+        self.model.rowsInserted.connect(self._on_rows_inserted)
 
     def _expand_branches(self) -> None:
         # Only rows that have branches: expandAll() would visit all 10,000 rows through Python.
         for session_id in self.model.parents_with_branches():
-            self.tree.expand(self.model.index_of(session_id))
+            index = self.model.index_of(session_id)
+            if index.isValid() and not self.tree.isExpanded(index):
+                self.tree.expand(index)
+
+    def _on_rows_inserted(self, parent: QModelIndex, first: int, last: int) -> None:
+        if not parent.isValid():  # more rows fetched (scrolling down): catch up with them
+            self._expand_branches()
+            if self._wanted is not None and self.current_session() != self._wanted:
+                self.select(self._wanted)
 
     def select(self, session_id: str) -> None:
-        """Highlights a session without emitting ``session_selected`` again."""
+        """Highlights a session without emitting ``session_selected`` again.
+
+        A row not fetched yet (far down a long list) is highlighted once scrolling brings it
+        in: fetching thousands of rows to show one would lay them all out first.
+        """
+        self._wanted = session_id
         index = self.model.index_of(session_id)
         if index.isValid():
-            # A flag, not blockSignals: the view repaints the highlight on those signals.
-            self._is_selecting = True
-            try:
-                self.tree.setCurrentIndex(index)
-            finally:
-                self._is_selecting = False
+            # Signals blocked: the view's reaction to them lays out rows before the chat can
+            # paint. It only needs to repaint.
+            self.tree.selectionModel().blockSignals(True)
+            self.tree.setCurrentIndex(index)
+            self.tree.selectionModel().blockSignals(False)
+            self.tree.viewport().update()
             self.tree.scrollTo(index)
+
+    def clear_selection(self) -> None:
+        """No session highlighted (a new conversation is open)."""
+        self._wanted = None
+        self.tree.selectionModel().blockSignals(True)
+        self.tree.selectionModel().clear()
+        self.tree.selectionModel().blockSignals(False)
+        self.tree.viewport().update()
 
     def current_session(self) -> str | None:
         """The highlighted session's id."""
@@ -103,8 +125,6 @@ class Sidebar(QWidget):
         self.search.selectAll()
 
     def _on_current(self, current: QModelIndex, previous: QModelIndex) -> None:
-        if self._is_selecting:
-            return
         if current.isValid():
             self.session_selected.emit(current.data(SESSION_ID_ROLE))
 
