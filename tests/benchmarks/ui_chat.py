@@ -104,14 +104,20 @@ async def streaming(folder: Path, server: ScriptedServer) -> bool:
     for attempt in range(3):
         controller.new_session()
         await asyncio.sleep(0.05)
+        # Woken by the controller's signal, not by polling the GUI thread every millisecond.
+        finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+
+        def on_running(session_id: str, is_running: bool, done=finished) -> None:  # type: ignore[no-untyped-def]
+            if not is_running and not done.done():
+                done.set_result(None)
+
+        controller.running_changed.connect(on_running)
         meter.start()
         start = time.perf_counter()
         controller.send(f"stream please {attempt}")
-        await wait_for(lambda: controller.current_session_id is not None)
-        sid = controller.current_session_id
-        await wait_for(lambda: controller.is_running(sid))
-        await wait_for(lambda: not controller.is_running(sid))
+        await finished
         elapsed = time.perf_counter() - start
+        controller.running_changed.disconnect(on_running)
         stall = meter.stop()
         final = window.chat_model.items()[-1]
         assert final.text == "".join(pieces), "reply incomplete"

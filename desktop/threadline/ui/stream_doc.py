@@ -32,11 +32,11 @@ class StreamingDocument:
         cursor = self._select_from(self._tail_start)
         cursor.removeSelectedText()
         if len(stable) > len(self._stable):
-            cursor.insertHtml(render_block(stable[len(self._stable) :]))
+            _insert_blocks(cursor, render_block(stable[len(self._stable) :]))
             self._stable = stable
             self._tail_start = cursor.position()
         if tail.strip():
-            cursor.insertHtml(render_block(tail))
+            _insert_blocks(cursor, render_block(tail))
         self.text = text
 
     def replace_header(self, header_html: str) -> None:
@@ -66,3 +66,15 @@ class StreamingDocument:
         cursor = QTextCursor(self.doc)
         cursor.movePosition(QTextCursor.MoveOperation.End)
         return cursor.position()
+
+
+def _insert_blocks(cursor: QTextCursor, html: str) -> None:
+    """Inserts rendered blocks after the cursor's block, never into it.
+
+    HTML inserted at the end of a non-empty block merges its first paragraph into that block
+    ("one" + "two" shows as "one two"), and Qt then lays the whole document out again: each
+    update would cost more the longer the reply. A fresh empty block avoids both.
+    """
+    if cursor.block().length() > 1:
+        cursor.insertBlock()
+    cursor.insertHtml(html)
