@@ -96,6 +96,10 @@ class ChatDelegate(QStyledItemDelegate):
         cached = self._docs.get(id(item))
         if cached is not None and cached[0] == item.revision and cached[1] == width:
             height = math.ceil(cached[2].size().height())
+        elif id(item) in self._streams:
+            # A growing reply: its document updates in place for little, so measure it now
+            # rather than paint at a guessed height, find it wrong and paint again.
+            height = math.ceil(self.document(item, width, option.palette).size().height())
         else:
             height = self._estimate(item, width)
         self._reported[id(item)] = height
