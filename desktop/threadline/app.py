@@ -1,72 +1,10 @@
-"""Composition root: builds the services below the UI; ``main()`` starts the desktop app.
+"""``main()`` starts the desktop app (the ``threadline`` command).
 
-Imports of the runner, the store and their libraries happen inside ``build_services`` so that
-``main`` can put a window on screen first (see ``ui/launch.py``).
+Kept to nothing but the entry point: everything imported before the first frame delays it
+(logging and dataclasses alone cost 20 ms). The services are built in ``services.py``.
 """
 
 from __future__ import annotations
-
-import logging
-import sys
-from dataclasses import dataclass
-from pathlib import Path
-from typing import TYPE_CHECKING
-
-from threadline.paths import log_dir
-
-if TYPE_CHECKING:
-    from threadline.runner import LLMAgent, Runner
-    from threadline.sessions import SQLiteSessionService
-    from threadline.settings import AppSettings, SecretStore
-
-log = logging.getLogger(__name__)
-# In a PyInstaller bundle the resources sit beside the unpacked code (sys._MEIPASS).
-RESOURCES = Path(getattr(sys, "_MEIPASS", Path(__file__).resolve().parents[2])) / "resources"
-
-
-@dataclass
-class Services:
-    """Everything below the UI, built once per process."""
-
-    folder: Path
-    settings: AppSettings
-    store: SQLiteSessionService
-    secrets: SecretStore
-    agent: LLMAgent
-    runner: Runner
-
-
-def start_logging() -> None:
-    """Logs to the platform's log folder (keys redacted)."""
-    from threadline import logs
-
-    logs.configure(log_dir())
-
-
-def build_services(folder: Path, *, secrets: SecretStore | None = None) -> Services:
-    """Opens the store (one process per data folder) and builds the agent and runner.
-
-    Raises ``StorageError`` subclasses when the data file cannot be used.
-    """
-    from threadline.runner import LLMAgent, Runner, ScriptedModel
-    from threadline.sessions import SQLiteSessionService
-    from threadline.settings import SecretStore, load_settings
-    from threadline.tools_builtin import builtin_tools
-
-    settings = load_settings(folder)
-    store = SQLiteSessionService(folder / "threadline.db", exclusive=True)
-    # The real model needs the API key from the keyring (async): the controller swaps it in
-    # before the first run. Until then a placeholder says so if it is ever reached.
-    placeholder = ScriptedModel(["(No model is configured yet: open Settings → Provider.)"])
-    agent = LLMAgent(
-        "assistant",
-        model=placeholder,
-        instruction=settings.instruction,
-        description="A general assistant",
-        tools=builtin_tools(),
-    )
-    runner = Runner("threadline", agent, session_service=store)
-    return Services(folder, settings, store, secrets or SecretStore(), agent, runner)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -14,7 +14,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from tests.scripted_server import ScriptedServer
-from threadline.app import Services, build_services
+from threadline.services import Services, build_services
 from threadline.settings.config import ProviderSettings
 from threadline.ui.controller import ChatController
 from threadline.ui.main_window import MainWindow

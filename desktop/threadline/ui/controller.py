@@ -38,7 +38,7 @@ from threadline.ui.session_tree import SessionNode
 from threadline.ui.tasks import TaskSpawner
 
 if TYPE_CHECKING:
-    from threadline.app import Services
+    from threadline.services import Services
 
 log = logging.getLogger(__name__)
 APP_NAME = "threadline"

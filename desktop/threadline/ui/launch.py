@@ -1,7 +1,8 @@
 """Starting the app: paint the window first, then load the runner and the store behind it.
 
-Phase one needs only Qt and our widget modules, so the window appears about as fast as an
-empty Qt window does. Phase two imports asyncio/qasync, pydantic, the runner, SQLite and the
+Phase one needs only a few Qt classes: the window's shell (menus, dock tabs, a painted skeleton
+of the layout) appears about as fast as an empty Qt window does; the real widgets are built
+right after its first frame. Phase two imports asyncio/qasync, pydantic, the runner, SQLite and the
 keyring, builds the controller and attaches it to the window that is already on screen.
 """
 
@@ -15,10 +16,9 @@ from pathlib import Path
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
-from threadline.app import RESOURCES
-from threadline.paths import data_dir
+from threadline.paths import RESOURCES, data_dir
 from threadline.runtime import settle_gc, tune_gc
 from threadline.ui.main_window import MainWindow
 from threadline.ui.theme import apply_theme
@@ -55,9 +55,10 @@ def run(argv: list[str] | None = None) -> int:
     icon = RESOURCES / "threadline.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    apply_theme(app, _saved_theme(folder))
+    theme = _saved_theme(folder)
+    apply_theme(app, theme, quick=True)
 
-    window = MainWindow()
+    window = MainWindow(build=False)  # a shell with a skeleton: the real widgets come next
     watcher = _PaintWatcher()
     window.installEventFilter(watcher)
     window.show()
@@ -67,6 +68,9 @@ def run(argv: list[str] | None = None) -> int:
     window.removeEventFilter(watcher)
     if "--report-startup" in args and watcher.painted_at is not None:
         print(f"first paint {watcher.painted_at:.6f}", flush=True)
+    window.build()
+    if theme == "system":  # now ask the platform properly (the quick guess may differ)
+        apply_theme(app, theme)
     return _run_attached(app, window, folder, args)
 
 
@@ -82,8 +86,10 @@ def _saved_theme(folder: Path) -> str:
 def _run_attached(app: QApplication, window: MainWindow, folder: Path, args: list[str]) -> int:
     import asyncio
 
-    from threadline.app import build_services, start_logging
+    from PySide6.QtWidgets import QMessageBox
+
     from threadline.core.errors import CorruptDatabaseError, DatabaseInUseError, StorageError
+    from threadline.services import build_services, start_logging
     from threadline.ui.controller import ChatController
     from threadline.ui.qt import QEventLoop as AsyncLoop
     from threadline.ui.single_instance import InstanceServer
@@ -164,6 +170,8 @@ def _ask_running_instance(folder: Path) -> bool:
 
 
 def _fatal(title: str, text: str, code: int) -> int:
+    from PySide6.QtWidgets import QMessageBox
+
     print(text, file=sys.stderr)
     box = QMessageBox(QMessageBox.Icon.Critical, title, text)
     QTimer.singleShot(30_000, box.close)  # never hang an unattended launch

@@ -4,32 +4,21 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
-from PySide6.QtWidgets import (
-    QApplication,
-    QDockWidget,
-    QFileDialog,
-    QMainWindow,
-    QPushButton,
-    QSplitter,
-)
+from PySide6.QtWidgets import QApplication, QMainWindow
 
-from threadline.ui.bridge import DeltaBatch, EventUpdate
-from threadline.ui.chat_items import ChatItem
-from threadline.ui.chat_model import ChatModel
-from threadline.ui.chat_panel import ChatPanel
-from threadline.ui.dialogs import EditArgumentsDialog, SetupDialog
-from threadline.ui.inspector import Inspector
-from threadline.ui.provider_form import ProviderForm
-from threadline.ui.session_tree import SessionNode, SessionTreeModel
-from threadline.ui.settings_panel import SettingsPanel
-from threadline.ui.sidebar import Sidebar
-from threadline.ui.theme import apply_theme
-from threadline.ui.widgets import named
+from threadline.ui.skeleton import Skeleton
 
 if TYPE_CHECKING:
+    from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu
+
+    from threadline.ui.bridge import DeltaBatch, EventUpdate
+    from threadline.ui.chat_items import ChatItem
     from threadline.ui.controller import ChatController, OpenedSession
+    from threadline.ui.dialogs import SetupDialog
+    from threadline.ui.provider_form import ProviderForm
+    from threadline.ui.session_tree import SessionNode
 
 UNDO_MS = 10_000
 
@@ -43,19 +32,49 @@ class MainWindow(QMainWindow):
 
     close_requested = Signal()
 
-    def __init__(self, controller: ChatController | None = None) -> None:
-        """Builds the widgets; ``attach`` connects them to a controller.
+    def __init__(self, controller: ChatController | None = None, *, build: bool = True) -> None:
+        """The window; ``build`` fills it, ``attach`` connects it to a controller.
 
-        The two steps let the app paint its window before the runner and the store (and the
-        libraries under them) are loaded.
+        With ``build=False`` only a shell appears: menu titles and a painted skeleton of the
+        layout, from a handful of Qt classes, so the first frame is on screen about as
+        soon as an empty Qt window's would be. ``build()`` then makes the real widgets, and
+        ``attach`` follows once the runner and the store (and their libraries) are loaded.
         """
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Threadline")
         self.controller: ChatController
         self._may_close = False
+        self._is_built = False
         self._trashed: tuple[str, str] | None = None
+        menu = self.menuBar()
+        self._menus: list[QMenu] = [
+            menu.addMenu(title) for title in ("&File", "&Edit", "&Chat", "&View")
+        ]
+        # No docks and no Qt.* enum here: the first use of the Qt namespace alone costs 20 ms.
+        self.setCentralWidget(Skeleton())
+        self.resize(1280, 800)
+        if build or controller is not None:
+            self.build()
+        if controller is not None:
+            self.attach(controller)
 
+    def build(self) -> None:
+        """Makes the sidebar, the chat, the inspector, the settings pages and the menus."""
+        if self._is_built:
+            return
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QPushButton, QSplitter
+
+        from threadline.ui.chat_model import ChatModel
+        from threadline.ui.chat_panel import ChatPanel
+        from threadline.ui.inspector import Inspector
+        from threadline.ui.session_tree import SessionTreeModel
+        from threadline.ui.settings_panel import SettingsPanel
+        from threadline.ui.sidebar import Sidebar
+        from threadline.ui.widgets import named
+
+        self._is_built = True
         self.chat_model = ChatModel(self)
         self.tree_model = SessionTreeModel(self)
         self.sidebar = Sidebar(self.tree_model)
@@ -79,17 +98,18 @@ class MainWindow(QMainWindow):
         self.statusBar().addPermanentWidget(self.undo_button)
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
         self._build_menus()
-        self.resize(1280, 800)
-        if controller is not None:
-            self.attach(controller)
 
     def attach(self, controller: ChatController) -> None:
         """Connects the widgets to ``controller`` and shows its settings."""
+        self.build()
         self.controller = controller
         self.settings_panel.load(controller.settings)
         self._connect_signals()
 
     def _dock(self, title: str, widget: Any, name: str) -> QDockWidget:
+        from PySide6.QtCore import Qt
+        from PySide6.QtWidgets import QDockWidget
+
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
@@ -100,8 +120,7 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_menus(self) -> None:
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
+        file_menu, edit_menu, chat_menu, view_menu = self._menus
         self.new_action = self._action(file_menu, "&New conversation", QKeySequence.StandardKey.New)
         self.export_action = self._action(
             file_menu, "&Export conversation…", QKeySequence("Ctrl+E")
@@ -111,18 +130,15 @@ class MainWindow(QMainWindow):
         )
         file_menu.addSeparator()
         self.quit_action = self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit)
-        edit_menu = menu.addMenu("&Edit")
         self.search_action = self._action(
             edit_menu, "&Search conversations", QKeySequence("Ctrl+K")
         )
         edit_menu.addAction(self.sidebar.rename_action)
         edit_menu.addAction(self.sidebar.delete_action)
-        chat_menu = menu.addMenu("&Chat")
-        self.stop_action = self._action(chat_menu, "&Stop reply", QKeySequence(Qt.Key.Key_Escape))
+        self.stop_action = self._action(chat_menu, "&Stop reply", QKeySequence("Esc"))
         self.focus_composer_action = self._action(
             chat_menu, "&Focus composer", QKeySequence("Ctrl+L")
         )
-        view_menu = menu.addMenu("&View")
         view_menu.addAction(self.inspector_dock.toggleViewAction())
         view_menu.addAction(self.settings_dock.toggleViewAction())
 
@@ -214,6 +230,8 @@ class MainWindow(QMainWindow):
     def _on_update(self, update: DeltaBatch | EventUpdate) -> None:
         if update.session_id != self.controller.current_session_id:
             return
+        from threadline.ui.bridge import DeltaBatch
+
         if isinstance(update, DeltaBatch):
             self.chat_model.add_deltas(update.parts)
             return
@@ -267,6 +285,8 @@ class MainWindow(QMainWindow):
             c.always_allow(item.call_id, str(item.data.get("name", "")))
             self.settings_panel.load(c.settings)
         elif action == "edit-args":
+            from threadline.ui.dialogs import EditArgumentsDialog
+
             dialog = EditArgumentsDialog(
                 str(item.data.get("name", "")),
                 str(item.data.get("arguments", "{}")),
@@ -295,6 +315,8 @@ class MainWindow(QMainWindow):
         self.controller.decide(call_id, approved)
 
     def _export(self) -> QFileDialog:
+        from PySide6.QtWidgets import QFileDialog
+
         # Not the static getSaveFileName: no nested event loops under qasync (STYLE.md).
         dialog = QFileDialog(self, "Export conversation")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
@@ -305,6 +327,8 @@ class MainWindow(QMainWindow):
         return dialog
 
     def _import(self) -> QFileDialog:
+        from PySide6.QtWidgets import QFileDialog
+
         dialog = QFileDialog(self, "Import conversation")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setNameFilters(["Threadline JSON (*.json)"])
@@ -321,6 +345,8 @@ class MainWindow(QMainWindow):
     def _set_theme(self, theme: str) -> None:
         app = QApplication.instance()
         if isinstance(app, QApplication):
+            from threadline.ui.theme import apply_theme
+
             apply_theme(app, theme)
         self.controller.set_theme(theme)
         self.chat.view.viewport().update()
@@ -351,6 +377,8 @@ class MainWindow(QMainWindow):
 
     def open_setup(self) -> SetupDialog:
         """Shows the first-run setup (non-modal) and saves what the user picks."""
+        from threadline.ui.dialogs import SetupDialog
+
         dialog = SetupDialog(self)
         dialog.form.load(self.controller.settings.provider)
         form = dialog.form

