@@ -132,9 +132,9 @@ class ChatPanel(QWidget):
         self.delegate.link_activated.connect(self._on_link)
         self.model.rowsInserted.connect(self._follow)
         self.model.dataChanged.connect(self._relayout_changed)
-        self.model.dataChanged.connect(self._follow)
         self.view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
-        # Rows measured exactly after a first estimate grow the range: stay at the end.
+        # A growing reply, or rows measured exactly after a first estimate, grow the range:
+        # stay at the end (following every dataChanged as well would scroll twice per update).
         self.view.verticalScrollBar().rangeChanged.connect(self._follow)
         for signal in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved):
             signal.connect(self._update_empty_hint)

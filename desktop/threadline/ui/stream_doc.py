@@ -24,7 +24,10 @@ class StreamingDocument:
         self.text = ""
 
     def update(self, text: str) -> None:
-        """Shows ``text``; cheap when it extends the previous text."""
+        """Shows ``text``; cheap when it extends the previous text, free when it is the same
+        (layout and painting both ask)."""
+        if text == self.text:
+            return
         stable, tail = split_stable(text)
         if not stable.startswith(self._stable):  # not a continuation: start the body again
             self._replace(self._header_end, "")
