@@ -242,3 +242,24 @@ def test_a_reloaded_item_never_gets_a_dropped_items_layout(
     fresh = ChatItem("assistant", "assistant", "the new reply", "e2")
     model.reset([fresh])  # a reload
     assert "the new reply" in delegate.document(fresh, 400, palette).toPlainText()
+
+
+def test_a_long_streamed_reply_keeps_its_end_in_view(app: Harness, qtbot: Any) -> None:
+    gate = threading.Event()
+    paragraphs = [f"Paragraph {n}: " + "words " * 40 + "\n\n" for n in range(60)]
+    app.server.script(Reply(text=paragraphs, hold=gate))
+    send(app, qtbot, "tell me a long story")
+    gate.set()
+    bar = app.window.chat.view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.maximum() > 0, timeout=5000)  # taller than the window
+    qtbot.waitUntil(
+        lambda: any(i.kind == "assistant" and i.event_id for i in items(app)), timeout=5000
+    )
+    wait_idle(app, qtbot)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum())
+    app.server.script(Reply(text=paragraphs, delay=0.005))
+    send(app, qtbot, "another one")
+    qtbot.waitUntil(lambda: app.controller.is_running(app.controller.current_session_id))
+    bar.setValue(0)  # the reader scrolls up to reread: the growing reply must not pull them
+    wait_idle(app, qtbot)
+    assert bar.value() == 0 and bar.maximum() > 0
