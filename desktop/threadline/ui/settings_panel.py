@@ -62,10 +62,8 @@ class SettingsPanel(QTabWidget):
         super().__init__(parent)
         self.setObjectName("settingsPanel")
         self.setDocumentMode(True)
-        general = QScrollArea()
-        general.setWidgetResizable(True)
         body = QWidget()
-        general.setWidget(body)
+        general = _scrolled(body)
 
         self.instruction = named(QPlainTextEdit(), "instructionEditor")
         self.instruction.setPlaceholderText("System instruction for the assistant")
@@ -74,6 +72,9 @@ class SettingsPanel(QTabWidget):
         self.version_label = named(QLabel(), "instructionVersion")
         self.history = named(QListWidget(), "instructionHistory")
         self.history.setMaximumHeight(110)
+        # Long first lines are cut with "…" rather than widening the page (and the dock).
+        self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.history.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.restore_button = QPushButton("Restore selected")
         self.diff = named(QPlainTextEdit(), "instructionDiff")
         self.diff.setReadOnly(True)
@@ -233,7 +234,9 @@ class SettingsPanel(QTabWidget):
 
 
 def _scrolled(page: QWidget) -> QScrollArea:
+    """A settings page that scrolls up and down, never sideways."""
     area = QScrollArea()
     area.setWidgetResizable(True)
+    area.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
     area.setWidget(page)
     return area
