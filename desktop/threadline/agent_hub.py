@@ -90,8 +90,16 @@ class AgentHub:
     # -- teams -------------------------------------------------------------------------------
 
     def set_specs(self, specs: list[AgentSpec]) -> None:
-        """Replaces the user's agents. Raises ``TeamError`` (nothing changes) when they clash."""
+        """Replaces the user's agents. Raises ``TeamError`` (nothing changes) when they clash.
+
+        Teams are rebuilt for the next reply; an agent answering right now takes its new
+        instruction at its very next model request, like the assistant's live instruction.
+        """
         check_specs(specs)
+        instructions = {s.name: s.instruction for s in specs if s.kind == "llm"}
+        for tree in self._teams.values():
+            if tree is not self.assistant:
+                _update_instructions(tree, instructions)
         self.specs = list(specs)
         self._teams.clear()
 
@@ -152,6 +160,15 @@ class AgentHub:
         for model in self._models.values():
             await model.aclose()
         self._models = {}
+
+
+def _update_instructions(agent: BaseAgent, instructions: dict[str, str]) -> None:
+    if isinstance(agent, LLMAgent):
+        text = instructions.get(agent.name)
+        if text is not None and text != agent.instruction.text:
+            agent.set_instruction(text)
+    for sub in agent.sub_agents:
+        _update_instructions(sub, instructions)
 
 
 __all__ = ["AgentHub", "TeamError", "mcp_secret_name"]

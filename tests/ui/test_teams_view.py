@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -257,3 +258,29 @@ def test_mcp_server_with_a_secret_environment_and_a_tool_switched_off(
     qtbot.waitUntil(lambda: "env_value" not in {t.name for t in app.controller.agent.tools})
     gone = app.run(qtbot, app.services.secrets.get(mcp_secret_name("envy", "SECRET_TOKEN")))
     assert gone is None
+
+
+def test_an_agents_instruction_edited_mid_reply_reaches_its_next_request(
+    app: Harness, qtbot: Any
+) -> None:
+    define_agent(app, qtbot, "clock", instruction="Tell the time.", tools=["current_time"])
+    qtbot.waitUntil(lambda: app.window.chat.team_picker.findText("clock") >= 0)
+    pick_team(app, "clock")
+    gate = threading.Event()
+    first = calls(("current_time", "{}"))
+    first.hold = gate
+    app.server.script(first, text("Arr, it be late."))
+    send(app, qtbot, "what time is it?")
+    qtbot.waitUntil(lambda: len(app.server.requests) == 1, timeout=3000)
+    page = app.window.settings_panel.agents
+    page.agents.setCurrentRow(0)
+    page.instruction.setPlainText("Tell the time like a pirate.")
+    qtbot.mouseClick(page.save, Qt.MouseButton.LeftButton)
+    gate.set()
+    qtbot.waitUntil(
+        lambda: any(i.text == "Arr, it be late." and i.event_id for i in items(app)),
+        timeout=5000,
+    )
+    wait_idle(app, qtbot)
+    systems = [r["messages"][0]["content"] for r in app.server.requests]
+    assert systems == ["Tell the time.", "Tell the time like a pirate."]
