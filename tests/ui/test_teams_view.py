@@ -120,6 +120,7 @@ def test_coordinator_with_two_specialists_transfers_and_approvals_across_a_resta
         wait_idle(first, qtbot)
         transfer = next(i for i in items(first) if i.kind == "transfer")
         assert transfer.text == "lead → files"
+        assert first.window.chat.active_agent.text() == "· files has the conversation"
         lead_request, files_request = server.requests
         assert lead_request["model"] == "scripted-large"  # the provider's model
         assert lead_request["messages"][0]["content"] == "Route the work."
@@ -152,6 +153,7 @@ def test_coordinator_with_two_specialists_transfers_and_approvals_across_a_resta
     try:
         qtbot.waitUntil(lambda: len(approvals(second)) == 2, timeout=5000)
         assert second.window.chat.team_picker.currentText() == "lead"
+        assert second.window.chat.active_agent.text() == "· files has the conversation"
         card = approvals(second)[-1]
         assert card.status == "pending" and str(beta) in card.text
         call = next(i for i in items(second) if i.kind == "tool" and i.call_id == card.call_id)
@@ -180,6 +182,7 @@ def test_switching_team_mid_conversation_is_marked_and_used(app: Harness, qtbot:
     wait_idle(app, qtbot)
     pick_team(app, "review")
     qtbot.waitUntil(lambda: any(i.text == "From here on review answers" for i in items(app)))
+    assert app.window.chat.active_agent.isHidden()  # the leader itself has it
     app.server.script(text("A draft."), text("Too short."))
     send(app, qtbot, "write me a poem")
     qtbot.waitUntil(

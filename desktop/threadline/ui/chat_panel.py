@@ -103,9 +103,13 @@ class ChatPanel(QWidget):
         )
         self.team_picker.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToContents)
         self.team_picker.addItem("assistant")
+        self.active_agent = named(QLabel(), "activeAgent")
+        self.active_agent.setStyleSheet("color: gray")
+        self.active_agent.hide()
         team_row = QHBoxLayout()
         team_row.addWidget(QLabel("Team"))
         team_row.addWidget(self.team_picker)
+        team_row.addWidget(self.active_agent)
         team_row.addStretch(1)
 
         buttons = QVBoxLayout()
@@ -161,6 +165,12 @@ class ChatPanel(QWidget):
         if self.team_picker.findText(name) < 0:
             self.team_picker.addItem(name)
         self.team_picker.setCurrentText(name)
+
+    def show_active_agent(self, name: str | None) -> None:
+        """Says which member of the team has the conversation (after a transfer)."""
+        is_other = bool(name) and name != self.team_picker.currentText()
+        self.active_agent.setText(f"· {name} has the conversation" if is_other else "")
+        self.active_agent.setVisible(is_other)
 
     def show_banner(self, text: str) -> None:
         """A plain message above the composer (errors, keyring warnings); empty hides it."""

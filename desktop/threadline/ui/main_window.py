@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from threadline.ui.session_tree import SessionNode
 
 UNDO_MS = 10_000
+ACTIVE_AGENT = "runner:active_agent"  # runner.agents.ACTIVE_AGENT_KEY (no runner import here)
 
 
 class MainWindow(QMainWindow):
@@ -210,6 +211,7 @@ class MainWindow(QMainWindow):
         self.chat.cancel_edit()
         self.chat.show_banner("")
         self.chat.show_team(opened.team)
+        self.chat.show_active_agent(opened.state.get(ACTIVE_AGENT))
         node = self.tree_model.node(opened.session_id) if opened.session_id else None
         title = (node.title if node else "") or "New conversation"
         self.setWindowTitle(f"{title} — Threadline")
@@ -240,8 +242,11 @@ class MainWindow(QMainWindow):
         if event.partial or event.done:
             return
         self.chat_model.add_event(event)
-        if event.actions.state_delta:
-            self.inspector.update_state(event.actions.state_delta)
+        delta = event.actions.state_delta
+        if delta:
+            self.inspector.update_state(delta)
+            if ACTIVE_AGENT in delta:  # a transfer, or a team switch
+                self.chat.show_active_agent(delta[ACTIVE_AGENT])
 
     # -- intents needing the window ----------------------------------------------------------
 
