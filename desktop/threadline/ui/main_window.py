@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QTimer, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from threadline.ui.skeleton import Skeleton
 
 if TYPE_CHECKING:
+    from PySide6.QtGui import QAction, QCloseEvent
     from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu
 
     from threadline.ui.bridge import DeltaBatch, EventUpdate
@@ -121,6 +121,8 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_menus(self) -> None:
+        from PySide6.QtGui import QKeySequence
+
         file_menu, edit_menu, chat_menu, view_menu = self._menus
         self.new_action = self._action(file_menu, "&New conversation", QKeySequence.StandardKey.New)
         self.export_action = self._action(
@@ -144,6 +146,8 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.settings_dock.toggleViewAction())
 
     def _action(self, menu: Any, text: str, shortcut: Any) -> QAction:
+        from PySide6.QtGui import QAction
+
         action = QAction(text, self)
         action.setShortcut(shortcut)
         menu.addAction(action)
