@@ -28,7 +28,7 @@ class Skeleton(QWidget):
         super().__init__(parent)
         self._sidebar, self._chat, self._panel = (self._block() for _ in range(3))
         self._composer = self._block()
-        self._composer.setFrameShape(QFrame.Shape.Box)
+        self._composer.setFrameShape(QFrame.Shape.StyledPanel)
 
     def _block(self) -> QFrame:
         block = QFrame(self)
