@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QPoint, Qt
 
 from tests.scripted_server import Reply, text
 from tests.ui.conftest import Harness
@@ -263,3 +263,41 @@ def test_a_long_streamed_reply_keeps_its_end_in_view(app: Harness, qtbot: Any) -
     bar.setValue(0)  # the reader scrolls up to reread: the growing reply must not pull them
     wait_idle(app, qtbot)
     assert bar.value() == 0 and bar.maximum() > 0
+
+
+def test_a_long_conversation_opens_at_its_end_and_loads_earlier_messages_upwards(
+    app: Harness, qtbot: Any
+) -> None:
+    from threadline.core.events import Event, Message
+    from threadline.ui.chat_model import OLDER_BATCH, WINDOW
+
+    store = app.services.store
+
+    async def fill() -> None:
+        session = await store.create_session("threadline", "local", "long")
+        for n in range(WINDOW + 2 * OLDER_BATCH + 10):
+            role = "user" if n % 2 == 0 else "assistant"
+            author = "user" if role == "user" else "assistant"
+            await store.append_event(
+                session, Event(author=author, message=Message(role=role, content=f"message {n}"))
+            )
+
+    app.run(qtbot, fill(), timeout=30000)
+    total = WINDOW + 2 * OLDER_BATCH + 10
+    app.controller.open_session("long")
+    model, view = app.window.chat_model, app.window.chat.view
+    qtbot.waitUntil(lambda: len(model.items()) == total, timeout=5000)
+    assert model.rowCount() == WINDOW  # only the latest are laid out
+    assert model.item(model.rowCount() - 1).text == f"message {total - 1}"
+    bar = view.verticalScrollBar()
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum() > 0)
+    first_shown = model.item(0).text
+    bar.setValue(0)  # the reader scrolls to the top
+    qtbot.waitUntil(lambda: model.rowCount() == WINDOW + OLDER_BATCH)
+    top = view.indexAt(view.viewport().rect().topLeft() + QPoint(10, 10))
+    assert model.item(top.row()).text == first_shown  # what they saw did not move
+    bar.setValue(0)
+    qtbot.waitUntil(lambda: model.rowCount() == WINDOW + 2 * OLDER_BATCH)
+    bar.setValue(0)
+    qtbot.waitUntil(lambda: model.rowCount() == total)
+    assert model.item(0).text == "message 0"

@@ -105,6 +105,15 @@ class ChatDelegate(QStyledItemDelegate):
         self._reported[id(item)] = height
         return QSize(width, height + 2 * (MARGIN + PADDING) - 8)
 
+    def may_have_resized(self, index: Index) -> bool:
+        """False when ``index`` is a growing reply whose height is still what the view has."""
+        item: ChatItem = index.data(ITEM_ROLE)
+        reported = self._reported.get(id(item))
+        if id(item) not in self._streams or reported is None:
+            return True
+        doc = self.document(item, self._text_width(), self._view.palette())
+        return math.ceil(doc.size().height()) != reported
+
     def _estimate(self, item: ChatItem, width: int) -> int:
         per_line = max(10, width // self._char_width)
         text = item.text[:DISPLAY_LIMIT]

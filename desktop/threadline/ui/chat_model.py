@@ -13,26 +13,36 @@ if TYPE_CHECKING:
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
+WINDOW = 400  # rows shown when a conversation opens: its latest items
+OLDER_BATCH = 200  # rows brought in each time the reader scrolls to the top
 
 
 class ChatModel(QAbstractListModel):
-    """Rows are ``ChatItem``s; ``ITEM_ROLE`` hands the item itself to the delegate."""
+    """Rows are ``ChatItem``s; ``ITEM_ROLE`` hands the item itself to the delegate.
+
+    Only the latest items are rows at first (``WINDOW``); ``load_older`` brings earlier ones in
+    as the reader scrolls up. Every height change makes the view ask each row for its size, so
+    a reply streaming into a 10,000-message conversation would otherwise relayout 10,000 rows
+    thirty times a second (and, laid out in batches, never get painted).
+    """
 
     def __init__(self, parent: Any = None) -> None:
         super().__init__(parent)
         self._items: list[ChatItem] = []
+        self._first = 0  # index in _items of row 0
         self._tools: dict[str, ChatItem] = {}
         self._streams: dict[tuple[str, str], ChatItem] = {}
 
     # -- Qt model API ----------------------------------------------------------------------
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008 - Qt's signature
-        return 0 if parent.isValid() else len(self._items)
+        return 0 if parent.isValid() else len(self._items) - self._first
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or index.row() >= len(self._items):
+        position = index.row() + self._first
+        if not index.isValid() or position >= len(self._items):
             return None
-        item = self._items[index.row()]
+        item = self._items[position]
         if role == ITEM_ROLE:
             return item
         if role == Qt.ItemDataRole.DisplayRole:
@@ -47,23 +57,37 @@ class ChatModel(QAbstractListModel):
         """Replaces the whole timeline (opening a session)."""
         self.beginResetModel()
         self._items = items
+        self._first = max(0, len(items) - WINDOW)
         self._tools = {i.call_id: i for i in items if i.kind == "tool" and i.call_id}
         self._streams = {}
         self.endResetModel()
 
     def items(self) -> list[ChatItem]:
-        """The items, in order (read-only use)."""
+        """All the items, in order, rows or not yet (read-only use)."""
         return self._items
 
     def item(self, row: int) -> ChatItem:
         """The item at ``row``."""
-        return self._items[row]
+        return self._items[self._first + row]
+
+    def has_older(self) -> bool:
+        """True while earlier items are not rows yet."""
+        return self._first > 0
+
+    def load_older(self, count: int = OLDER_BATCH) -> int:
+        """Makes up to ``count`` earlier items rows (at the top); returns how many."""
+        count = min(count, self._first)
+        if count:
+            self.beginInsertRows(QModelIndex(), 0, count - 1)
+            self._first -= count
+            self.endInsertRows()
+        return count
 
     def append(self, items: list[ChatItem]) -> None:
         """Adds items at the end."""
         if not items:
             return
-        first = len(self._items)
+        first = self.rowCount()
         self.beginInsertRows(QModelIndex(), first, first + len(items) - 1)
         self._items.extend(items)
         self.endInsertRows()
@@ -149,15 +173,26 @@ class ChatModel(QAbstractListModel):
             self.dataChanged.emit(index, index, [ITEM_ROLE])
 
     def _row_of(self, item: ChatItem) -> int:
-        # Changes almost always touch the last rows: search from the end.
-        for row in range(len(self._items) - 1, -1, -1):
-            if self._items[row] is item:
-                return row
+        """The item's row, or -1 (gone, or earlier than the rows shown)."""
+        position = self._position(item)
+        return position - self._first if position >= self._first else -1
+
+    def _position(self, item: ChatItem) -> int:
+        # Changes almost always touch the last items: search from the end.
+        for position in range(len(self._items) - 1, -1, -1):
+            if self._items[position] is item:
+                return position
         return -1
 
     def _remove(self, item: ChatItem) -> None:
-        row = self._row_of(item)
-        if row >= 0:
-            self.beginRemoveRows(QModelIndex(), row, row)
-            del self._items[row]
-            self.endRemoveRows()
+        position = self._position(item)
+        if position < 0:
+            return
+        if position < self._first:  # not a row: nothing to tell the view
+            del self._items[position]
+            self._first -= 1
+            return
+        row = position - self._first
+        self.beginRemoveRows(QModelIndex(), row, row)
+        del self._items[position]
+        self.endRemoveRows()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -224,10 +224,14 @@ class ChatPanel(QWidget):
             self.item_action.emit(action, item)
 
     def _relayout_changed(self, top_left: QModelIndex, bottom_right: QModelIndex) -> None:
-        # A changed item usually changed height (a growing reply): ask for its size now, so
-        # the view lays out and paints once instead of painting, measuring, painting again.
+        # A changed item may have changed height: have the view lay out again now, so it lays
+        # out and paints once instead of painting, measuring, painting again. Not when a
+        # growing reply kept its height (most updates): a layout asks every row for its size,
+        # which in a long conversation costs more than the whole update.
         for row in range(top_left.row(), bottom_right.row() + 1):
-            self.delegate.sizeHintChanged.emit(self.model.index(row))
+            index = self.model.index(row)
+            if self.delegate.may_have_resized(index):
+                self.delegate.sizeHintChanged.emit(index)
 
     def _update_empty_hint(self, *args: object) -> None:
         self.empty_hint.setVisible(self.model.rowCount() == 0)
@@ -244,6 +248,21 @@ class ChatPanel(QWidget):
     def _on_scrolled(self, value: int) -> None:
         bar = self.view.verticalScrollBar()
         self._stick_to_bottom = value >= bar.maximum() - 4
+        if value == 0 and bar.maximum() > 0 and self.model.has_older():
+            QTimer.singleShot(0, self._load_older)
+
+    def _load_older(self) -> None:
+        """The reader reached the top: bring earlier items in without moving what they see."""
+        bar = self.view.verticalScrollBar()
+        if bar.value() != 0 or not self.model.has_older():
+            return
+        before = bar.maximum()
+        self.model.load_older()
+        # Lay the rows out now, in one pass, to know how far the old ones moved down.
+        self.view.setLayoutMode(QListView.LayoutMode.SinglePass)
+        self.view.doItemsLayout()
+        self.view.setLayoutMode(QListView.LayoutMode.Batched)
+        bar.setValue(bar.maximum() - before)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.composer and event.type() == QEvent.Type.KeyPress:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import importlib
 import json
 import logging
 import time
@@ -158,6 +159,9 @@ class ChatController(QObject):
             await self._open(last)
         if self.secrets.problem:
             self.notice.emit(self.secrets.problem)
+        # The openai SDK takes a third of a second to import: do it now, off the GUI thread,
+        # rather than freeze the window when the first message is sent.
+        await asyncio.to_thread(importlib.import_module, "openai")
 
     async def shutdown(self) -> None:
         """Stops runs (their partial replies are saved) and closes the store."""
