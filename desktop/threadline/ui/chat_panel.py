@@ -256,13 +256,15 @@ class ChatPanel(QWidget):
         bar = self.view.verticalScrollBar()
         if bar.value() != 0 or not self.model.has_older():
             return
-        before = bar.maximum()
-        self.model.load_older()
-        # Lay the rows out now, in one pass, to know how far the old ones moved down.
+        anchor = self.view.indexAt(self.view.viewport().rect().topLeft())
+        anchor_top = self.view.visualRect(anchor).top() if anchor.isValid() else 0
+        added = self.model.load_older()
+        # Lay the rows out now, in one pass, then put the row that was at the top back there.
         self.view.setLayoutMode(QListView.LayoutMode.SinglePass)
         self.view.doItemsLayout()
         self.view.setLayoutMode(QListView.LayoutMode.Batched)
-        bar.setValue(bar.maximum() - before)
+        moved = self.model.index(max(anchor.row(), 0) + added)
+        bar.setValue(bar.value() + self.view.visualRect(moved).top() - anchor_top)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.composer and event.type() == QEvent.Type.KeyPress:
