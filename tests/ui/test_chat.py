@@ -300,4 +300,7 @@ def test_a_long_conversation_opens_at_its_end_and_loads_earlier_messages_upwards
     qtbot.waitUntil(lambda: model.rowCount() == WINDOW + 2 * OLDER_BATCH)
     bar.setValue(0)
     qtbot.waitUntil(lambda: model.rowCount() == total)
-    assert model.item(0).text == "message 0"
+    assert model.item(0).text == "message 0" and bar.value() > 0  # the reader stays put
+    bar.setValue(bar.maximum())  # back at the end, the earlier rows are let go again
+    qtbot.waitUntil(lambda: model.rowCount() == WINDOW)
+    qtbot.waitUntil(lambda: bar.value() == bar.maximum())

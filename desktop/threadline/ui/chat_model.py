@@ -83,6 +83,15 @@ class ChatModel(QAbstractListModel):
             self.endInsertRows()
         return count
 
+    def trim_older(self, keep: int) -> int:
+        """Keeps only the latest ``keep`` items as rows; returns how many stopped being rows."""
+        count = max(0, self.rowCount() - keep)
+        if count:
+            self.beginRemoveRows(QModelIndex(), 0, count - 1)
+            self._first += count
+            self.endRemoveRows()
+        return count
+
     def append(self, items: list[ChatItem]) -> None:
         """Adds items at the end."""
         if not items:

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 
 from threadline.ui.chat_delegate import ChatDelegate
 from threadline.ui.chat_items import ChatItem
-from threadline.ui.chat_model import ChatModel
+from threadline.ui.chat_model import OLDER_BATCH, WINDOW, ChatModel
 from threadline.ui.widgets import named
 
 LARGE_PASTE = 1_000_000
@@ -56,8 +56,9 @@ class ChatPanel(QWidget):
         self.view.setVerticalScrollMode(QAbstractItemView.ScrollMode.ScrollPerPixel)
         self.view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.view.setResizeMode(QListView.ResizeMode.Adjust)
-        self.view.setLayoutMode(QListView.LayoutMode.Batched)
-        self.view.setBatchSize(200)
+        # One pass: the model holds a window of rows (see ChatModel), and a layout done in
+        # batches shows a shrunken scroll range midway, which clamps the reader's position.
+        self.view.setLayoutMode(QListView.LayoutMode.SinglePass)
         self.view.setWordWrap(True)
         self.view.setMouseTracking(True)
         self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
@@ -250,6 +251,13 @@ class ChatPanel(QWidget):
         self._stick_to_bottom = value >= bar.maximum() - 4
         if value == 0 and bar.maximum() > 0 and self.model.has_older():
             QTimer.singleShot(0, self._load_older)
+        elif self._stick_to_bottom and self.model.rowCount() > WINDOW + OLDER_BATCH:
+            QTimer.singleShot(0, self._trim_older)
+
+    def _trim_older(self) -> None:
+        """Back at the end: let go of the earlier rows again, so layouts stay small."""
+        if self._stick_to_bottom and self.model.trim_older(WINDOW):
+            self.view.scrollToBottom()
 
     def _load_older(self) -> None:
         """The reader reached the top: bring earlier items in without moving what they see."""
@@ -259,10 +267,8 @@ class ChatPanel(QWidget):
         anchor = self.view.indexAt(self.view.viewport().rect().topLeft())
         anchor_top = self.view.visualRect(anchor).top() if anchor.isValid() else 0
         added = self.model.load_older()
-        # Lay the rows out now, in one pass, then put the row that was at the top back there.
-        self.view.setLayoutMode(QListView.LayoutMode.SinglePass)
+        # Lay the rows out now, then put the row that was at the top back there.
         self.view.doItemsLayout()
-        self.view.setLayoutMode(QListView.LayoutMode.Batched)
         moved = self.model.index(max(anchor.row(), 0) + added)
         bar.setValue(bar.value() + self.view.visualRect(moved).top() - anchor_top)
 
