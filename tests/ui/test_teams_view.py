@@ -287,3 +287,18 @@ def test_an_agents_instruction_edited_mid_reply_reaches_its_next_request(
     wait_idle(app, qtbot)
     systems = [r["messages"][0]["content"] for r in app.server.requests]
     assert systems == ["Tell the time.", "Tell the time like a pirate."]
+
+
+def test_an_mcp_server_that_cannot_start_says_why_and_breaks_nothing(
+    app: Harness, qtbot: Any
+) -> None:
+    page = app.window.settings_panel.mcp
+    page.name.setText("ghost")
+    page.command.setText("/nonexistent/mcp-server --flag")
+    qtbot.mouseClick(page.add, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: "✕" in page.servers.item(0).text(), timeout=20000)
+    status = page.servers.item(0).text()
+    assert status.startswith("ghost: ✕") and "No such file" in status
+    app.server.script(text("Still here."))
+    send(app, qtbot, "hello?")
+    qtbot.waitUntil(lambda: any(i.text == "Still here." and i.event_id for i in items(app)))

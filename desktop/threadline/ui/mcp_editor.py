@@ -96,14 +96,20 @@ class McpEditor(QWidget):
         """The saved servers: name, command line, URL and environment variable names."""
         for name, command_line, url, env_keys in servers:
             self._env_keys[name] = list(env_keys)
-            self.show_status(name, False, "connecting…")
+            self.show_connecting(name)
             item = self._item(name)
             if item is not None:
                 item.setData(NAME_ROLE + 1, (command_line, url))
 
+    def show_connecting(self, name: str) -> None:
+        """Marks a server as being connected to (neither up nor failed yet)."""
+        self._show(name, f"{name}: ○ connecting…")
+
     def show_status(self, name: str, is_connected: bool, text: str) -> None:
-        """Shows a server's connection state and its tools."""
-        label = f"{name}: {'●' if is_connected else '✕'} {text}"
+        """Shows a server's connection state and its tools (or why it failed)."""
+        self._show(name, f"{name}: {'●' if is_connected else '✕'} {text}")
+
+    def _show(self, name: str, label: str) -> None:
         item = self._item(name)
         if item is None:
             item = QListWidgetItem()
@@ -157,7 +163,7 @@ class McpEditor(QWidget):
         name = self.name.text().strip() or (command.split()[0] if command else url)
         env = parse_env(self.env.toPlainText())
         self._env_keys[name] = sorted(env)
-        self.show_status(name, False, "connecting…")
+        self.show_connecting(name)
         item = self._item(name)
         if item is not None:
             item.setData(NAME_ROLE + 1, (command, url))
