@@ -7,6 +7,7 @@ import importlib
 import json
 import logging
 import time
+from collections.abc import Coroutine
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -18,24 +19,21 @@ from threadline.core.errors import StorageError
 from threadline.core.events import Event, EventActions, new_id
 from threadline.runner import (
     BaseAgent,
-    GenerationConfig,
     LLMAgent,
-    OpenAIChatModel,
     RunConfig,
     Runner,
 )
 from threadline.runner.agents import ACTIVE_AGENT_KEY
 from threadline.runner.history import rebuild_messages
-from threadline.runner.models import ModelError
 from threadline.sessions import SQLiteSessionService
 from threadline.sessions.export import export_json, import_json, to_markdown
 from threadline.settings import AppSettings, SecretStore, save_settings
-from threadline.settings.config import ProviderSettings
 from threadline.teams import DEFAULT_TEAM, TEAM_KEY, TeamError
 from threadline.ui.agents_controller import AgentsController
 from threadline.ui.bridge import EventBridge
 from threadline.ui.chat_items import ChatItem, items_from_rows, pending_calls
 from threadline.ui.session_tree import SessionNode
+from threadline.ui.settings_controller import SettingsController
 from threadline.ui.tasks import TaskSpawner
 
 if TYPE_CHECKING:
@@ -70,9 +68,6 @@ class ChatController(QObject):
         running_changed(str, bool): a session id and whether a reply is running for it.
         notice(str): a plain message for the user (empty clears it).
         trashed(str, str): a session id and its title, just moved to the trash.
-        instruction_history(object): ``list[tuple[int, str, float]]`` of applied versions.
-        connection_checked(bool, str): the outcome of a provider test.
-        models_listed(object): ``list[str]`` of model ids the server offers.
         search_results(object): ``dict[str, str]`` session id to snippet.
         request_rebuilt(str, object): a model.reply event id and its request's messages
             (``list[dict]``, or None when the history is gone).
@@ -84,9 +79,6 @@ class ChatController(QObject):
     running_changed = Signal(str, bool)
     notice = Signal(str)
     trashed = Signal(str, str)
-    instruction_history = Signal(object)
-    connection_checked = Signal(bool, str)
-    models_listed = Signal(object)
     search_results = Signal(object)
     request_rebuilt = Signal(str, object)
 
@@ -112,12 +104,9 @@ class ChatController(QObject):
         self.spawner = spawner
         self.bridge = EventBridge(self)
         self.current_session_id: str | None = None
-        self._versions: list[tuple[int, str, float]] = []
         self._decisions: dict[str, dict[str, bool]] = {}
         self._edits: dict[str, dict[str, Any]] = {}
         self._pending: dict[str, set[str]] = {}
-        self._model_ready = False
-        self._model_lock = asyncio.Lock()
         self._session_team: dict[str, str] = {}  # chosen while its marker is being saved
         self.hub = AgentHub(agent, settings, secrets)
         self.agents = AgentsController(
@@ -130,6 +119,17 @@ class ChatController(QObject):
             parent=self,
         )
         self.agents.notice.connect(self.notice)
+        self.settings_ctl = SettingsController(
+            self.hub,
+            store=store,
+            settings=settings,
+            secrets=secrets,
+            spawner=spawner,
+            save_settings=self._save_settings,
+            mark_session=self._mark_session,
+            parent=self,
+        )
+        self.settings_ctl.notice.connect(self.notice)
 
     @classmethod
     def for_services(cls, services: Services, *, spawner: TaskSpawner) -> ChatController:
@@ -152,7 +152,7 @@ class ChatController(QObject):
 
     async def _start(self) -> None:
         await self.agents.restore()
-        await self._restore_instruction()
+        await self.settings_ctl.restore_instruction()
         await self._list()
         last = self.settings.last_session_id
         if last and await self.store.get_meta(APP_NAME, USER_ID, last) is not None:
@@ -273,7 +273,7 @@ class ChatController(QObject):
         async def consume() -> None:
             self.running_changed.emit(session_id, True)
             try:
-                await self._ensure_model()
+                await self.settings_ctl.ensure_model()
                 stream = make_stream(self._run_config(await self._team_for(session_id)))
                 async for event in stream:
                     self.bridge.push(session_id, event)
@@ -388,102 +388,19 @@ class ChatController(QObject):
             self.settings.always_allowed_tools.remove(tool_name)
             self._save_settings()
 
-    # -- settings ----------------------------------------------------------------------------
+    # -- settings (the work is in SettingsController) ------------------------------------
 
-    def apply_instruction(self, text: str) -> None:
-        """Applies a new system instruction: the very next model request uses it."""
-        number = (self._versions[-1][0] + 1) if self._versions else 2
-        version = self.agent.set_instruction(text, version=number)
-        self._versions.append((version.version, text, version.applied_at))
-        self.settings.instruction = text
-        self._save_settings()
-        self.instruction_history.emit(list(self._versions))
+    def _mark_session(self, event: Event) -> Coroutine[Any, Any, None]:
+        """Adds a marker event (an instruction change) to the conversation open now, if any."""
         session_id = self.current_session_id
 
-        async def persist() -> None:
-            await self.store.set_setting("instruction_history", self._versions)
-            if session_id is not None:
-                meta = await self.store.get_meta(APP_NAME, USER_ID, session_id)
-                if meta is not None:
-                    marker = Event(
-                        author="runner",
-                        tag="instruction",
-                        metadata={"version": version.version, "text": text},
-                    )
-                    await self.store.append_event(meta, marker)
-                    self.bridge.push(session_id, marker)
-
-        self.spawner.spawn(persist())
-
-    async def _restore_instruction(self) -> None:
-        saved = await self.store.get_setting("instruction_history")
-        if saved:
-            self._versions = [(int(n), str(t), float(a)) for n, t, a in saved]
-            number, text, _ = self._versions[-1]
-            self.agent.set_instruction(text, version=number)
-        else:
-            version = self.agent.instruction
-            self._versions = [(version.version, version.text, version.applied_at)]
-        self.instruction_history.emit(list(self._versions))
-
-    def save_provider(self, provider: ProviderSettings, api_key: str) -> None:
-        """Saves the provider (and its key, in the keyring) and uses it from the next run.
-
-        A message sent right after waits for this (the model lock), so it never goes out with
-        the old provider or without the new key.
-        """
-        self._model_ready = False
-
         async def work() -> None:
-            async with self._model_lock:
-                if api_key and not await self.secrets.set(provider.key_name, api_key):
-                    self.notice.emit(
-                        self.secrets.problem or "The key is kept for this session only."
-                    )
-                self.settings.provider = provider
-                self.settings.is_setup_done = True
-                self._save_settings()
-                await self._rebuild_model()
+            meta = await self.store.get_meta(APP_NAME, USER_ID, session_id) if session_id else None
+            if meta is not None and session_id is not None:
+                await self.store.append_event(meta, event)
+                self.bridge.push(session_id, event)
 
-        self.spawner.spawn(work())
-
-    def test_connection(self, provider: ProviderSettings, api_key: str) -> None:
-        """Lists the server's models as a connection test."""
-
-        async def work() -> None:
-            key = api_key or await self.secrets.get(
-                provider.key_name, env_fallback="OPENAI_API_KEY"
-            )
-            model = OpenAIChatModel(
-                provider.model,
-                base_url=provider.base_url or None,
-                api_key=key,
-                max_retries=0,
-                timeout=10,
-            )
-            try:
-                models = await model.list_models()
-            except ModelError as exc:
-                self.connection_checked.emit(False, str(exc))
-                return
-            finally:
-                await model.aclose()
-            self.models_listed.emit(models)
-            self.connection_checked.emit(True, f"Connected: {len(models)} model(s) available.")
-
-        self.spawner.spawn(work(), group="test-connection")
-
-    def set_generation(self, temperature: float | None, max_tokens: int | None) -> None:
-        """Sampling settings for the next requests."""
-        self.settings.temperature = temperature
-        self.settings.max_tokens = max_tokens
-        self.agent.generation = GenerationConfig(temperature=temperature, max_tokens=max_tokens)
-        self._save_settings()
-
-    def set_theme(self, theme: str) -> None:
-        """Remembers the theme choice."""
-        self.settings.theme = theme  # type: ignore[assignment]
-        self._save_settings()
+        return work()
 
     # -- export and import -------------------------------------------------------------------
 
@@ -582,15 +499,6 @@ class ChatController(QObject):
             return self.agent
 
     # -- helpers -----------------------------------------------------------------------------
-
-    async def _ensure_model(self) -> None:
-        async with self._model_lock:
-            if not self._model_ready:
-                await self._rebuild_model()
-
-    async def _rebuild_model(self) -> None:
-        await self.hub.use_provider()
-        self._model_ready = True
 
     def _run_config(self, team: BaseAgent) -> RunConfig:
         return RunConfig(always_allow=frozenset(self.settings.always_allowed_tools), agent=team)

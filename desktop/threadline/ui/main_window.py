@@ -173,10 +173,10 @@ class MainWindow(QMainWindow):
         self.inspector.approval_decided.connect(self._decide_from_inspector)
         self.inspector.request_wanted.connect(c.rebuild_request)
         c.request_rebuilt.connect(self.inspector.show_request)
-        self.settings_panel.instruction_applied.connect(c.apply_instruction)
+        self.settings_panel.instruction_applied.connect(c.settings_ctl.apply_instruction)
         self.settings_panel.provider_saved.connect(self._save_provider)
         self._wire_provider_form(self.settings_panel.provider)
-        self.settings_panel.generation_changed.connect(c.set_generation)
+        self.settings_panel.generation_changed.connect(c.settings_ctl.set_generation)
         self.settings_panel.theme_changed.connect(self._set_theme)
         self.settings_panel.tool_revoked.connect(c.revoke_tool)
         self._wire_agents_pages()
@@ -192,7 +192,7 @@ class MainWindow(QMainWindow):
         c.running_changed.connect(self._on_running)
         c.notice.connect(self.chat.show_banner)
         c.trashed.connect(self._on_trashed)
-        c.instruction_history.connect(self.settings_panel.set_history)
+        c.settings_ctl.instruction_history.connect(self.settings_panel.set_history)
         c.search_results.connect(
             lambda hits: self.tree_model.set_filter(self.sidebar.search.text(), hits)
         )
@@ -347,7 +347,7 @@ class MainWindow(QMainWindow):
 
     def _save_provider(self) -> None:
         form = self.settings_panel.provider
-        self.controller.save_provider(form.provider(), form.api_key.text())
+        self.controller.settings_ctl.save_provider(form.provider(), form.api_key.text())
         form.api_key.clear()
         form.show_result(True, "Saved.")
 
@@ -357,7 +357,7 @@ class MainWindow(QMainWindow):
             from threadline.ui.theme import apply_theme
 
             apply_theme(app, theme)
-        self.controller.set_theme(theme)
+        self.controller.settings_ctl.set_theme(theme)
         self.chat.view.viewport().update()
 
     def _wire_agents_pages(self) -> None:
@@ -366,7 +366,7 @@ class MainWindow(QMainWindow):
         pages.agents.agents_changed.connect(agents.set_agents)
         agents.agents_loaded.connect(pages.agents.set_agents)
         agents.tools_listed.connect(pages.agents.set_tools)
-        self.controller.models_listed.connect(pages.agents.set_models)
+        self.controller.settings_ctl.models_listed.connect(pages.agents.set_models)
         agents.teams_listed.connect(self.chat.set_teams)
         self.chat.team_chosen.connect(self.controller.set_session_team)
         pages.mcp.mcp_added.connect(agents.add_mcp_server)
@@ -379,10 +379,10 @@ class MainWindow(QMainWindow):
         """Connection checks from a provider form (settings panel or first-run setup)."""
         c = self.controller
         form.check_requested.connect(
-            lambda: c.test_connection(form.provider(), form.api_key.text())
+            lambda: c.settings_ctl.test_connection(form.provider(), form.api_key.text())
         )
-        c.connection_checked.connect(form.show_result)
-        c.models_listed.connect(form.set_models)
+        c.settings_ctl.connection_checked.connect(form.show_result)
+        c.settings_ctl.models_listed.connect(form.set_models)
 
     def open_setup(self) -> SetupDialog:
         """Shows the first-run setup (non-modal) and saves what the user picks."""
@@ -393,7 +393,7 @@ class MainWindow(QMainWindow):
         form = dialog.form
         self._wire_provider_form(form)
         dialog.accepted.connect(
-            lambda: self.controller.save_provider(form.provider(), form.api_key.text())
+            lambda: self.controller.settings_ctl.save_provider(form.provider(), form.api_key.text())
         )
         dialog.accepted.connect(lambda: self.settings_panel.load(self.controller.settings))
         dialog.open()

@@ -1,0 +1,170 @@
+"""What the General settings page asks for: the live instruction, the provider, generation."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Coroutine
+from typing import TYPE_CHECKING, Any
+
+from PySide6.QtCore import QObject, Signal
+
+from threadline.core.events import Event
+from threadline.runner import GenerationConfig, OpenAIChatModel
+from threadline.runner.models import ModelError
+
+if TYPE_CHECKING:
+    from threadline.agent_hub import AgentHub
+    from threadline.sessions import SQLiteSessionService
+    from threadline.settings import AppSettings, SecretStore
+    from threadline.settings.config import ProviderSettings
+    from threadline.ui.tasks import TaskSpawner
+
+HISTORY_SETTING = "instruction_history"
+
+
+class SettingsController(QObject):
+    """Applies settings to the assistant and the models; saves them.
+
+    Signals:
+        instruction_history(object): ``list[tuple[int, str, float]]`` of applied versions.
+        connection_checked(bool, str): the outcome of a provider test.
+        models_listed(object): ``list[str]`` of model ids the server offers.
+        notice(str): a message for the user.
+    """
+
+    instruction_history = Signal(object)
+    connection_checked = Signal(bool, str)
+    models_listed = Signal(object)
+    notice = Signal(str)
+
+    def __init__(
+        self,
+        hub: AgentHub,
+        *,
+        store: SQLiteSessionService,
+        settings: AppSettings,
+        secrets: SecretStore,
+        spawner: TaskSpawner,
+        save_settings: Callable[[], None],
+        mark_session: Callable[[Event], Coroutine[Any, Any, None]],
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.hub = hub
+        self.agent = hub.assistant
+        self.store = store
+        self.settings = settings
+        self.secrets = secrets
+        self.spawner = spawner
+        self._save_settings = save_settings
+        self._mark_session = mark_session
+        self._versions: list[tuple[int, str, float]] = []
+        self._model_ready = False
+        self._model_lock = asyncio.Lock()
+
+    # -- the live instruction ----------------------------------------------------------------
+
+    def apply_instruction(self, text: str) -> None:
+        """Applies a new system instruction: the very next model request uses it.
+
+        The open conversation gets a marker ("Instruction changed to vN").
+        """
+        number = (self._versions[-1][0] + 1) if self._versions else 2
+        version = self.agent.set_instruction(text, version=number)
+        self._versions.append((version.version, text, version.applied_at))
+        self.settings.instruction = text
+        self._save_settings()
+        self.instruction_history.emit(list(self._versions))
+        marker = Event(
+            author="runner", tag="instruction", metadata={"version": version.version, "text": text}
+        )
+        marking = self._mark_session(marker)  # the conversation open now, not after the await
+
+        async def persist() -> None:
+            await self.store.set_setting(HISTORY_SETTING, self._versions)
+            await marking
+
+        self.spawner.spawn(persist())
+
+    async def restore_instruction(self) -> None:
+        """Puts the last applied version back in force (with its number) and lists them all."""
+        saved = await self.store.get_setting(HISTORY_SETTING)
+        if saved:
+            self._versions = [(int(n), str(t), float(a)) for n, t, a in saved]
+            number, text, _ = self._versions[-1]
+            self.agent.set_instruction(text, version=number)
+        else:
+            version = self.agent.instruction
+            self._versions = [(version.version, version.text, version.applied_at)]
+        self.instruction_history.emit(list(self._versions))
+
+    # -- the provider ------------------------------------------------------------------------
+
+    async def ensure_model(self) -> None:
+        """Builds the models on the configured provider unless they are up to date."""
+        async with self._model_lock:
+            if not self._model_ready:
+                await self.hub.use_provider()
+                self._model_ready = True
+
+    def save_provider(self, provider: ProviderSettings, api_key: str) -> None:
+        """Saves the provider (and its key, in the keyring) and uses it from the next run.
+
+        A message sent right after waits for this (the model lock), so it never goes out with
+        the old provider or without the new key.
+        """
+        self._model_ready = False
+
+        async def work() -> None:
+            async with self._model_lock:
+                if api_key and not await self.secrets.set(provider.key_name, api_key):
+                    self.notice.emit(
+                        self.secrets.problem or "The key is kept for this session only."
+                    )
+                self.settings.provider = provider
+                self.settings.is_setup_done = True
+                self._save_settings()
+                await self.hub.use_provider()
+                self._model_ready = True
+
+        self.spawner.spawn(work())
+
+    def test_connection(self, provider: ProviderSettings, api_key: str) -> None:
+        """Lists the server's models as a connection test."""
+
+        async def work() -> None:
+            key = api_key or await self.secrets.get(
+                provider.key_name, env_fallback="OPENAI_API_KEY"
+            )
+            model = OpenAIChatModel(
+                provider.model,
+                base_url=provider.base_url or None,
+                api_key=key,
+                max_retries=0,
+                timeout=10,
+            )
+            try:
+                models = await model.list_models()
+            except ModelError as exc:
+                self.connection_checked.emit(False, str(exc))
+                return
+            finally:
+                await model.aclose()
+            self.models_listed.emit(models)
+            self.connection_checked.emit(True, f"Connected: {len(models)} model(s) available.")
+
+        self.spawner.spawn(work(), group="test-connection")
+
+    # -- generation and appearance -----------------------------------------------------------
+
+    def set_generation(self, temperature: float | None, max_tokens: int | None) -> None:
+        """Sampling settings for the next requests."""
+        self.settings.temperature = temperature
+        self.settings.max_tokens = max_tokens
+        self.agent.generation = GenerationConfig(temperature=temperature, max_tokens=max_tokens)
+        self._save_settings()
+
+    def set_theme(self, theme: str) -> None:
+        """Remembers the theme choice."""
+        self.settings.theme = theme  # type: ignore[assignment]
+        self._save_settings()
