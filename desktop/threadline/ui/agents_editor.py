@@ -254,3 +254,6 @@ class AgentsEditor(QWidget):
         for field in (self.instruction, self.model, self.tools):
             self._form.setRowVisible(field, kind == "llm")
         self._form.setRowVisible(self.max_iterations, kind == "cycle")
+        label = self._form.labelForField(self.sub_agents)
+        if isinstance(label, QLabel):
+            label.setText("Hands over to" if kind == "llm" else "Steps (list order)")
