@@ -3,26 +3,21 @@
 from __future__ import annotations
 
 import shlex
-from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from pydantic import ValidationError
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import Signal
 
-from threadline.agent_hub import AgentHub, mcp_secret_name
+from threadline.agent_hub import mcp_secret_name
 from threadline.runner.mcp import MCPError, MCPServerConfig
 from threadline.settings.config import MCPServerEntry
 from threadline.teams import SPECS_SETTING, AgentSpec, TeamError, parse_specs
-
-if TYPE_CHECKING:
-    from threadline.sessions import SQLiteSessionService
-    from threadline.settings import AppSettings, SecretStore
-    from threadline.ui.tasks import TaskSpawner
+from threadline.ui.page_controller import PageController
 
 KEEP = None  # an environment value left as it is in the keyring
 
 
-class AgentsController(QObject):
+class AgentsController(PageController):
     """Saves agents (SQLite) and MCP servers (settings file, secrets in the keyring).
 
     Signals:
@@ -32,7 +27,7 @@ class AgentsController(QObject):
         mcp_status(str, bool, str): a server's name, whether it is connected, and a line
             saying which tools it offers or why it failed.
         mcp_tools(str, object): a server's name and its tools as ``list[(name, enabled)]``.
-        notice(str): a message for the user.
+        notice(str): a message for the user (``PageController``).
     """
 
     agents_loaded = Signal(object)
@@ -40,26 +35,6 @@ class AgentsController(QObject):
     tools_listed = Signal(object)
     mcp_status = Signal(str, bool, str)
     mcp_tools = Signal(str, object)
-    notice = Signal(str)
-
-    def __init__(
-        self,
-        hub: AgentHub,
-        *,
-        store: SQLiteSessionService,
-        settings: AppSettings,
-        secrets: SecretStore,
-        spawner: TaskSpawner,
-        save_settings: Callable[[], None],
-        parent: QObject | None = None,
-    ) -> None:
-        super().__init__(parent)
-        self.hub = hub
-        self.store = store
-        self.settings = settings
-        self.secrets = secrets
-        self.spawner = spawner
-        self._save_settings = save_settings
 
     async def restore(self) -> None:
         """Loads the saved agents and connects the saved MCP servers (in the background)."""
@@ -91,9 +66,9 @@ class AgentsController(QObject):
         except TeamError as exc:
             self._refuse(str(exc))
             return
-        self.agents_loaded.emit([s.model_dump() for s in specs])
-        self.teams_listed.emit(self.hub.teams())
         saved = [s.model_dump() for s in specs]
+        self.agents_loaded.emit(saved)
+        self.teams_listed.emit(self.hub.teams())
         self.spawner.spawn(self.store.set_setting(SPECS_SETTING, saved))
 
     def _refuse(self, reason: str) -> None:

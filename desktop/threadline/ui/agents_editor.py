@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.ui.widgets import named
+from threadline.ui.widgets import checked, fill_checklist, named
 
 # Labels for AgentSpec.kind (threadline.teams, not imported: the window paints before pydantic).
 KINDS = {
@@ -46,25 +46,6 @@ def summary(agent: dict[str, Any]) -> str:
     if kind == "cycle":
         parts.append(f"up to {agent.get('max_iterations', 3)} rounds")
     return " · ".join(parts)
-
-
-def checked(items: QListWidget) -> list[str]:
-    """The texts of the checked entries, in list order."""
-    return [
-        items.item(i).text()
-        for i in range(items.count())
-        if items.item(i).checkState() == Qt.CheckState.Checked
-    ]
-
-
-def fill_checklist(items: QListWidget, names: list[str], ticked: set[str]) -> None:
-    """Replaces a list's entries with checkable ones; ``ticked`` are checked."""
-    items.clear()
-    for name in names:
-        item = QListWidgetItem(name)
-        item.setFlags(item.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-        item.setCheckState(Qt.CheckState.Checked if name in ticked else Qt.CheckState.Unchecked)
-        items.addItem(item)
 
 
 class AgentsEditor(QWidget):

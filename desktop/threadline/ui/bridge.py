@@ -1,4 +1,4 @@
-"""Turns runner events into one Qt signal, coalescing token deltas on a ~30 ms timer."""
+"""Turns runner events into Qt signals, coalescing token deltas on a ~30 ms timer."""
 
 from __future__ import annotations
 
@@ -33,11 +33,13 @@ class EventUpdate:
 class EventBridge(QObject):
     """Buffers deltas and emits them at most every ``COALESCE_MS``; events flush first.
 
-    Signals:
-        updated(object): a ``DeltaBatch`` or an ``EventUpdate``, in stream order.
+    Signals (emitted in stream order: buffered deltas always go out before the next event):
+        deltas(object): a ``DeltaBatch``.
+        event_pushed(object): an ``EventUpdate``.
     """
 
-    updated = Signal(object)
+    deltas = Signal(object)
+    event_pushed = Signal(object)
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
@@ -55,7 +57,7 @@ class EventBridge(QObject):
                 self._timer.start()
             return
         self.flush()
-        self.updated.emit(EventUpdate(session_id, event))
+        self.event_pushed.emit(EventUpdate(session_id, event))
 
     def flush(self) -> None:
         """Emits buffered deltas now."""
@@ -67,4 +69,4 @@ class EventBridge(QObject):
             by_session.setdefault(session_id, []).append((author, branch, "".join(texts)))
         self._pending.clear()
         for session_id, parts in by_session.items():
-            self.updated.emit(DeltaBatch(session_id, parts))
+            self.deltas.emit(DeltaBatch(session_id, parts))

@@ -32,11 +32,13 @@ from threadline.teams import DEFAULT_TEAM, TEAM_KEY, TeamError
 from threadline.ui.agents_controller import AgentsController
 from threadline.ui.bridge import EventBridge
 from threadline.ui.chat_items import ChatItem, items_from_rows, pending_calls
+from threadline.ui.page_controller import AppParts
 from threadline.ui.session_tree import SessionNode
 from threadline.ui.settings_controller import SettingsController
 from threadline.ui.tasks import TaskSpawner
 
 if TYPE_CHECKING:
+    from threadline.core.session import Session
     from threadline.services import Services
 
 log = logging.getLogger(__name__)
@@ -107,29 +109,13 @@ class ChatController(QObject):
         self._decisions: dict[str, dict[str, bool]] = {}
         self._edits: dict[str, dict[str, Any]] = {}
         self._pending: dict[str, set[str]] = {}
-        self._session_team: dict[str, str] = {}  # chosen while its marker is being saved
+        self._session_team: dict[str, str] = {}  # picked, marker not saved yet
         self.hub = AgentHub(agent, settings, secrets)
-        self.agents = AgentsController(
-            self.hub,
-            store=store,
-            settings=settings,
-            secrets=secrets,
-            spawner=spawner,
-            save_settings=self._save_settings,
-            parent=self,
-        )
-        self.agents.notice.connect(self.notice)
-        self.settings_ctl = SettingsController(
-            self.hub,
-            store=store,
-            settings=settings,
-            secrets=secrets,
-            spawner=spawner,
-            save_settings=self._save_settings,
-            mark_session=self._mark_session,
-            parent=self,
-        )
-        self.settings_ctl.notice.connect(self.notice)
+        parts = AppParts(self.hub, store, settings, secrets, spawner, self._save_settings)
+        self.agents = AgentsController(parts, parent=self)
+        self.settings_ctl = SettingsController(parts, mark_session=self._mark_session, parent=self)
+        for page in (self.agents, self.settings_ctl):
+            page.notice.connect(self.notice)
 
     @classmethod
     def for_services(cls, services: Services, *, spawner: TaskSpawner) -> ChatController:
@@ -396,11 +382,15 @@ class ChatController(QObject):
 
         async def work() -> None:
             meta = await self.store.get_meta(APP_NAME, USER_ID, session_id) if session_id else None
-            if meta is not None and session_id is not None:
-                await self.store.append_event(meta, event)
-                self.bridge.push(session_id, event)
+            if meta is not None:
+                await self._append_marker(meta, event)
 
         return work()
+
+    async def _append_marker(self, meta: Session, event: Event) -> None:
+        """Saves a marker event in a conversation and shows it (when it is the open one)."""
+        await self.store.append_event(meta, event)
+        self.bridge.push(meta.id, event)
 
     # -- export and import -------------------------------------------------------------------
 
@@ -470,20 +460,22 @@ class ChatController(QObject):
         session_id = self.current_session_id
         if session_id is None or self._session_team.get(session_id) == name:
             return
-        self._session_team[session_id] = name
+        self._session_team[session_id] = name  # until the marker is saved: a send may come first
+        marker = Event(
+            author="runner",
+            tag="team",
+            metadata={"team": name},
+            actions=EventActions(state_delta={TEAM_KEY: name, ACTIVE_AGENT_KEY: name}),
+        )
 
         async def work() -> None:
-            meta = await self.store.get_meta(APP_NAME, USER_ID, session_id)
-            if meta is None or meta.state.get(TEAM_KEY, DEFAULT_TEAM) == name:
-                return
-            marker = Event(
-                author="runner",
-                tag="team",
-                metadata={"team": name},
-                actions=EventActions(state_delta={TEAM_KEY: name, ACTIVE_AGENT_KEY: name}),
-            )
-            await self.store.append_event(meta, marker)
-            self.bridge.push(session_id, marker)
+            try:
+                meta = await self.store.get_meta(APP_NAME, USER_ID, session_id)
+                if meta is not None and meta.state.get(TEAM_KEY, DEFAULT_TEAM) != name:
+                    await self._append_marker(meta, marker)
+            finally:
+                if self._session_team.get(session_id) == name:
+                    del self._session_team[session_id]
 
         self.spawner.spawn(work())
 

@@ -1,7 +1,7 @@
 """Starting the app: paint the window first, then load the runner and the store behind it.
 
-Phase one needs only a few Qt classes: the window's shell (menus, dock tabs, a painted skeleton
-of the layout) appears about as fast as an empty Qt window does; the real widgets are built
+Phase one needs only a few Qt classes: the window's shell (menu titles and a skeleton of the
+layout) appears about as fast as an empty Qt window does; the real widgets are built
 right after its first frame. Phase two imports asyncio/qasync, pydantic, the runner, SQLite and the
 keyring, builds the controller and attaches it to the window that is already on screen.
 """
@@ -21,7 +21,7 @@ from PySide6.QtWidgets import QApplication
 from threadline.paths import RESOURCES, data_dir
 from threadline.runtime import settle_gc, tune_gc
 from threadline.ui.main_window import MainWindow
-from threadline.ui.theme import apply_theme
+from threadline.ui.theme import apply_theme, system_prefers_dark
 
 FIRST_PAINT_WAIT_S = 2.0
 
@@ -56,7 +56,7 @@ def run(argv: list[str] | None = None) -> int:
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
     theme = _saved_theme(folder)
-    apply_theme(app, theme, quick=True)
+    guessed_dark = apply_theme(app, theme, quick=True)
 
     window = MainWindow(build=False)  # a shell with a skeleton: the real widgets come next
     watcher = _PaintWatcher()
@@ -69,9 +69,9 @@ def run(argv: list[str] | None = None) -> int:
     if "--report-startup" in args and watcher.painted_at is not None:
         print(f"first paint {watcher.painted_at:.6f}", flush=True)
     window.build()
-    if theme == "system":  # now ask the platform properly (the quick guess may differ)
+    if theme == "system" and system_prefers_dark() != guessed_dark:  # the guess was wrong
         apply_theme(app, theme)
-    return _run_attached(app, window, folder, args)
+    return _run_attached(app, window, folder, args, theme)
 
 
 def _saved_theme(folder: Path) -> str:
@@ -83,7 +83,9 @@ def _saved_theme(folder: Path) -> str:
     return theme if theme in ("system", "light", "dark") else "system"
 
 
-def _run_attached(app: QApplication, window: MainWindow, folder: Path, args: list[str]) -> int:
+def _run_attached(
+    app: QApplication, window: MainWindow, folder: Path, args: list[str], theme: str
+) -> int:
     import asyncio
 
     from PySide6.QtWidgets import QMessageBox
@@ -113,7 +115,7 @@ def _run_attached(app: QApplication, window: MainWindow, folder: Path, args: lis
         window.hide()
         return _fatal("Threadline cannot open its data", str(exc), 1)
 
-    if services.settings.theme != _saved_theme(folder):
+    if services.settings.theme != theme:  # settings.json was unreadable: defaults apply
         apply_theme(app, services.settings.theme)
     spawner = TaskSpawner(lambda error: window.controller.report(error))
     controller = ChatController.for_services(services, spawner=spawner)

@@ -196,7 +196,8 @@ class MainWindow(QMainWindow):
         c.search_results.connect(
             lambda hits: self.tree_model.set_filter(self.sidebar.search.text(), hits)
         )
-        c.bridge.updated.connect(self._on_update)
+        c.bridge.deltas.connect(self._on_deltas)
+        c.bridge.event_pushed.connect(self._on_event)
 
     # -- controller -> views ---------------------------------------------------------------
 
@@ -233,13 +234,12 @@ class MainWindow(QMainWindow):
             if not is_running:
                 self.chat_model.end_streams()
 
-    def _on_update(self, update: DeltaBatch | EventUpdate) -> None:
-        if update.session_id != self.controller.current_session_id:
-            return
-        from threadline.ui.bridge import DeltaBatch
+    def _on_deltas(self, batch: DeltaBatch) -> None:
+        if batch.session_id == self.controller.current_session_id:
+            self.chat_model.add_deltas(batch.parts)
 
-        if isinstance(update, DeltaBatch):
-            self.chat_model.add_deltas(update.parts)
+    def _on_event(self, update: EventUpdate) -> None:
+        if update.session_id != self.controller.current_session_id:
             return
         event = update.event
         self.inspector.on_event(event)
@@ -255,8 +255,7 @@ class MainWindow(QMainWindow):
     # -- intents needing the window ----------------------------------------------------------
 
     def _new_session(self) -> None:
-        self.sidebar.tree.clearSelection()
-        self.controller.new_session()
+        self.controller.new_session()  # the opened empty chat clears the sidebar's highlight
 
     def _delete(self, session_id: str) -> None:
         node = self.tree_model.node(session_id)

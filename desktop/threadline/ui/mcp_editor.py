@@ -16,10 +16,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.ui.agents_editor import fill_checklist
-from threadline.ui.widgets import named
+from threadline.ui.widgets import fill_checklist, named
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
+SOURCE_ROLE = Qt.ItemDataRole.UserRole + 2  # (command line, URL) as last entered
 STORED = "(in keyring)"  # shown instead of a saved secret; left as is, the secret is kept
 
 
@@ -99,7 +99,7 @@ class McpEditor(QWidget):
             self.show_connecting(name)
             item = self._item(name)
             if item is not None:
-                item.setData(NAME_ROLE + 1, (command_line, url))
+                item.setData(SOURCE_ROLE, (command_line, url))
 
     def show_connecting(self, name: str) -> None:
         """Marks a server as being connected to (neither up nor failed yet)."""
@@ -143,7 +143,7 @@ class McpEditor(QWidget):
             return
         name = item.data(NAME_ROLE)
         self.name.setText(name)
-        command_line, url = item.data(NAME_ROLE + 1) or ("", "")
+        command_line, url = item.data(SOURCE_ROLE) or ("", "")
         self.command.setText(command_line)
         self.url.setText(url)
         self.env.setPlainText("\n".join(f"{k}={STORED}" for k in self._env_keys.get(name, [])))
@@ -166,7 +166,7 @@ class McpEditor(QWidget):
         self.show_connecting(name)
         item = self._item(name)
         if item is not None:
-            item.setData(NAME_ROLE + 1, (command, url))
+            item.setData(SOURCE_ROLE, (command, url))
         self.mcp_added.emit(name, command, url, env)
         for field in (self.name, self.command, self.url):
             field.clear()

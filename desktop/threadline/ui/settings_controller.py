@@ -11,52 +11,37 @@ from PySide6.QtCore import QObject, Signal
 from threadline.core.events import Event
 from threadline.runner import GenerationConfig, OpenAIChatModel
 from threadline.runner.models import ModelError
+from threadline.ui.page_controller import AppParts, PageController
 
 if TYPE_CHECKING:
-    from threadline.agent_hub import AgentHub
-    from threadline.sessions import SQLiteSessionService
-    from threadline.settings import AppSettings, SecretStore
     from threadline.settings.config import ProviderSettings
-    from threadline.ui.tasks import TaskSpawner
 
 HISTORY_SETTING = "instruction_history"
 
 
-class SettingsController(QObject):
+class SettingsController(PageController):
     """Applies settings to the assistant and the models; saves them.
 
     Signals:
         instruction_history(object): ``list[tuple[int, str, float]]`` of applied versions.
         connection_checked(bool, str): the outcome of a provider test.
         models_listed(object): ``list[str]`` of model ids the server offers.
-        notice(str): a message for the user.
+        notice(str): a message for the user (``PageController``).
     """
 
     instruction_history = Signal(object)
     connection_checked = Signal(bool, str)
     models_listed = Signal(object)
-    notice = Signal(str)
 
     def __init__(
         self,
-        hub: AgentHub,
+        parts: AppParts,
         *,
-        store: SQLiteSessionService,
-        settings: AppSettings,
-        secrets: SecretStore,
-        spawner: TaskSpawner,
-        save_settings: Callable[[], None],
         mark_session: Callable[[Event], Coroutine[Any, Any, None]],
         parent: QObject | None = None,
     ) -> None:
-        super().__init__(parent)
-        self.hub = hub
-        self.agent = hub.assistant
-        self.store = store
-        self.settings = settings
-        self.secrets = secrets
-        self.spawner = spawner
-        self._save_settings = save_settings
+        super().__init__(parts, parent)
+        self.agent = parts.hub.assistant
         self._mark_session = mark_session
         self._versions: list[tuple[int, str, float]] = []
         self._model_ready = False
@@ -104,8 +89,11 @@ class SettingsController(QObject):
         """Builds the models on the configured provider unless they are up to date."""
         async with self._model_lock:
             if not self._model_ready:
-                await self.hub.use_provider()
-                self._model_ready = True
+                await self._use_provider()
+
+    async def _use_provider(self) -> None:  # the caller holds the model lock
+        await self.hub.use_provider()
+        self._model_ready = True
 
     def save_provider(self, provider: ProviderSettings, api_key: str) -> None:
         """Saves the provider (and its key, in the keyring) and uses it from the next run.
@@ -124,8 +112,7 @@ class SettingsController(QObject):
                 self.settings.provider = provider
                 self.settings.is_setup_done = True
                 self._save_settings()
-                await self.hub.use_provider()
-                self._model_ready = True
+                await self._use_provider()
 
         self.spawner.spawn(work())
 

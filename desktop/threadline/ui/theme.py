@@ -48,13 +48,14 @@ def palette_looks_dark(app: QApplication) -> bool:
     return app.palette().color(QPalette.ColorRole.Window).lightness() < 128
 
 
-def apply_theme(app: QApplication, theme: str, *, quick: bool = False) -> None:
+def apply_theme(app: QApplication, theme: str, *, quick: bool = False) -> bool:
     """Applies ``system``, ``light`` or ``dark``; ``quick`` guesses the system's choice from
-    its palette (the first frame) instead of asking for its colour scheme."""
+    its palette (the first frame) instead of asking for its colour scheme. True when dark."""
     if app.style().name().lower() != "fusion":  # setting it again costs 7 ms at start-up
         app.setStyle("Fusion")
-    prefers_dark = palette_looks_dark(app) if quick else system_prefers_dark()
-    is_dark = theme == "dark" or (theme == "system" and prefers_dark)
+    is_dark = theme == "dark" or (
+        theme == "system" and (palette_looks_dark(app) if quick else system_prefers_dark())
+    )
     palette = QPalette()
     for role, colour in (_DARK if is_dark else _LIGHT).items():
         palette.setColor(role, QColor(colour))
@@ -67,3 +68,4 @@ def apply_theme(app: QApplication, theme: str, *, quick: bool = False) -> None:
     ):
         palette.setColor(QPalette.ColorGroup.Disabled, role, muted)
     app.setPalette(palette)
+    return is_dark
