@@ -10,7 +10,7 @@ import pytest_asyncio
 from tests.scripted_server import ScriptedServer, calls, text
 from threadline.runner import LLMAgent, OpenAIChatModel, RunConfig, Runner, function_tool
 from threadline.sessions import InMemorySessionService
-from threadline.teams import (
+from threadline.app.teams import (
     DEFAULT_TEAM,
     AgentSpec,
     TeamError,

@@ -14,12 +14,12 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from tests.scripted_server import ScriptedServer
-from threadline.services import Services, build_services
+from threadline.app.services import Services, build_services
 from threadline.settings.config import ProviderSettings
-from threadline.ui.controller import ChatController
-from threadline.ui.main_window import MainWindow
-from threadline.ui.qt import QEventLoop
-from threadline.ui.tasks import TaskSpawner
+from threadline.ui.chat.controller import ChatController
+from threadline.ui.shell.main_window import MainWindow
+from threadline.ui.common.qt import QEventLoop
+from threadline.ui.common.tasks import TaskSpawner
 
 
 @pytest.fixture

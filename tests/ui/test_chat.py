@@ -11,8 +11,8 @@ from PySide6.QtCore import QPoint, Qt
 
 from tests.scripted_server import Reply, text
 from tests.ui.conftest import Harness
-from threadline.ui import chat_delegate
-from threadline.ui.chat_items import ChatItem
+from threadline.ui.chat import delegate as chat_delegate
+from threadline.app.timeline import ChatItem
 
 
 def send(app: Harness, qtbot: Any, message: str) -> None:
@@ -269,7 +269,7 @@ def test_a_long_conversation_opens_at_its_end_and_loads_earlier_messages_upwards
     app: Harness, qtbot: Any
 ) -> None:
     from threadline.core.events import Event, Message
-    from threadline.ui.chat_model import OLDER_BATCH, WINDOW
+    from threadline.ui.chat.model import OLDER_BATCH, WINDOW
 
     store = app.services.store
 

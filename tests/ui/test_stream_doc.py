@@ -6,8 +6,8 @@ from typing import Any
 
 from PySide6.QtGui import QTextDocument
 
-from threadline.ui.markdown import render_block
-from threadline.ui.stream_doc import StreamingDocument
+from threadline.app.markdown import render_block
+from threadline.ui.chat.stream_doc import StreamingDocument
 
 HEADER = '<table width="100%"><tr><td><b>assistant</b></td></tr></table>'
 REPLY = (

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import QDialogButtonBox, QListWidget
 from tests.scripted_server import calls, text
 from tests.ui.conftest import Harness, start_app, stop_app
 from tests.ui.test_chat import items, send, wait_idle
-from threadline.agent_hub import mcp_secret_name
-from threadline.ui.dialogs import EditArgumentsDialog
+from threadline.app.hub import mcp_secret_name
+from threadline.ui.chat.dialogs import EditArgumentsDialog
 
 ENV_SERVER = Path(__file__).with_name("mcp_env_server.py")
 

@@ -9,6 +9,6 @@ from __future__ import annotations
 
 def main(argv: list[str] | None = None) -> int:
     """Starts the desktop app; returns the exit code (logging starts after the first paint)."""
-    from threadline.ui.launch import run  # the Qt side lives in ui/, the only Qt importer
+    from threadline.ui.shell.launch import run  # the Qt side lives in ui/, the only Qt importer
 
     return run(argv)

@@ -9,10 +9,10 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
-    from threadline.agent_hub import AgentHub
+    from threadline.app.hub import AgentHub
     from threadline.sessions import SQLiteSessionService
     from threadline.settings import AppSettings, SecretStore
-    from threadline.ui.tasks import TaskSpawner
+    from threadline.ui.common.tasks import TaskSpawner
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 from threadline.runner import BaseAgent, LLMAgent, Model, OpenAIChatModel, Tool
 from threadline.runner.mcp import MCPServerConfig, MCPTool, MCPToolset
-from threadline.teams import DEFAULT_TEAM, AgentSpec, TeamError, build_team, check_specs
+from threadline.app.teams import DEFAULT_TEAM, AgentSpec, TeamError, build_team, check_specs
 
 if TYPE_CHECKING:
     from threadline.settings import AppSettings, SecretStore

@@ -18,10 +18,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.ui.chat_delegate import ChatDelegate
-from threadline.ui.chat_items import ChatItem
-from threadline.ui.chat_model import OLDER_BATCH, WINDOW, ChatModel
-from threadline.ui.widgets import named
+from threadline.ui.chat.delegate import ChatDelegate
+from threadline.app.timeline import ChatItem
+from threadline.ui.chat.model import OLDER_BATCH, WINDOW, ChatModel
+from threadline.ui.common.widgets import named
 
 LARGE_PASTE = 1_000_000
 

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.ui.provider_form import ProviderForm
+from threadline.ui.settings.provider_form import ProviderForm
 
 
 class EditArgumentsDialog(QDialog):

@@ -20,9 +20,9 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.ui.widgets import checked, fill_checklist, named
+from threadline.ui.common.widgets import checked, fill_checklist, named
 
-# Labels for AgentSpec.kind (threadline.teams, not imported: the window paints before pydantic).
+# Labels for AgentSpec.kind (threadline.app.teams, not imported: the window paints before pydantic).
 KINDS = {
     "llm": "LLM agent",
     "chain": "Chain (one after another)",

@@ -11,7 +11,7 @@ from PySide6.QtCore import QObject, Signal
 from threadline.core.events import Event
 from threadline.runner import GenerationConfig, OpenAIChatModel
 from threadline.runner.models import ModelError
-from threadline.ui.page_controller import AppParts, PageController
+from threadline.ui.settings.page import AppParts, PageController
 
 if TYPE_CHECKING:
     from threadline.settings.config import ProviderSettings

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
-from threadline.agent_hub import AgentHub
+from threadline.app.hub import AgentHub
 from threadline.core.errors import StorageError
 from threadline.core.events import Event, EventActions, new_id
 from threadline.runner import (
@@ -28,18 +28,18 @@ from threadline.runner.history import rebuild_messages
 from threadline.sessions import SQLiteSessionService
 from threadline.sessions.export import export_json, import_json, to_markdown
 from threadline.settings import AppSettings, SecretStore, save_settings
-from threadline.teams import DEFAULT_TEAM, TEAM_KEY, TeamError
-from threadline.ui.agents_controller import AgentsController
-from threadline.ui.bridge import EventBridge
-from threadline.ui.chat_items import ChatItem, items_from_rows, pending_calls
-from threadline.ui.page_controller import AppParts
-from threadline.ui.session_tree import SessionNode
-from threadline.ui.settings_controller import SettingsController
-from threadline.ui.tasks import TaskSpawner
+from threadline.app.teams import DEFAULT_TEAM, TEAM_KEY, TeamError
+from threadline.ui.agents.controller import AgentsController
+from threadline.ui.common.bridge import EventBridge
+from threadline.app.timeline import ChatItem, items_from_rows, pending_calls
+from threadline.ui.settings.page import AppParts
+from threadline.ui.sidebar.tree import SessionNode
+from threadline.ui.settings.controller import SettingsController
+from threadline.ui.common.tasks import TaskSpawner
 
 if TYPE_CHECKING:
     from threadline.core.session import Session
-    from threadline.services import Services
+    from threadline.app.services import Services
 
 log = logging.getLogger(__name__)
 APP_NAME = "threadline"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QTextCursor, QTextDocument
 
-from threadline.ui.markdown import render_block, split_stable
+from threadline.app.markdown import render_block, split_stable
 
 
 class StreamingDocument:

@@ -21,7 +21,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.ui.widgets import named
+from threadline.ui.common.widgets import named
 
 if TYPE_CHECKING:
     from threadline.core.events import Event

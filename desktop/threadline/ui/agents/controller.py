@@ -8,11 +8,11 @@ from typing import Any
 from pydantic import ValidationError
 from PySide6.QtCore import Signal
 
-from threadline.agent_hub import mcp_secret_name
+from threadline.app.hub import mcp_secret_name
 from threadline.runner.mcp import MCPError, MCPServerConfig
 from threadline.settings.config import MCPServerEntry
-from threadline.teams import SPECS_SETTING, AgentSpec, TeamError, parse_specs
-from threadline.ui.page_controller import PageController
+from threadline.app.teams import SPECS_SETTING, AgentSpec, TeamError, parse_specs
+from threadline.ui.settings.page import PageController
 
 KEEP = None  # an environment value left as it is in the keyring
 

@@ -7,18 +7,18 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
 
-from threadline.ui.skeleton import Skeleton
+from threadline.ui.shell.skeleton import Skeleton
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QCloseEvent
     from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu
 
-    from threadline.ui.bridge import DeltaBatch, EventUpdate
-    from threadline.ui.chat_items import ChatItem
-    from threadline.ui.controller import ChatController, OpenedSession
-    from threadline.ui.dialogs import SetupDialog
-    from threadline.ui.provider_form import ProviderForm
-    from threadline.ui.session_tree import SessionNode
+    from threadline.ui.common.bridge import DeltaBatch, EventUpdate
+    from threadline.app.timeline import ChatItem
+    from threadline.ui.chat.controller import ChatController, OpenedSession
+    from threadline.ui.chat.dialogs import SetupDialog
+    from threadline.ui.settings.provider_form import ProviderForm
+    from threadline.ui.sidebar.tree import SessionNode
 
 UNDO_MS = 10_000
 ACTIVE_AGENT = "runner:active_agent"  # runner.agents.ACTIVE_AGENT_KEY (no runner import here)
@@ -67,13 +67,13 @@ class MainWindow(QMainWindow):
         from PySide6.QtCore import Qt
         from PySide6.QtWidgets import QPushButton, QSplitter
 
-        from threadline.ui.chat_model import ChatModel
-        from threadline.ui.chat_panel import ChatPanel
-        from threadline.ui.inspector import Inspector
-        from threadline.ui.session_tree import SessionTreeModel
-        from threadline.ui.settings_panel import SettingsPanel
-        from threadline.ui.sidebar import Sidebar
-        from threadline.ui.widgets import named
+        from threadline.ui.chat.model import ChatModel
+        from threadline.ui.chat.panel import ChatPanel
+        from threadline.ui.inspector.panel import Inspector
+        from threadline.ui.sidebar.tree import SessionTreeModel
+        from threadline.ui.settings.panel import SettingsPanel
+        from threadline.ui.sidebar.panel import Sidebar
+        from threadline.ui.common.widgets import named
 
         self._is_built = True
         self.chat_model = ChatModel(self)
@@ -293,7 +293,7 @@ class MainWindow(QMainWindow):
             c.always_allow(item.call_id, str(item.data.get("name", "")))
             self.settings_panel.load(c.settings)
         elif action == "edit-args":
-            from threadline.ui.dialogs import EditArgumentsDialog
+            from threadline.ui.chat.dialogs import EditArgumentsDialog
 
             dialog = EditArgumentsDialog(
                 str(item.data.get("name", "")),
@@ -353,7 +353,7 @@ class MainWindow(QMainWindow):
     def _set_theme(self, theme: str) -> None:
         app = QApplication.instance()
         if isinstance(app, QApplication):
-            from threadline.ui.theme import apply_theme
+            from threadline.ui.shell.theme import apply_theme
 
             apply_theme(app, theme)
         self.controller.settings_ctl.set_theme(theme)
@@ -385,7 +385,7 @@ class MainWindow(QMainWindow):
 
     def open_setup(self) -> SetupDialog:
         """Shows the first-run setup (non-modal) and saves what the user picks."""
-        from threadline.ui.dialogs import SetupDialog
+        from threadline.ui.chat.dialogs import SetupDialog
 
         dialog = SetupDialog(self)
         dialog.form.load(self.controller.settings.provider)

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from threadline.ui.chat_items import ChatItem, items_for_event, usage_line
+from threadline.app.timeline import ChatItem, items_for_event, usage_line
 
 if TYPE_CHECKING:
     from threadline.core.events import Event

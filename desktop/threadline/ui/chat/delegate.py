@@ -28,11 +28,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from threadline.ui.chat_items import ChatItem
-from threadline.ui.chat_model import ITEM_ROLE
+from threadline.app.timeline import ChatItem
+from threadline.ui.chat.model import ITEM_ROLE
 
 if TYPE_CHECKING:
-    from threadline.ui.stream_doc import StreamingDocument
+    from threadline.ui.chat.stream_doc import StreamingDocument
 
 MARGIN = 6
 PADDING = 10
@@ -208,7 +208,7 @@ class ChatDelegate(QStyledItemDelegate):
         self, item: ChatItem, stream: StreamingDocument | None, palette: QPalette
     ) -> QTextDocument:
         """A streaming reply's document, grown in place (see ``stream_doc``)."""
-        from threadline.ui.stream_doc import StreamingDocument
+        from threadline.ui.chat.stream_doc import StreamingDocument
 
         header = self._header(item, ["copy", "branch", "regen"])
         text = item.text[:DISPLAY_LIMIT]
@@ -227,7 +227,7 @@ class ChatDelegate(QStyledItemDelegate):
 
     def _html(self, item: ChatItem) -> str:
         # markdown-it and Pygments load on the first message drawn, not at start-up.
-        from threadline.ui.markdown import plain_html, render_markdown
+        from threadline.app.markdown import plain_html, render_markdown
 
         text = item.text
         clipped = len(text) > DISPLAY_LIMIT

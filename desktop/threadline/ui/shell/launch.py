@@ -20,8 +20,8 @@ from PySide6.QtWidgets import QApplication
 
 from threadline.paths import RESOURCES, data_dir
 from threadline.runtime import settle_gc, tune_gc
-from threadline.ui.main_window import MainWindow
-from threadline.ui.theme import apply_theme, system_prefers_dark
+from threadline.ui.shell.main_window import MainWindow
+from threadline.ui.shell.theme import apply_theme, system_prefers_dark
 
 FIRST_PAINT_WAIT_S = 2.0
 
@@ -91,11 +91,11 @@ def _run_attached(
     from PySide6.QtWidgets import QMessageBox
 
     from threadline.core.errors import CorruptDatabaseError, DatabaseInUseError, StorageError
-    from threadline.services import build_services, start_logging
-    from threadline.ui.controller import ChatController
-    from threadline.ui.qt import QEventLoop as AsyncLoop
-    from threadline.ui.single_instance import InstanceServer
-    from threadline.ui.tasks import TaskSpawner
+    from threadline.app.services import build_services, start_logging
+    from threadline.ui.chat.controller import ChatController
+    from threadline.ui.common.qt import QEventLoop as AsyncLoop
+    from threadline.ui.shell.single_instance import InstanceServer
+    from threadline.ui.common.tasks import TaskSpawner
 
     start_logging()
     loop = AsyncLoop(app)
@@ -166,7 +166,7 @@ def _is_in_use(folder: Path) -> bool:
 
 
 def _ask_running_instance(folder: Path) -> bool:
-    from threadline.ui.single_instance import ask_running_instance
+    from threadline.ui.shell.single_instance import ask_running_instance
 
     return ask_running_instance(folder)
 

@@ -2,7 +2,7 @@
 assistant and the runner).
 
 Imports of the runner, the store and their libraries happen inside ``build_services``, and this
-module is only imported once the window is on screen (see ``ui/launch.py``).
+module is only imported once the window is on screen (see ``ui/shell/launch.py``).
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ def build_services(folder: Path, *, secrets: SecretStore | None = None) -> Servi
     from threadline.runner import LLMAgent, Runner, ScriptedModel
     from threadline.sessions import SQLiteSessionService
     from threadline.settings import SecretStore, load_settings
-    from threadline.tools_builtin import builtin_tools
+    from threadline.app.tools import builtin_tools
 
     settings = load_settings(folder)
     store = SQLiteSessionService(folder / "threadline.db", exclusive=True)

@@ -28,10 +28,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.ui.agents_editor import AgentsEditor
-from threadline.ui.mcp_editor import McpEditor
-from threadline.ui.provider_form import ProviderForm
-from threadline.ui.widgets import named
+from threadline.ui.agents.editor import AgentsEditor
+from threadline.ui.agents.mcp_page import McpEditor
+from threadline.ui.settings.provider_form import ProviderForm
+from threadline.ui.common.widgets import named
 
 if TYPE_CHECKING:
     from threadline.settings.config import AppSettings

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.ui.widgets import fill_checklist, named
+from threadline.ui.common.widgets import fill_checklist, named
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 2  # (command line, URL) as last entered
