@@ -20,13 +20,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from tests.scripted_server import Reply, ScriptedServer
-from threadline.app.services import build_services
 from threadline.settings.config import ProviderSettings
-from threadline.ui.chat.controller import ChatController
-from threadline.ui.shell.main_window import MainWindow
 from threadline.ui.common.qt import QEventLoop
+from threadline.ui.shell.main_window import MainWindow
+from threadline.ui.shell.root import App, build_app
 from threadline.ui.sidebar.tree import SessionNode
-from threadline.ui.common.tasks import TaskSpawner
 
 CHUNKS = 5000
 
@@ -75,15 +73,15 @@ async def sdk_alone(base_url: str) -> float:
     return CHUNKS / elapsed
 
 
-def make_app(folder: Path, base_url: str) -> tuple[MainWindow, ChatController]:
-    services = build_services(folder)
-    services.settings.provider = ProviderSettings(name="custom", base_url=base_url, model="m")
-    services.settings.is_setup_done = True
-    controller = ChatController.for_services(services, spawner=TaskSpawner(print))
-    window = MainWindow(controller)
+def make_app(folder: Path, base_url: str) -> tuple[MainWindow, App]:
+    app = build_app(folder, on_error=print)
+    settings = app.services.settings
+    settings.provider = ProviderSettings(name="custom", base_url=base_url, model="m")
+    settings.is_setup_done = True
+    window = MainWindow(app)
     window.show()
-    controller.start()
-    return window, controller
+    app.start()
+    return window, app
 
 
 async def wait_for(condition, timeout: float = 60) -> None:  # type: ignore[no-untyped-def]
@@ -102,7 +100,7 @@ async def streaming(folder: Path, server: ScriptedServer) -> bool:
     meter = StallMeter()
 
     async def stream_once(label: str, metered: bool) -> tuple[float, float]:
-        controller.new_session()
+        controller.sessions.new_session()
         await asyncio.sleep(0.05)
         # Woken by the controller's signal, not by polling the GUI thread every millisecond.
         finished: asyncio.Future[None] = asyncio.get_running_loop().create_future()
@@ -111,14 +109,14 @@ async def streaming(folder: Path, server: ScriptedServer) -> bool:
             if not is_running and not finished.done():
                 finished.set_result(None)
 
-        controller.running_changed.connect(on_running)
+        controller.chat.running_changed.connect(on_running)
         if metered:
             meter.start()
         start = time.perf_counter()
-        controller.send(f"stream please {label}")
+        controller.chat.send(f"stream please {label}")
         await finished
         elapsed = time.perf_counter() - start
-        controller.running_changed.disconnect(on_running)
+        controller.chat.running_changed.disconnect(on_running)
         stall = meter.stop() if metered else 0.0
         final = window.chat_model.items()[-1]
         assert final.text == "".join(pieces), "reply incomplete"
@@ -157,7 +155,7 @@ async def long_session(folder: Path) -> bool:
     opened: asyncio.Future[None] = asyncio.get_running_loop().create_future()
     window.chat_model.modelReset.connect(lambda: opened.done() or opened.set_result(None))
     start = time.perf_counter()
-    controller.open_session("s0")
+    controller.sessions.open_session("s0")
     await opened
     assert len(window.chat_model.items()) == 10_000  # the latest are rows; older load upwards
     view.viewport().repaint()

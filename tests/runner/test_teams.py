@@ -8,8 +8,6 @@ import pytest
 import pytest_asyncio
 
 from tests.scripted_server import ScriptedServer, calls, text
-from threadline.runner import LLMAgent, OpenAIChatModel, RunConfig, Runner, function_tool
-from threadline.sessions import InMemorySessionService
 from threadline.app.teams import (
     DEFAULT_TEAM,
     AgentSpec,
@@ -18,6 +16,8 @@ from threadline.app.teams import (
     check_specs,
     parse_specs,
 )
+from threadline.runner import LLMAgent, OpenAIChatModel, RunConfig, Runner, function_tool
+from threadline.sessions import InMemorySessionService
 
 pytestmark = pytest.mark.asyncio
 

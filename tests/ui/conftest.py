@@ -14,12 +14,11 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from tests.scripted_server import ScriptedServer
-from threadline.app.services import Services, build_services
+from threadline.app.services import Services
 from threadline.settings.config import ProviderSettings
-from threadline.ui.chat.controller import ChatController
-from threadline.ui.shell.main_window import MainWindow
 from threadline.ui.common.qt import QEventLoop
-from threadline.ui.common.tasks import TaskSpawner
+from threadline.ui.shell.main_window import MainWindow
+from threadline.ui.shell.root import App, build_app
 
 
 @pytest.fixture
@@ -59,10 +58,14 @@ class Harness:
     """The running app as a test sees it."""
 
     window: MainWindow
-    controller: ChatController
-    services: Services
+    parts: App
     server: ScriptedServer
     errors: list[BaseException] = field(default_factory=list)
+
+    @property
+    def services(self) -> Services:
+        """The services below the UI."""
+        return self.parts.services
 
     def run(self, qtbot: object, coro: object, timeout: int = 5000) -> object:
         """Runs a coroutine on the app's loop and waits for its result."""
@@ -73,24 +76,23 @@ class Harness:
 
 def start_app(qtbot: object, folder: Path, server: ScriptedServer) -> Harness:
     """Builds the real services and window on ``folder``, talking to ``server``."""
-    services = build_services(folder)
-    services.settings.provider = ProviderSettings(
+    errors: list[BaseException] = []
+    parts = build_app(folder, on_error=errors.append)
+    settings = parts.services.settings
+    settings.provider = ProviderSettings(
         name="custom", base_url=server.base_url, model="scripted-large"
     )
-    services.settings.is_setup_done = True
-    errors: list[BaseException] = []
-    spawner = TaskSpawner(errors.append)
-    controller = ChatController.for_services(services, spawner=spawner)
-    window = MainWindow(controller)
+    settings.is_setup_done = True
+    window = MainWindow(parts)
     # Not qtbot.addWidget: stop_app closes the window and the qloop fixture frees it.
     window.show()
-    controller.start()
-    return Harness(window, controller, services, server, errors)
+    parts.start()
+    return Harness(window, parts, server, errors)
 
 
 def stop_app(qtbot: object, harness: Harness) -> None:
     """Shuts the app down the way closing the window does."""
-    harness.run(qtbot, harness.controller.shutdown())
+    harness.run(qtbot, harness.parts.shutdown())
     harness.window.allow_close()
     harness.window.close()
 

@@ -184,7 +184,7 @@ def test_always_allow_is_remembered_and_revocable(app: Harness, qtbot: Any, tmp_
     assert app.window.settings_panel.allowed.count() == 1
     app.window.settings_panel.allowed.setCurrentRow(0)
     qtbot.mouseClick(app.window.settings_panel.revoke_button, Qt.MouseButton.LeftButton)
-    assert app.controller.settings.always_allowed_tools == []
+    assert app.services.settings.always_allowed_tools == []
 
 
 def test_first_run_setup_lists_models(app: Harness, qtbot: Any) -> None:

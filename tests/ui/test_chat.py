@@ -11,8 +11,8 @@ from PySide6.QtCore import QPoint, Qt
 
 from tests.scripted_server import Reply, text
 from tests.ui.conftest import Harness
-from threadline.ui.chat import delegate as chat_delegate
 from threadline.app.timeline import ChatItem
+from threadline.ui.chat import delegate as chat_delegate
 
 
 def send(app: Harness, qtbot: Any, message: str) -> None:
@@ -26,8 +26,8 @@ def items(app: Harness) -> list[ChatItem]:
 
 
 def wait_idle(app: Harness, qtbot: Any) -> None:
-    sid = app.controller.current_session_id
-    qtbot.waitUntil(lambda: not app.controller.is_running(sid), timeout=5000)
+    sid = app.parts.sessions.current_session_id
+    qtbot.waitUntil(lambda: not app.parts.chat.is_running(sid), timeout=5000)
 
 
 def test_reply_streams_into_a_growing_bubble(app: Harness, qtbot: Any) -> None:
@@ -102,7 +102,7 @@ def test_regenerate_and_edit_make_branches_in_the_sidebar(app: Harness, qtbot: A
     send(app, qtbot, "Tell me a fact")
     qtbot.waitUntil(lambda: any(i.text == "First answer" and i.event_id for i in items(app)))
     wait_idle(app, qtbot)
-    root_id = app.controller.current_session_id
+    root_id = app.parts.sessions.current_session_id
     answer = next(i for i in items(app) if i.kind == "assistant")
     app.server.script(text("Second answer"))
     app.window.chat.item_action.emit("regen", answer)
@@ -110,7 +110,7 @@ def test_regenerate_and_edit_make_branches_in_the_sidebar(app: Harness, qtbot: A
         lambda: any(i.text == "Second answer" and i.event_id for i in items(app)), timeout=5000
     )
     wait_idle(app, qtbot)
-    regen_id = app.controller.current_session_id
+    regen_id = app.parts.sessions.current_session_id
     assert regen_id != root_id
     assert [i.text for i in items(app)] == ["Tell me a fact", "Second answer"]
     tree = app.window.tree_model
@@ -147,7 +147,7 @@ def test_branch_from_here_and_switching(app: Harness, qtbot: Any) -> None:
     first_reply = next(i for i in items(app) if i.text == "one")
     app.window.chat.item_action.emit("branch", first_reply)
     qtbot.waitUntil(lambda: [i.text for i in items(app)] == ["a", "one"], timeout=3000)
-    branch_id = app.controller.current_session_id
+    branch_id = app.parts.sessions.current_session_id
     node = app.window.tree_model.node(branch_id or "")
     assert node is not None and node.fork_text == "one"
     assert app.window.sidebar.current_session() == branch_id
@@ -163,7 +163,7 @@ def test_new_conversation_and_trash_with_undo(app: Harness, qtbot: Any) -> None:
     send(app, qtbot, "beta")
     qtbot.waitUntil(lambda: app.window.tree_model.rowCount() == 2, timeout=3000)
     wait_idle(app, qtbot)
-    beta = app.controller.current_session_id
+    beta = app.parts.sessions.current_session_id
     app.window.sidebar.delete_requested.emit(beta)
     qtbot.waitUntil(lambda: app.window.tree_model.rowCount() == 1, timeout=3000)
     assert app.window.undo_button.isVisible()
@@ -259,7 +259,7 @@ def test_a_long_streamed_reply_keeps_its_end_in_view(app: Harness, qtbot: Any) -
     qtbot.waitUntil(lambda: bar.value() == bar.maximum())
     app.server.script(Reply(text=paragraphs, delay=0.005))
     send(app, qtbot, "another one")
-    qtbot.waitUntil(lambda: app.controller.is_running(app.controller.current_session_id))
+    qtbot.waitUntil(lambda: app.parts.chat.is_running(app.parts.sessions.current_session_id))
     bar.setValue(0)  # the reader scrolls up to reread: the growing reply must not pull them
     wait_idle(app, qtbot)
     assert bar.value() == 0 and bar.maximum() > 0
@@ -284,7 +284,7 @@ def test_a_long_conversation_opens_at_its_end_and_loads_earlier_messages_upwards
 
     app.run(qtbot, fill(), timeout=30000)
     total = WINDOW + 2 * OLDER_BATCH + 10
-    app.controller.open_session("long")
+    app.parts.sessions.open_session("long")
     model, view = app.window.chat_model, app.window.chat.view
     qtbot.waitUntil(lambda: len(model.items()) == total, timeout=5000)
     assert model.rowCount() == WINDOW  # only the latest are laid out

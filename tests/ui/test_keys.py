@@ -78,7 +78,7 @@ def test_key_reaches_requests_but_never_files_or_logs(
     )
     wait_idle(app, qtbot)
     assert app.server.headers[-1]["authorization"] == f"Bearer {KEY}"
-    app.run(qtbot, app.controller.secrets.delete(app.controller.settings.provider.key_name))
+    app.run(qtbot, app.services.secrets.delete(app.services.settings.provider.key_name))
     leaks = []
     for path in (app.services.folder).rglob("*"):
         if path.is_file() and KEY.encode() in path.read_bytes():

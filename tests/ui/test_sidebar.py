@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from threadline.ui.sidebar.tree import BATCH, SessionNode, SessionTreeModel
 from threadline.ui.sidebar.panel import Sidebar
+from threadline.ui.sidebar.tree import BATCH, SessionNode, SessionTreeModel
 
 
 def test_an_old_conversation_is_highlighted_once_scrolling_brings_its_row(qtbot: Any) -> None:

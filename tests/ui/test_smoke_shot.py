@@ -33,9 +33,9 @@ def test_conversation_tool_call_branch_screenshot(app: Harness, qtbot: Any) -> N
     assert tool.status == "ok" and tool.detail == "42"
     ARTIFACTS.mkdir(exist_ok=True)
     assert app.window.grab().save(str(ARTIFACTS / "streamed-reply.png"))
-    root = app.controller.current_session_id
+    root = app.parts.sessions.current_session_id
     app.window.chat.item_action.emit("branch", items(app)[-1])
-    qtbot.waitUntil(lambda: app.controller.current_session_id != root, timeout=3000)
+    qtbot.waitUntil(lambda: app.parts.sessions.current_session_id != root, timeout=3000)
     qtbot.waitUntil(lambda: len(items(app)) == 3, timeout=3000)
     tree = app.window.tree_model
     assert tree.rowCount(tree.index_of(root or "")) == 1

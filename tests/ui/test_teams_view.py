@@ -14,7 +14,7 @@ from PySide6.QtWidgets import QDialogButtonBox, QListWidget
 from tests.scripted_server import calls, text
 from tests.ui.conftest import Harness, start_app, stop_app
 from tests.ui.test_chat import items, send, wait_idle
-from threadline.app.hub import mcp_secret_name
+from threadline.app.mcp_servers import mcp_secret_name
 from threadline.ui.chat.dialogs import EditArgumentsDialog
 
 ENV_SERVER = Path(__file__).with_name("mcp_env_server.py")
@@ -235,9 +235,9 @@ def test_mcp_server_with_a_secret_environment_and_a_tool_switched_off(
         "shout",
     ]
     page.tools.item(1).setCheckState(Qt.CheckState.Unchecked)
-    tools = {t.name for t in app.controller.agent.tools}
+    tools = {t.name for t in app.services.agent.tools}
     assert "env_value" in tools and "shout" not in tools
-    assert app.controller.settings.mcp_servers[0].disabled_tools == ["shout"]
+    assert app.services.settings.mcp_servers[0].disabled_tools == ["shout"]
     assert "(1 off)" in page.servers.item(0).text()
     agents_page = app.window.settings_panel.agents
     offered = [agents_page.tools.item(r).text() for r in range(agents_page.tools.count())]
@@ -257,8 +257,8 @@ def test_mcp_server_with_a_secret_environment_and_a_tool_switched_off(
 
     page.servers.setCurrentRow(0)
     qtbot.mouseClick(page.remove, Qt.MouseButton.LeftButton)
-    assert app.controller.settings.mcp_servers == []
-    qtbot.waitUntil(lambda: "env_value" not in {t.name for t in app.controller.agent.tools})
+    assert app.services.settings.mcp_servers == []
+    qtbot.waitUntil(lambda: "env_value" not in {t.name for t in app.services.agent.tools})
     gone = app.run(qtbot, app.services.secrets.get(mcp_secret_name("envy", "SECRET_TOKEN")))
     assert gone is None
 

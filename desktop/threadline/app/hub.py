@@ -11,20 +11,16 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
-from threadline.runner import BaseAgent, LLMAgent, Model, OpenAIChatModel, Tool
-from threadline.runner.mcp import MCPServerConfig, MCPTool, MCPToolset
+from threadline.app.mcp_servers import MCPServers
 from threadline.app.teams import DEFAULT_TEAM, AgentSpec, TeamError, build_team, check_specs
+from threadline.runner import BaseAgent, LLMAgent, Model, OpenAIChatModel, Tool
 
 if TYPE_CHECKING:
+    from threadline.runner.mcp import MCPTool
     from threadline.settings import AppSettings, SecretStore
     from threadline.settings.config import MCPServerEntry
 
 log = logging.getLogger(__name__)
-
-
-def mcp_secret_name(server: str, variable: str) -> str:
-    """The keyring entry holding an MCP server's environment variable."""
-    return f"mcp:{server}:{variable}"
 
 
 class AgentHub:
@@ -37,7 +33,7 @@ class AgentHub:
         self.builtin: list[Tool] = list(assistant.tools)
         self.specs: list[AgentSpec] = []
         self._models: dict[str, OpenAIChatModel] = {}
-        self._mcp: dict[str, MCPToolset] = {}
+        self.mcp = MCPServers(secrets)
         self._teams: dict[str, BaseAgent] = {}
         self._key: str | None = None
 
@@ -71,16 +67,10 @@ class AgentHub:
         """Every tool an agent may use now: built-in first, then enabled MCP tools."""
         available: dict[str, Tool] = {t.name: t for t in self.builtin}
         for entry in self.settings.mcp_servers:
-            toolset = self._mcp.get(entry.name)
-            for tool in toolset.tools if toolset is not None else []:
+            for tool in self.mcp.tools(entry.name):
                 if tool.name not in available and tool.name not in entry.disabled_tools:
                     available[tool.name] = tool
         return available
-
-    def mcp_tools(self, server: str) -> list[MCPTool]:
-        """The tools a connected server offers (enabled or not)."""
-        toolset = self._mcp.get(server)
-        return list(toolset.tools) if toolset is not None else []
 
     def refresh_tools(self) -> None:
         """Gives the assistant the current tools; teams are rebuilt on their next run."""
@@ -125,38 +115,19 @@ class AgentHub:
     # -- MCP servers -------------------------------------------------------------------------
 
     async def connect(self, entry: MCPServerEntry) -> list[MCPTool]:
-        """Connects a server (its environment from the keyring). Raises ``MCPError``."""
-        await self.disconnect(entry.name)
-        env = {}
-        for variable in entry.env_keys:
-            value = await self.secrets.get(mcp_secret_name(entry.name, variable))
-            if value is not None:
-                env[variable] = value
-        config = MCPServerConfig(
-            entry.name,
-            command=entry.command or None,
-            args=entry.args,
-            env=env,
-            url=entry.url or None,
-        )
-        toolset = MCPToolset(config, needs_approval=entry.ask_approval)
-        tools = await toolset.connect()
-        await self.disconnect(entry.name)  # a connection that finished meanwhile is replaced
-        self._mcp[entry.name] = toolset
+        """Connects an MCP server; its enabled tools join every agent. Raises ``MCPError``."""
+        tools = await self.mcp.connect(entry)
         self.refresh_tools()
         return tools
 
     async def disconnect(self, name: str) -> None:
-        """Closes a server's connection; its tools leave every agent."""
-        toolset = self._mcp.pop(name, None)
-        if toolset is not None:
+        """Closes an MCP server's connection; its tools leave every agent."""
+        if await self.mcp.disconnect(name):
             self.refresh_tools()
-            await toolset.aclose()
 
     async def aclose(self) -> None:
         """Closes every MCP connection and model client."""
-        for name in list(self._mcp):
-            await self.disconnect(name)
+        await self.mcp.aclose()
         for model in self._models.values():
             await model.aclose()
         self._models = {}
@@ -171,4 +142,4 @@ def _update_instructions(agent: BaseAgent, instructions: dict[str, str]) -> None
         _update_instructions(sub, instructions)
 
 
-__all__ = ["AgentHub", "TeamError", "mcp_secret_name"]
+__all__ = ["AgentHub", "TeamError"]

@@ -43,10 +43,10 @@ def build_services(folder: Path, *, secrets: SecretStore | None = None) -> Servi
 
     Raises ``StorageError`` subclasses when the data file cannot be used.
     """
+    from threadline.app.tools import builtin_tools
     from threadline.runner import LLMAgent, Runner, ScriptedModel
     from threadline.sessions import SQLiteSessionService
     from threadline.settings import SecretStore, load_settings
-    from threadline.app.tools import builtin_tools
 
     settings = load_settings(folder)
     store = SQLiteSessionService(folder / "threadline.db", exclusive=True)

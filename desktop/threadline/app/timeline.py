@@ -16,7 +16,6 @@ if TYPE_CHECKING:
 Kind = Literal["user", "assistant", "tool", "error", "transfer", "approval", "note"]
 AWAITING = "awaiting approval"
 WAITING = ("running", AWAITING)  # a tool item's status before its result arrives
-STRUCTURED_TAGS = ("agent.transfer", "tool.approval", "error", "instruction", "team")
 Row = tuple[int, str, str, "str | None", str, str, str]  # seq, id, author, role, tag, text, body
 
 

@@ -16,21 +16,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from threadline.app.mcp_servers import STORED, parse_env
 from threadline.ui.common.widgets import fill_checklist, named
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 1
 SOURCE_ROLE = Qt.ItemDataRole.UserRole + 2  # (command line, URL) as last entered
-STORED = "(in keyring)"  # shown instead of a saved secret; left as is, the secret is kept
-
-
-def parse_env(text: str) -> dict[str, str | None]:
-    """``NAME=value`` lines; a value of ``(in keyring)`` maps to None (keep the saved one)."""
-    env: dict[str, str | None] = {}
-    for line in text.splitlines():
-        name, sep, value = line.partition("=")
-        if sep and name.strip():
-            env[name.strip()] = None if value.strip() == STORED else value
-    return env
 
 
 class McpEditor(QWidget):

@@ -18,8 +18,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.ui.chat.delegate import ChatDelegate
 from threadline.app.timeline import ChatItem
+from threadline.ui.chat.delegate import ChatDelegate
 from threadline.ui.chat.model import OLDER_BATCH, WINDOW, ChatModel
 from threadline.ui.common.widgets import named
 

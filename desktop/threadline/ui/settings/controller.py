@@ -8,15 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
+from threadline.app.instructions import InstructionHistory
 from threadline.core.events import Event
-from threadline.runner import GenerationConfig, OpenAIChatModel
-from threadline.runner.models import ModelError
+from threadline.runner import GenerationConfig, ModelError, OpenAIChatModel
 from threadline.ui.settings.page import AppParts, PageController
 
 if TYPE_CHECKING:
     from threadline.settings.config import ProviderSettings
-
-HISTORY_SETTING = "instruction_history"
 
 
 class SettingsController(PageController):
@@ -42,8 +40,8 @@ class SettingsController(PageController):
     ) -> None:
         super().__init__(parts, parent)
         self.agent = parts.hub.assistant
+        self.history = InstructionHistory(self.agent, parts.store)
         self._mark_session = mark_session
-        self._versions: list[tuple[int, str, float]] = []
         self._model_ready = False
         self._model_lock = asyncio.Lock()
 
@@ -54,34 +52,21 @@ class SettingsController(PageController):
 
         The open conversation gets a marker ("Instruction changed to vN").
         """
-        number = (self._versions[-1][0] + 1) if self._versions else 2
-        version = self.agent.set_instruction(text, version=number)
-        self._versions.append((version.version, text, version.applied_at))
+        marker = self.history.apply(text)
         self.settings.instruction = text
         self._save_settings()
-        self.instruction_history.emit(list(self._versions))
-        marker = Event(
-            author="runner", tag="instruction", metadata={"version": version.version, "text": text}
-        )
+        self.instruction_history.emit(list(self.history.versions))
         marking = self._mark_session(marker)  # the conversation open now, not after the await
 
         async def persist() -> None:
-            await self.store.set_setting(HISTORY_SETTING, self._versions)
+            await self.history.persist()
             await marking
 
         self.spawner.spawn(persist())
 
     async def restore_instruction(self) -> None:
         """Puts the last applied version back in force (with its number) and lists them all."""
-        saved = await self.store.get_setting(HISTORY_SETTING)
-        if saved:
-            self._versions = [(int(n), str(t), float(a)) for n, t, a in saved]
-            number, text, _ = self._versions[-1]
-            self.agent.set_instruction(text, version=number)
-        else:
-            version = self.agent.instruction
-            self._versions = [(version.version, version.text, version.applied_at)]
-        self.instruction_history.emit(list(self._versions))
+        self.instruction_history.emit(await self.history.restore())
 
     # -- the provider ------------------------------------------------------------------------
 

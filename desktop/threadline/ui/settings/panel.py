@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
 
 from threadline.ui.agents.editor import AgentsEditor
 from threadline.ui.agents.mcp_page import McpEditor
-from threadline.ui.settings.provider_form import ProviderForm
 from threadline.ui.common.widgets import named
+from threadline.ui.settings.provider_form import ProviderForm
 
 if TYPE_CHECKING:
     from threadline.settings.config import AppSettings

@@ -3,7 +3,7 @@
 Phase one needs only a few Qt classes: the window's shell (menu titles and a skeleton of the
 layout) appears about as fast as an empty Qt window does; the real widgets are built
 right after its first frame. Phase two imports asyncio/qasync, pydantic, the runner, SQLite and the
-keyring, builds the controller and attaches it to the window that is already on screen.
+keyring, builds the app (`root.build_app`) and attaches it to the window already on screen.
 """
 
 from __future__ import annotations
@@ -90,18 +90,17 @@ def _run_attached(
 
     from PySide6.QtWidgets import QMessageBox
 
+    from threadline.app.services import start_logging
     from threadline.core.errors import CorruptDatabaseError, DatabaseInUseError, StorageError
-    from threadline.app.services import build_services, start_logging
-    from threadline.ui.chat.controller import ChatController
     from threadline.ui.common.qt import QEventLoop as AsyncLoop
+    from threadline.ui.shell.root import build_app
     from threadline.ui.shell.single_instance import InstanceServer
-    from threadline.ui.common.tasks import TaskSpawner
 
     start_logging()
     loop = AsyncLoop(app)
     asyncio.set_event_loop(loop)
     try:
-        services = build_services(folder)
+        parts = build_app(folder)
     except DatabaseInUseError as exc:
         window.hide()
         if _ask_running_instance(folder):
@@ -110,21 +109,20 @@ def _run_attached(
         return _fatal("Threadline is already running", str(exc), 2)
     except CorruptDatabaseError as exc:
         QMessageBox.warning(window, "Threadline: damaged data file", str(exc))
-        services = build_services(folder)
+        parts = build_app(folder)
     except StorageError as exc:
         window.hide()
         return _fatal("Threadline cannot open its data", str(exc), 1)
 
-    if services.settings.theme != theme:  # settings.json was unreadable: defaults apply
-        apply_theme(app, services.settings.theme)
-    spawner = TaskSpawner(lambda error: window.controller.report(error))
-    controller = ChatController.for_services(services, spawner=spawner)
-    window.attach(controller)
+    settings = parts.services.settings
+    if settings.theme != theme:  # settings.json was unreadable: defaults apply
+        apply_theme(app, settings.theme)
+    window.attach(parts)
     done: asyncio.Future[int] = loop.create_future()
 
     async def shut_down() -> None:
         try:
-            await controller.shutdown()
+            await parts.shutdown()
         finally:
             window.allow_close()
             window.close()
@@ -134,8 +132,8 @@ def _run_attached(
     instance = InstanceServer(folder, lambda: _bring_to_front(window))
     window.close_requested.connect(instance.close)
     window.close_requested.connect(lambda: loop.create_task(shut_down()))
-    controller.start()
-    if not services.settings.is_setup_done:
+    parts.start()
+    if not settings.is_setup_done:
         window.open_setup()
     if "--smoke-test" in args:
         # Packaging and e2e checks: open, paint, shut down cleanly, report.
@@ -160,7 +158,7 @@ def _run_attached(
 def _is_in_use(folder: Path) -> bool:
     """True when another process has this data folder open (checked without loading Qt's
     network module or the store)."""
-    from threadline.instance_lock import is_held
+    from threadline.sessions.instance_lock import is_held
 
     return is_held(folder / "threadline.db")
 

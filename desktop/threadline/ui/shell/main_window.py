@@ -13,11 +13,17 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QCloseEvent
     from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu
 
-    from threadline.ui.common.bridge import DeltaBatch, EventUpdate
+    from threadline.app.conversations import OpenedSession
     from threadline.app.timeline import ChatItem
-    from threadline.ui.chat.controller import ChatController, OpenedSession
+    from threadline.ui.agents.controller import AgentsController
+    from threadline.ui.agents.mcp_controller import McpController
+    from threadline.ui.chat.controller import ChatController
     from threadline.ui.chat.dialogs import SetupDialog
+    from threadline.ui.common.bridge import DeltaBatch, EventUpdate
+    from threadline.ui.settings.controller import SettingsController
     from threadline.ui.settings.provider_form import ProviderForm
+    from threadline.ui.shell.root import App
+    from threadline.ui.sidebar.controller import SessionsController
     from threadline.ui.sidebar.tree import SessionNode
 
 UNDO_MS = 10_000
@@ -25,7 +31,7 @@ ACTIVE_AGENT = "runner:active_agent"  # runner.agents.ACTIVE_AGENT_KEY (no runne
 
 
 class MainWindow(QMainWindow):
-    """Wires widgets to the controller. Closing asks the app to shut down cleanly first.
+    """Wires widgets to the app's controllers. Closing asks the app to shut down cleanly first.
 
     Signals:
         close_requested(): the user closed the window; ``main`` winds down, then quits.
@@ -33,8 +39,8 @@ class MainWindow(QMainWindow):
 
     close_requested = Signal()
 
-    def __init__(self, controller: ChatController | None = None, *, build: bool = True) -> None:
-        """The window; ``build`` fills it, ``attach`` connects it to a controller.
+    def __init__(self, app: App | None = None, *, build: bool = True) -> None:
+        """The window; ``build`` fills it, ``attach`` connects it to the app's controllers.
 
         With ``build=False`` only a shell appears: menu titles and a painted skeleton of the
         layout, from a handful of Qt classes, so the first frame is on screen about as
@@ -44,7 +50,11 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.setObjectName("mainWindow")
         self.setWindowTitle("Threadline")
-        self.controller: ChatController
+        self.sessions: SessionsController
+        self.runs: ChatController
+        self.settings_ctl: SettingsController
+        self.agents_ctl: AgentsController
+        self.mcp_ctl: McpController
         self._may_close = False
         self._is_built = False
         self._trashed: tuple[str, str] | None = None
@@ -55,10 +65,10 @@ class MainWindow(QMainWindow):
         # No docks and no Qt.* enum here: the first use of the Qt namespace alone costs 20 ms.
         self.setCentralWidget(Skeleton())
         self.resize(1280, 800)
-        if build or controller is not None:
+        if build or app is not None:
             self.build()
-        if controller is not None:
-            self.attach(controller)
+        if app is not None:
+            self.attach(app)
 
     def build(self) -> None:
         """Makes the sidebar, the chat, the inspector, the settings pages and the menus."""
@@ -69,11 +79,11 @@ class MainWindow(QMainWindow):
 
         from threadline.ui.chat.model import ChatModel
         from threadline.ui.chat.panel import ChatPanel
+        from threadline.ui.common.widgets import named
         from threadline.ui.inspector.panel import Inspector
-        from threadline.ui.sidebar.tree import SessionTreeModel
         from threadline.ui.settings.panel import SettingsPanel
         from threadline.ui.sidebar.panel import Sidebar
-        from threadline.ui.common.widgets import named
+        from threadline.ui.sidebar.tree import SessionTreeModel
 
         self._is_built = True
         self.chat_model = ChatModel(self)
@@ -100,12 +110,16 @@ class MainWindow(QMainWindow):
         self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
         self._build_menus()
 
-    def attach(self, controller: ChatController) -> None:
-        """Connects the widgets to ``controller`` and shows its settings."""
+    def attach(self, app: App) -> None:
+        """Connects the widgets to the app's controllers and shows its settings."""
         self.build()
-        self.controller = controller
-        self.settings_panel.load(controller.settings)
-        self._connect_signals()
+        self.sessions = app.sessions
+        self.runs = app.chat
+        self.settings_ctl = app.settings
+        self.agents_ctl = app.agents
+        self.mcp_ctl = app.mcp
+        self.settings_panel.load(app.services.settings)
+        self._connect_signals(app)
 
     def _dock(self, title: str, widget: Any, name: str) -> QDockWidget:
         from PySide6.QtCore import Qt
@@ -153,58 +167,59 @@ class MainWindow(QMainWindow):
         menu.addAction(action)
         return action
 
-    def _connect_signals(self) -> None:
-        c = self.controller
-        # intents -> controller
-        self.sidebar.session_selected.connect(c.open_session)
+    def _connect_signals(self, app: App) -> None:
+        sessions, runs, settings = self.sessions, self.runs, self.settings_ctl
+        # intents -> controllers
+        self.sidebar.session_selected.connect(sessions.open_session)
         self.sidebar.new_requested.connect(self._new_session)
         self.new_action.triggered.connect(self._new_session)
         self.sidebar.delete_requested.connect(self._delete)
-        self.sidebar.search_changed.connect(c.search)
-        self.tree_model.rename_requested.connect(c.rename)
+        self.sidebar.search_changed.connect(sessions.search)
+        self.tree_model.rename_requested.connect(sessions.rename)
         self.search_action.triggered.connect(self.sidebar.focus_search)
         self.chat.send_requested.connect(self.chat_model.add_pending_user)
-        self.chat.send_requested.connect(c.send)
-        self.chat.stop_requested.connect(c.stop)
-        self.stop_action.triggered.connect(c.stop)
+        self.chat.send_requested.connect(runs.send)
+        self.chat.stop_requested.connect(runs.stop)
+        self.stop_action.triggered.connect(runs.stop)
         self.focus_composer_action.triggered.connect(lambda: self.chat.composer.setFocus())
-        self.chat.edit_submitted.connect(lambda item, text: c.edit(item.event_id, text))
+        self.chat.edit_submitted.connect(lambda item, text: runs.edit(item.event_id, text))
         self.chat.item_action.connect(self._on_item_action)
         self.inspector.approval_decided.connect(self._decide_from_inspector)
-        self.inspector.request_wanted.connect(c.rebuild_request)
-        c.request_rebuilt.connect(self.inspector.show_request)
-        self.settings_panel.instruction_applied.connect(c.settings_ctl.apply_instruction)
+        self.inspector.request_wanted.connect(runs.rebuild_request)
+        runs.request_rebuilt.connect(self.inspector.show_request)
+        self.settings_panel.instruction_applied.connect(settings.apply_instruction)
         self.settings_panel.provider_saved.connect(self._save_provider)
         self._wire_provider_form(self.settings_panel.provider)
-        self.settings_panel.generation_changed.connect(c.settings_ctl.set_generation)
+        self.settings_panel.generation_changed.connect(settings.set_generation)
         self.settings_panel.theme_changed.connect(self._set_theme)
-        self.settings_panel.tool_revoked.connect(c.revoke_tool)
+        self.settings_panel.tool_revoked.connect(runs.revoke_tool)
         self._wire_agents_pages()
         self.undo_button.clicked.connect(self._undo_delete)
         self._undo_timer.timeout.connect(self._hide_undo)
         self.quit_action.triggered.connect(self.close)
         self.export_action.triggered.connect(self._export)
         self.import_action.triggered.connect(self._import)
-        # controller -> views
-        c.sessions_listed.connect(self._on_sessions)
-        c.session_upserted.connect(self._on_session_upserted)
-        c.session_opened.connect(self._on_opened)
-        c.running_changed.connect(self._on_running)
-        c.notice.connect(self.chat.show_banner)
-        c.trashed.connect(self._on_trashed)
-        c.settings_ctl.instruction_history.connect(self.settings_panel.set_history)
-        c.search_results.connect(
+        # controllers -> views
+        sessions.sessions_listed.connect(self._on_sessions)
+        sessions.session_upserted.connect(self._on_session_upserted)
+        sessions.session_opened.connect(self._on_opened)
+        sessions.trashed.connect(self._on_trashed)
+        sessions.search_results.connect(
             lambda hits: self.tree_model.set_filter(self.sidebar.search.text(), hits)
         )
-        c.bridge.deltas.connect(self._on_deltas)
-        c.bridge.event_pushed.connect(self._on_event)
+        runs.running_changed.connect(self._on_running)
+        for notice in app.notices:
+            notice.connect(self.chat.show_banner)
+        settings.instruction_history.connect(self.settings_panel.set_history)
+        app.bridge.deltas.connect(self._on_deltas)
+        app.bridge.event_pushed.connect(self._on_event)
 
     # -- controller -> views ---------------------------------------------------------------
 
     def _on_sessions(self, nodes: list[SessionNode]) -> None:
         self.tree_model.set_sessions(nodes)
-        if self.controller.current_session_id:
-            self.sidebar.select(self.controller.current_session_id)
+        if self.sessions.current_session_id:
+            self.sidebar.select(self.sessions.current_session_id)
 
     def _on_session_upserted(self, node: SessionNode) -> None:
         self.tree_model.upsert(node)
@@ -224,22 +239,22 @@ class MainWindow(QMainWindow):
             self.sidebar.select(opened.session_id)
         else:
             self.sidebar.clear_selection()
-        self.chat.on_running_changed(self.controller.is_running(opened.session_id))
+        self.chat.on_running_changed(self.runs.is_running(opened.session_id))
         self.chat.scroll_to_end()
         self.chat.composer.setFocus()
 
     def _on_running(self, session_id: str, is_running: bool) -> None:
-        if session_id == self.controller.current_session_id:
+        if session_id == self.sessions.current_session_id:
             self.chat.on_running_changed(is_running)
             if not is_running:
                 self.chat_model.end_streams()
 
     def _on_deltas(self, batch: DeltaBatch) -> None:
-        if batch.session_id == self.controller.current_session_id:
+        if batch.session_id == self.sessions.current_session_id:
             self.chat_model.add_deltas(batch.parts)
 
     def _on_event(self, update: EventUpdate) -> None:
-        if update.session_id != self.controller.current_session_id:
+        if update.session_id != self.sessions.current_session_id:
             return
         event = update.event
         self.inspector.on_event(event)
@@ -255,11 +270,11 @@ class MainWindow(QMainWindow):
     # -- intents needing the window ----------------------------------------------------------
 
     def _new_session(self) -> None:
-        self.controller.new_session()  # the opened empty chat clears the sidebar's highlight
+        self.sessions.new_session()  # the opened empty chat clears the sidebar's highlight
 
     def _delete(self, session_id: str) -> None:
         node = self.tree_model.node(session_id)
-        self.controller.delete(session_id, node.title if node else "")
+        self.sessions.delete(session_id, node.title if node else "")
 
     def _on_trashed(self, session_id: str, title: str) -> None:
         self._trashed = (session_id, title)
@@ -269,7 +284,7 @@ class MainWindow(QMainWindow):
 
     def _undo_delete(self) -> None:
         if self._trashed is not None:
-            self.controller.restore(self._trashed[0])
+            self.sessions.restore(self._trashed[0])
         self._hide_undo()
 
     def _hide_undo(self) -> None:
@@ -278,7 +293,7 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
 
     def _on_item_action(self, action: str, item: ChatItem) -> None:
-        c = self.controller
+        c = self.runs
         if action == "branch" and item.event_id:
             c.branch_from(item.event_id)
         elif action == "regen" and item.event_id:
@@ -308,7 +323,7 @@ class MainWindow(QMainWindow):
 
         item.data["arguments"] = json.dumps(arguments)
         self._mark(item, "approved with edited arguments")
-        self.controller.decide(item.call_id, True, arguments)
+        self.runs.decide(item.call_id, True, arguments)
 
     def _mark(self, item: ChatItem, status: str) -> None:
         item.status = status
@@ -320,7 +335,7 @@ class MainWindow(QMainWindow):
             if item.kind == "approval" and item.call_id == call_id:
                 item.status = "approved" if approved else "denied"
                 self.chat_model.update_item(item)
-        self.controller.decide(call_id, approved)
+        self.runs.decide(call_id, approved)
 
     def _export(self) -> QFileDialog:
         from PySide6.QtWidgets import QFileDialog
@@ -330,7 +345,7 @@ class MainWindow(QMainWindow):
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
         dialog.setNameFilters(["Markdown (*.md)", "Threadline JSON (*.json)"])
         dialog.setDefaultSuffix("md")
-        dialog.fileSelected.connect(self.controller.export_current)
+        dialog.fileSelected.connect(self.sessions.export_current)
         dialog.open()
         return dialog
 
@@ -340,13 +355,13 @@ class MainWindow(QMainWindow):
         dialog = QFileDialog(self, "Import conversation")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
         dialog.setNameFilters(["Threadline JSON (*.json)"])
-        dialog.fileSelected.connect(self.controller.import_file)
+        dialog.fileSelected.connect(self.sessions.import_file)
         dialog.open()
         return dialog
 
     def _save_provider(self) -> None:
         form = self.settings_panel.provider
-        self.controller.settings_ctl.save_provider(form.provider(), form.api_key.text())
+        self.settings_ctl.save_provider(form.provider(), form.api_key.text())
         form.api_key.clear()
         form.show_result(True, "Saved.")
 
@@ -356,45 +371,46 @@ class MainWindow(QMainWindow):
             from threadline.ui.shell.theme import apply_theme
 
             apply_theme(app, theme)
-        self.controller.settings_ctl.set_theme(theme)
+        self.settings_ctl.set_theme(theme)
         self.chat.view.viewport().update()
 
     def _wire_agents_pages(self) -> None:
         """The Agents and MCP pages and the team picker, to the agents controller."""
-        agents, pages = self.controller.agents, self.settings_panel
+        agents, mcp, pages = self.agents_ctl, self.mcp_ctl, self.settings_panel
         pages.agents.agents_changed.connect(agents.set_agents)
         agents.agents_loaded.connect(pages.agents.set_agents)
         agents.tools_listed.connect(pages.agents.set_tools)
-        self.controller.settings_ctl.models_listed.connect(pages.agents.set_models)
+        self.settings_ctl.models_listed.connect(pages.agents.set_models)
         agents.teams_listed.connect(self.chat.set_teams)
-        self.chat.team_chosen.connect(self.controller.set_session_team)
-        pages.mcp.mcp_added.connect(agents.add_mcp_server)
-        pages.mcp.mcp_removed.connect(agents.remove_mcp_server)
-        pages.mcp.tool_toggled.connect(agents.set_tool_enabled)
-        agents.mcp_status.connect(pages.mcp.show_status)
-        agents.mcp_tools.connect(pages.mcp.show_tools)
+        self.chat.team_chosen.connect(self.runs.set_session_team)
+        mcp.tools_listed.connect(pages.agents.set_tools)
+        pages.mcp.mcp_added.connect(mcp.add_mcp_server)
+        pages.mcp.mcp_removed.connect(mcp.remove_mcp_server)
+        pages.mcp.tool_toggled.connect(mcp.set_tool_enabled)
+        mcp.mcp_status.connect(pages.mcp.show_status)
+        mcp.mcp_tools.connect(pages.mcp.show_tools)
 
     def _wire_provider_form(self, form: ProviderForm) -> None:
         """Connection checks from a provider form (settings panel or first-run setup)."""
-        c = self.controller
+        settings = self.settings_ctl
         form.check_requested.connect(
-            lambda: c.settings_ctl.test_connection(form.provider(), form.api_key.text())
+            lambda: settings.test_connection(form.provider(), form.api_key.text())
         )
-        c.settings_ctl.connection_checked.connect(form.show_result)
-        c.settings_ctl.models_listed.connect(form.set_models)
+        settings.connection_checked.connect(form.show_result)
+        settings.models_listed.connect(form.set_models)
 
     def open_setup(self) -> SetupDialog:
         """Shows the first-run setup (non-modal) and saves what the user picks."""
         from threadline.ui.chat.dialogs import SetupDialog
 
         dialog = SetupDialog(self)
-        dialog.form.load(self.controller.settings.provider)
+        dialog.form.load(self.settings_ctl.settings.provider)
         form = dialog.form
         self._wire_provider_form(form)
         dialog.accepted.connect(
-            lambda: self.controller.settings_ctl.save_provider(form.provider(), form.api_key.text())
+            lambda: self.settings_ctl.save_provider(form.provider(), form.api_key.text())
         )
-        dialog.accepted.connect(lambda: self.settings_panel.load(self.controller.settings))
+        dialog.accepted.connect(lambda: self.settings_panel.load(self.settings_ctl.settings))
         dialog.open()
         return dialog
 

@@ -14,8 +14,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.ui.sidebar.tree import SESSION_ID_ROLE, SessionTreeModel
 from threadline.ui.common.widgets import named
+from threadline.ui.sidebar.tree import SESSION_ID_ROLE, SessionTreeModel
 
 SEARCH_DELAY_MS = 200
 

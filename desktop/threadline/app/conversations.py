@@ -1,0 +1,178 @@
+"""What the window does to conversations, as plain async functions over the store.
+
+Open, create, branch, regenerate, edit, export, import, rebuild a request: each takes the
+store (and what it acts on) and returns what changed; the Qt controllers decide what to redraw
+(Anki's ``aqt/operations`` shape). No Qt here, so tests drive these without a display.
+
+How a branch is made: ``fork`` asks the store for an O(1) fork at an event; ``regenerate_branch``
+forks at the user message before a reply (the model is then asked again), ``edit_branch`` forks
+just before a user message (the edited text is then sent in the branch).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from threadline.app.teams import DEFAULT_TEAM, TEAM_KEY
+from threadline.app.timeline import ChatItem, items_from_rows, pending_calls
+from threadline.core.events import Event, EventActions, new_id
+from threadline.runner.agents import ACTIVE_AGENT_KEY
+from threadline.runner.history import rebuild_messages
+from threadline.sessions.export import export_json, import_json, to_markdown
+
+if TYPE_CHECKING:
+    from threadline.core.session import Session
+    from threadline.sessions import SQLiteSessionService
+
+APP_NAME = "threadline"
+USER_ID = "local"
+# The inspector lists these events of an opened session (the newest INSPECT_LIMIT of them).
+INSPECT_TAGS = ("model.reply", "tool.result", "tool.approval")
+INSPECT_LIMIT = 400
+TITLE_CHARS = 60
+
+
+@dataclass
+class OpenedSession:
+    """A session ready to show: timeline items, inspector events, state."""
+
+    session_id: str
+    items: list[ChatItem]
+    events: list[Event]
+    state: dict[str, Any]
+    pending_calls: list[str] = field(default_factory=list)
+    team: str = DEFAULT_TEAM  # who answers here
+
+
+def first_title(text: str) -> str:
+    """The title a conversation gets from its first message: one line, clipped."""
+    return " ".join(text.split())[:TITLE_CHARS]
+
+
+async def open_session(
+    store: SQLiteSessionService, session_id: str, *, picked_team: str | None = None
+) -> OpenedSession:
+    """Everything the window shows of a stored session.
+
+    ``picked_team`` is a team chosen for it whose marker event is not saved yet.
+    """
+    rows = await store.load_rows(session_id)
+    meta = await store.get_meta(APP_NAME, USER_ID, session_id)
+    inspect_rows = [r for r in rows if r.tag in INSPECT_TAGS][-INSPECT_LIMIT:]
+    events = [Event.model_validate_json(r.body) for r in inspect_rows]
+    items = items_from_rows(rows)
+    state = meta.state if meta else {}
+    team = picked_team or str(state.get(TEAM_KEY, DEFAULT_TEAM))
+    return OpenedSession(session_id, items, events, state, pending_calls(items), team)
+
+
+async def create_session(store: SQLiteSessionService, *, team: str) -> str:
+    """A new empty conversation answered by ``team``; returns its id."""
+    session_id = new_id()
+    state = {TEAM_KEY: team} if team != DEFAULT_TEAM else None
+    await store.create_session(APP_NAME, USER_ID, session_id, state)
+    return session_id
+
+
+async def fork(store: SQLiteSessionService, session_id: str, at_event_id: str) -> str:
+    """A branch of ``session_id`` whose history ends at ``at_event_id``; returns its id.
+
+    An empty ``at_event_id`` makes a branch with no events of the parent.
+    """
+    branch = await store.fork_session(APP_NAME, USER_ID, session_id, at_event_id)
+    return branch.id
+
+
+async def regenerate_branch(
+    store: SQLiteSessionService, session_id: str, reply_event_id: str
+) -> str | None:
+    """A branch ending at the user message the reply ``reply_event_id`` answered.
+
+    Returns the branch id (the caller asks the model again there), or None when the reply or
+    a user message before it is not in the session.
+    """
+    rows = await store.load_rows(session_id)
+    position = next((i for i, r in enumerate(rows) if r.id == reply_event_id), None)
+    if position is None:
+        return None
+    user_rows = [r for r in rows[:position] if r.author == "user"]
+    if not user_rows:
+        return None
+    return await fork(store, session_id, user_rows[-1].id)
+
+
+async def edit_branch(
+    store: SQLiteSessionService, session_id: str, user_event_id: str
+) -> str | None:
+    """A branch ending just before the user message ``user_event_id`` (the edit goes there).
+
+    Returns the branch id, or None when the message is not in the session.
+    """
+    rows = await store.load_rows(session_id)
+    position = next((i for i, r in enumerate(rows) if r.id == user_event_id), None)
+    if position is None:
+        return None
+    before = rows[position - 1].id if position > 0 else ""
+    return await fork(store, session_id, before)
+
+
+async def append_marker(store: SQLiteSessionService, meta: Session, event: Event) -> None:
+    """Saves a marker event (an instruction change, a team switch) in a conversation."""
+    await store.append_event(meta, event)
+
+
+def team_marker(name: str) -> Event:
+    """The event that switches a conversation to the team led by ``name``.
+
+    Its state delta remembers the team and makes its leader the active agent, so branches,
+    exports and restarts keep the choice.
+    """
+    return Event(
+        author="runner",
+        tag="team",
+        metadata={"team": name},
+        actions=EventActions(state_delta={TEAM_KEY: name, ACTIVE_AGENT_KEY: name}),
+    )
+
+
+async def session_team(store: SQLiteSessionService, session_id: str) -> str:
+    """The team that answers in a stored conversation."""
+    meta = await store.get_meta(APP_NAME, USER_ID, session_id)
+    return str(meta.state.get(TEAM_KEY, DEFAULT_TEAM)) if meta else DEFAULT_TEAM
+
+
+async def export_session(
+    store: SQLiteSessionService, session_id: str, path: Path, *, as_markdown: bool
+) -> None:
+    """Writes a conversation with its lineage: a Markdown transcript or lossless JSON.
+
+    Raises ``OSError`` when the file cannot be written.
+    """
+    data = await export_json(store, APP_NAME, USER_ID, session_id)
+    text = to_markdown(data) if as_markdown else json.dumps(data, indent=2, ensure_ascii=False)
+    await asyncio.to_thread(path.write_text, text, encoding="utf-8")
+
+
+async def import_session(store: SQLiteSessionService, path: Path) -> str:
+    """Adds a conversation from a Threadline JSON export; returns its id.
+
+    Raises ``OSError`` (unreadable file) or ``ValueError`` (not a Threadline export).
+    """
+    raw = await asyncio.to_thread(path.read_text, encoding="utf-8")
+    session = await import_json(store, APP_NAME, USER_ID, json.loads(raw))
+    return session.id
+
+
+async def rebuild_request(
+    store: SQLiteSessionService, session_id: str, event: Event
+) -> list[dict[str, Any]] | None:
+    """The exact messages a stored model request sent, or None when its history is gone."""
+    session = await store.get_session(APP_NAME, USER_ID, session_id)
+    meta = event.metadata
+    if session is None or not isinstance(meta.get("history"), dict):
+        return None
+    return rebuild_messages(session.events, meta["history"], meta.get("system"))

@@ -1,0 +1,103 @@
+"""How MCP servers start in the app: the user's entries, their secrets, their connections.
+
+An entry (``settings.config.MCPServerEntry``) is saved in settings.json with the names of its
+environment variables; the values are keyring entries ``mcp:<server>:<VAR>``. ``MCPServers``
+connects each through ``runner.mcp.MCPToolset`` (the official SDK, stdio or streamable HTTP)
+and knows which tools each offers. No Qt: the MCP page's controller drives it.
+"""
+
+from __future__ import annotations
+
+import shlex
+from typing import TYPE_CHECKING
+
+from threadline.runner.mcp import MCPServerConfig, MCPTool, MCPToolset
+from threadline.settings.config import MCPServerEntry
+
+if TYPE_CHECKING:
+    from threadline.settings import SecretStore
+
+STORED = "(in keyring)"  # the MCP page shows this for a saved secret; left as is, it is kept
+
+
+def mcp_secret_name(server: str, variable: str) -> str:
+    """The keyring entry holding an MCP server's environment variable."""
+    return f"mcp:{server}:{variable}"
+
+
+def parse_env(text: str) -> dict[str, str | None]:
+    """``NAME=value`` lines; a value of ``(in keyring)`` maps to None (keep the saved one)."""
+    env: dict[str, str | None] = {}
+    for line in text.splitlines():
+        name, sep, value = line.partition("=")
+        if sep and name.strip():
+            env[name.strip()] = None if value.strip() == STORED else value
+    return env
+
+
+def entry_from_form(name: str, command_line: str, url: str, env_names: list[str]) -> MCPServerEntry:
+    """An entry from what the MCP page holds. Raises ``ValueError`` saying what is wrong."""
+    args = shlex.split(command_line)
+    entry = MCPServerEntry(
+        name=name.strip() or (args[0] if args else url.strip()),
+        command=args[0] if args else "",
+        args=args[1:],
+        url=url.strip(),
+        env_keys=sorted(env_names),
+    )
+    MCPServerConfig(entry.name, command=entry.command or None, url=entry.url or None)
+    return entry
+
+
+def status_line(offered: list[str], disabled: list[str]) -> str:
+    """What the MCP page says of a connected server."""
+    enabled = [t for t in offered if t not in disabled]
+    off = len(offered) - len(enabled)
+    return f"connected; tools: {', '.join(enabled) or 'none'}" + (f" ({off} off)" if off else "")
+
+
+class MCPServers:
+    """The connected MCP servers, by entry name."""
+
+    def __init__(self, secrets: SecretStore) -> None:
+        self.secrets = secrets
+        self._toolsets: dict[str, MCPToolset] = {}
+
+    async def connect(self, entry: MCPServerEntry) -> list[MCPTool]:
+        """(Re)connects a server with its environment from the keyring. Raises ``MCPError``."""
+        await self.disconnect(entry.name)
+        env = {}
+        for variable in entry.env_keys:
+            value = await self.secrets.get(mcp_secret_name(entry.name, variable))
+            if value is not None:
+                env[variable] = value
+        config = MCPServerConfig(
+            entry.name,
+            command=entry.command or None,
+            args=entry.args,
+            env=env,
+            url=entry.url or None,
+        )
+        toolset = MCPToolset(config, needs_approval=entry.ask_approval)
+        tools = await toolset.connect()
+        await self.disconnect(entry.name)  # a connection that finished meanwhile is replaced
+        self._toolsets[entry.name] = toolset
+        return tools
+
+    async def disconnect(self, name: str) -> bool:
+        """Closes a server's connection; True when one was open."""
+        toolset = self._toolsets.pop(name, None)
+        if toolset is None:
+            return False
+        await toolset.aclose()
+        return True
+
+    def tools(self, name: str) -> list[MCPTool]:
+        """The tools a connected server offers (enabled or not)."""
+        toolset = self._toolsets.get(name)
+        return list(toolset.tools) if toolset is not None else []
+
+    async def aclose(self) -> None:
+        """Closes every connection."""
+        for name in list(self._toolsets):
+            await self.disconnect(name)

@@ -1,0 +1,154 @@
+"""The composition root: ``build_app(folder)`` makes every part of the running app, once.
+
+Services below the UI (store, settings, keyring, assistant, runner), the agent hub, the task
+spawner, the event bridge and every controller are built here and handed to each other (and
+to the window) through constructors. ``ui/shell/launch.py`` and the UI tests both call it;
+nothing else constructs these.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from threadline.app.approvals import ApprovalBook
+from threadline.app.hub import AgentHub
+from threadline.app.services import Services, build_services
+from threadline.core.errors import StorageError
+from threadline.settings import save_settings
+from threadline.ui.agents.controller import AgentsController
+from threadline.ui.agents.mcp_controller import McpController
+from threadline.ui.chat.controller import ChatController
+from threadline.ui.common.bridge import EventBridge
+from threadline.ui.common.tasks import TaskSpawner
+from threadline.ui.settings.controller import SettingsController
+from threadline.ui.settings.page import AppParts
+from threadline.ui.sidebar.controller import SessionsController
+
+if TYPE_CHECKING:
+    from PySide6.QtCore import SignalInstance
+
+    from threadline.core.events import Event
+    from threadline.settings import SecretStore
+
+
+@dataclass
+class App:
+    """Everything the window works with; built by ``build_app``."""
+
+    services: Services
+    hub: AgentHub
+    spawner: TaskSpawner
+    bridge: EventBridge
+    sessions: SessionsController
+    chat: ChatController
+    settings: SettingsController
+    agents: AgentsController
+    mcp: McpController
+    notices: list[SignalInstance]  # every controller's ``notice`` signal, for the banner
+
+    def start(self) -> None:
+        """Restores the agents, MCP servers, instruction, sidebar and last conversation."""
+        self.spawner.spawn(self._start())
+
+    async def _start(self) -> None:
+        self.mcp.restore()
+        await self.agents.restore()
+        await self.settings.restore_instruction()
+        await self.sessions.start()
+        secrets = self.services.secrets
+        if secrets.problem:
+            self.sessions.notice.emit(secrets.problem)
+        # The openai SDK takes a third of a second to import: do it now, off the GUI thread,
+        # rather than freeze the window when the first message is sent.
+        await asyncio.to_thread(importlib.import_module, "openai")
+
+    async def shutdown(self) -> None:
+        """Stops runs (their partial replies are saved), closes MCP servers and the store."""
+        await self.spawner.cancel_all()
+        self.bridge.flush()
+        await self.hub.aclose()
+        self.services.settings.last_session_id = self.sessions.current_session_id
+        self.save_settings()
+        await self.services.store.aclose()
+
+    def save_settings(self) -> None:
+        """Writes settings.json; says so in the banner when it cannot."""
+        folder = self.services.folder
+        try:
+            save_settings(folder, self.services.settings)
+        except OSError as exc:
+            self.sessions.notice.emit(f"Settings could not be saved in {folder}: {exc.strerror}")
+
+    def report(self, error: BaseException) -> None:
+        """Shows an unexpected failure of a background task."""
+        if isinstance(error, StorageError):
+            text = str(error)
+        elif isinstance(error, asyncio.TimeoutError):
+            text = "An operation took too long and was abandoned."
+        else:
+            text = f"Something went wrong: {type(error).__name__}: {error}"
+        self.sessions.notice.emit(text)
+
+
+def build_app(
+    folder: Path,
+    *,
+    secrets: SecretStore | None = None,
+    on_error: Callable[[BaseException], None] | None = None,
+) -> App:
+    """Opens the store on ``folder`` and builds every part of the app around it.
+
+    ``on_error`` receives failures of background tasks (default: the banner says what went
+    wrong). Raises ``StorageError`` subclasses when the data file cannot be used.
+    """
+    services = build_services(folder, secrets=secrets)
+    app: App | None = None
+
+    def report(error: BaseException) -> None:
+        if on_error is not None:
+            on_error(error)
+        elif app is not None:
+            app.report(error)
+
+    def save() -> None:
+        assert app is not None
+        app.save_settings()
+
+    spawner = TaskSpawner(report)
+    bridge = EventBridge()
+    hub = AgentHub(services.agent, services.settings, services.secrets)
+    approvals = ApprovalBook()
+    store, settings = services.store, services.settings
+    parts = AppParts(hub, store, settings, services.secrets, spawner, save)
+    sessions = SessionsController(
+        store=store, settings=settings, spawner=spawner, approvals=approvals
+    )
+    chat: ChatController | None = None
+
+    def mark_session(event: Event) -> Coroutine[Any, Any, None]:
+        assert chat is not None  # the conversation open when it is called, not after an await
+        return chat.mark_open_session(event, sessions.current_session_id)
+
+    settings_ctl = SettingsController(parts, mark_session=mark_session)
+    chat = ChatController(
+        runner=services.runner,
+        hub=hub,
+        store=store,
+        settings=settings,
+        sessions=sessions,
+        settings_ctl=settings_ctl,
+        approvals=approvals,
+        bridge=bridge,
+        spawner=spawner,
+        save_settings=save,
+    )
+    agents = AgentsController(parts)
+    mcp = McpController(parts)
+    notices = [c.notice for c in (sessions, chat, settings_ctl, agents, mcp)]
+    app = App(services, hub, spawner, bridge, sessions, chat, settings_ctl, agents, mcp, notices)
+    return app

@@ -1,0 +1,174 @@
+"""The sessions controller: which conversation is open, and the sidebar's list, search and trash."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject, Signal
+
+from threadline.app import conversations as ops
+from threadline.app.conversations import APP_NAME, USER_ID, OpenedSession
+from threadline.ui.sidebar.tree import SessionNode
+
+if TYPE_CHECKING:
+    from threadline.app.approvals import ApprovalBook
+    from threadline.sessions import SQLiteSessionService
+    from threadline.settings import AppSettings
+    from threadline.ui.common.tasks import TaskSpawner
+
+
+class SessionsController(QObject):
+    """Lists, opens, renames, trashes, searches, exports and imports conversations.
+
+    Signals:
+        sessions_listed(object): ``list[SessionNode]`` for the sidebar.
+        session_upserted(object): a ``SessionNode`` that is new or renamed.
+        session_opened(object): an ``OpenedSession``.
+        trashed(str, str): a session id and its title, just moved to the trash.
+        search_results(object): ``dict[str, str]`` session id to snippet.
+        notice(str): a plain message for the user.
+    """
+
+    sessions_listed = Signal(object)
+    session_upserted = Signal(object)
+    session_opened = Signal(object)
+    trashed = Signal(str, str)
+    search_results = Signal(object)
+    notice = Signal(str)
+
+    def __init__(
+        self,
+        *,
+        store: SQLiteSessionService,
+        settings: AppSettings,
+        spawner: TaskSpawner,
+        approvals: ApprovalBook,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.settings = settings
+        self.spawner = spawner
+        self.approvals = approvals
+        self.current_session_id: str | None = None
+        self.picked_teams: dict[str, str] = {}  # a team picked whose marker is not saved yet
+
+    async def start(self) -> None:
+        """Lists the sessions and reopens the one that was open last."""
+        await self.list()
+        last = self.settings.last_session_id
+        if last and await self.store.get_meta(APP_NAME, USER_ID, last) is not None:
+            await self.show(last)
+
+    async def list(self) -> None:
+        """Sends the sidebar every conversation and branch."""
+        rows = await self.store.list_tree(APP_NAME, USER_ID)
+        self.sessions_listed.emit([SessionNode(*row) for row in rows])
+
+    async def refresh_node(self, session_id: str) -> None:
+        """Sends the sidebar one conversation again (its title may have changed)."""
+        meta = await self.store.get_meta(APP_NAME, USER_ID, session_id)
+        if meta is not None:
+            self.session_upserted.emit(
+                SessionNode(meta.id, meta.title, meta.parent_id, meta.updated_at)
+            )
+
+    def announce_new(self, session_id: str, first_message: str) -> None:
+        """Shows a conversation just created by its first message."""
+        self.current_session_id = session_id
+        node = SessionNode(session_id, ops.first_title(first_message), None, time.time())
+        self.session_upserted.emit(node)
+
+    def new_session(self) -> None:
+        """Clears the chat; the session is created with its first message."""
+        self.current_session_id = None
+        self.session_opened.emit(OpenedSession("", [], [], {}, team=self.settings.default_team))
+
+    def open_session(self, session_id: str) -> None:
+        """Shows a stored session (a newer request replaces an older one)."""
+        if session_id == self.current_session_id:
+            return
+        self.current_session_id = session_id
+        self.spawner.spawn(self.show(session_id), group="open")
+
+    async def show(self, session_id: str) -> None:
+        """Opens ``session_id`` now (awaitable: branches open this way)."""
+        self.current_session_id = session_id
+        opened = await ops.open_session(
+            self.store, session_id, picked_team=self.picked_teams.get(session_id)
+        )
+        self.approvals.expect(session_id, opened.pending_calls, reset=True)
+        self.settings.last_session_id = session_id
+        self.session_opened.emit(opened)
+
+    def rename(self, session_id: str, title: str) -> None:
+        """Sets a session's title."""
+        self.spawner.spawn(self.store.rename_session(APP_NAME, USER_ID, session_id, title))
+
+    def delete(self, session_id: str, title: str) -> None:
+        """Moves a session to the trash (undo with ``restore``)."""
+
+        async def work() -> None:
+            await self.store.delete_session(APP_NAME, USER_ID, session_id)
+            if self.current_session_id == session_id:
+                self.new_session()
+            await self.list()
+            self.trashed.emit(session_id, title)
+
+        self.spawner.spawn(work())
+
+    def restore(self, session_id: str) -> None:
+        """Takes a session out of the trash."""
+
+        async def work() -> None:
+            await self.store.restore_session(APP_NAME, USER_ID, session_id)
+            await self.list()
+
+        self.spawner.spawn(work())
+
+    def search(self, query: str) -> None:
+        """Full-text search; results arrive as ``search_results``."""
+
+        async def work() -> None:
+            hits = (
+                await self.store.search_sessions(APP_NAME, USER_ID, query) if query.strip() else []
+            )
+            self.search_results.emit({h.session.id: h.snippet for h in hits})
+
+        self.spawner.spawn(work(), group="search")
+
+    def export_current(self, path: str) -> None:
+        """Writes the open conversation to ``path``: Markdown for ``.md``, else lossless JSON."""
+        session_id = self.current_session_id
+        if session_id is None:
+            self.notice.emit("Open a conversation to export it.")
+            return
+
+        async def work() -> None:
+            as_markdown = path.lower().endswith(".md")
+            try:
+                await ops.export_session(
+                    self.store, session_id, Path(path), as_markdown=as_markdown
+                )
+            except OSError as exc:
+                self.notice.emit(f"Could not write {path}: {exc.strerror}")
+                return
+            self.notice.emit(f"Exported to {path}")
+
+        self.spawner.spawn(work())
+
+    def import_file(self, path: str) -> None:
+        """Adds a conversation from a Threadline JSON export and opens it."""
+
+        async def work() -> None:
+            try:
+                session_id = await ops.import_session(self.store, Path(path))
+            except (OSError, ValueError) as exc:
+                self.notice.emit(f"Could not import {path}: {exc}")
+                return
+            await self.list()
+            await self.show(session_id)
+
+        self.spawner.spawn(work())
