@@ -1,4 +1,5 @@
-# One obvious command per task. `make test` and `make run` are the two a newcomer needs.
+# One obvious command per task. `make test` and `make run` are the two a newcomer needs;
+# `make check` (format, lint, types, layer contracts) is what CI runs before the tests.
 PYTHON ?= python3
 VENV ?= .venv
 PY := $(VENV)/bin/python
@@ -15,14 +16,16 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(PY) -m threadline
 
-# Runs the whole suite; keyring tests get a private D-Bus with an unlocked gnome-keyring.
+# Runs the whole suite and prints line coverage per module; keyring tests get a private D-Bus
+# with an unlocked gnome-keyring.
 test: $(STAMP)
-	sh tests/with_keyring.sh $(PY) -m pytest $(PYTEST_ARGS)
+	sh tests/with_keyring.sh $(PY) -m pytest --cov=threadline --cov-report=term:skip-covered $(PYTEST_ARGS)
 
 check: $(STAMP)
 	$(VENV)/bin/ruff format --check desktop tests
 	$(VENV)/bin/ruff check desktop tests
 	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 # Every benchmark runs and prints its figures beside their floors; the target fails at the end
 # if any budget was missed.

@@ -2,7 +2,7 @@
 
 import sys
 
-from threadline.app import main
+from threadline.cli import main
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -2,6 +2,6 @@
 
 import sys
 
-from threadline.app import main
+from threadline.cli import main
 
 sys.exit(main())

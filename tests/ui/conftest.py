@@ -6,7 +6,6 @@ import asyncio
 import gc
 import sys
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
@@ -14,11 +13,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from tests.scripted_server import ScriptedServer
-from threadline.app.services import Services
-from threadline.settings.config import ProviderSettings
+from tests.ui.helpers import Harness, start_app, stop_app
 from threadline.ui.common.qt import QEventLoop
-from threadline.ui.shell.main_window import MainWindow
-from threadline.ui.shell.root import App, build_app
 
 
 @pytest.fixture
@@ -51,50 +47,6 @@ def qloop(qapp: QApplication) -> Iterator[QEventLoop]:
     # running loop after close, so a later asyncio.run() in this process would refuse to start.
     asyncio.events._set_running_loop(None)
     asyncio.set_event_loop(None)
-
-
-@dataclass
-class Harness:
-    """The running app as a test sees it."""
-
-    window: MainWindow
-    parts: App
-    server: ScriptedServer
-    errors: list[BaseException] = field(default_factory=list)
-
-    @property
-    def services(self) -> Services:
-        """The services below the UI."""
-        return self.parts.services
-
-    def run(self, qtbot: object, coro: object, timeout: int = 5000) -> object:
-        """Runs a coroutine on the app's loop and waits for its result."""
-        task = asyncio.get_event_loop().create_task(coro)  # type: ignore[arg-type]
-        qtbot.waitUntil(task.done, timeout=timeout)  # type: ignore[attr-defined]
-        return task.result()
-
-
-def start_app(qtbot: object, folder: Path, server: ScriptedServer) -> Harness:
-    """Builds the real services and window on ``folder``, talking to ``server``."""
-    errors: list[BaseException] = []
-    parts = build_app(folder, on_error=errors.append)
-    settings = parts.services.settings
-    settings.provider = ProviderSettings(
-        name="custom", base_url=server.base_url, model="scripted-large"
-    )
-    settings.is_setup_done = True
-    window = MainWindow(parts)
-    # Not qtbot.addWidget: stop_app closes the window and the qloop fixture frees it.
-    window.show()
-    parts.start()
-    return Harness(window, parts, server, errors)
-
-
-def stop_app(qtbot: object, harness: Harness) -> None:
-    """Shuts the app down the way closing the window does."""
-    harness.run(qtbot, harness.parts.shutdown())
-    harness.window.allow_close()
-    harness.window.close()
 
 
 @pytest.fixture

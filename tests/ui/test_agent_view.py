@@ -13,9 +13,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox
 
 from tests.scripted_server import calls, text
-from tests.ui.conftest import Harness, start_app, stop_app
-from tests.ui.test_chat import items, send, wait_idle
-from threadline.ui.chat.dialogs import EditArgumentsDialog
+from tests.ui.helpers import Harness, items, send, start_app, stop_app, wait_idle
+from threadline.ui.chat.edit_arguments import EditArgumentsDialog
 
 
 def test_instruction_edited_mid_run_reaches_the_next_request(app: Harness, qtbot: Any) -> None:

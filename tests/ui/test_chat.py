@@ -10,24 +10,9 @@ from typing import Any
 from PySide6.QtCore import QPoint, Qt
 
 from tests.scripted_server import Reply, text
-from tests.ui.conftest import Harness
+from tests.ui.helpers import Harness, items, send, wait_idle
 from threadline.app.timeline import ChatItem
 from threadline.ui.chat import delegate as chat_delegate
-
-
-def send(app: Harness, qtbot: Any, message: str) -> None:
-    chat = app.window.chat
-    qtbot.keyClicks(chat.composer, message)
-    qtbot.keyPress(chat.composer, Qt.Key.Key_Return)
-
-
-def items(app: Harness) -> list[ChatItem]:
-    return app.window.chat_model.items()
-
-
-def wait_idle(app: Harness, qtbot: Any) -> None:
-    sid = app.parts.sessions.current_session_id
-    qtbot.waitUntil(lambda: not app.parts.chat.is_running(sid), timeout=5000)
 
 
 def test_reply_streams_into_a_growing_bubble(app: Harness, qtbot: Any) -> None:

@@ -12,8 +12,7 @@ import keyring.backends.fail
 import pytest
 
 from tests.scripted_server import text
-from tests.ui.conftest import Harness
-from tests.ui.test_chat import items, send, wait_idle
+from tests.ui.helpers import Harness, items, send, wait_idle
 from threadline.settings import SecretStore
 
 MUST_HAVE_KEYRING = bool(os.environ.get("CI") or os.environ.get("THREADLINE_TEST_KEYRING"))

@@ -8,8 +8,7 @@ from typing import Any
 from PySide6.QtCore import Qt
 
 from tests.scripted_server import calls, text
-from tests.ui.conftest import Harness
-from tests.ui.test_chat import items, wait_idle
+from tests.ui.helpers import Harness, items, wait_idle
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 ANSWER = (

@@ -12,10 +12,9 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialogButtonBox, QListWidget
 
 from tests.scripted_server import calls, text
-from tests.ui.conftest import Harness, start_app, stop_app
-from tests.ui.test_chat import items, send, wait_idle
+from tests.ui.helpers import Harness, items, send, start_app, stop_app, wait_idle
 from threadline.app.mcp_servers import mcp_secret_name
-from threadline.ui.chat.dialogs import EditArgumentsDialog
+from threadline.ui.chat.edit_arguments import EditArgumentsDialog
 
 ENV_SERVER = Path(__file__).with_name("mcp_env_server.py")
 

@@ -1,14 +1,8 @@
-"""``main()`` starts the desktop app (the ``threadline`` command).
+"""The application layer between the window and the runner and store, with no Qt in it.
 
-Kept to nothing but the entry point: everything imported before the first frame delays it
-(logging and dataclasses alone cost 20 ms). The services are built in ``services.py``.
+What the app runs (``hub``: models, tools, teams; ``teams``; ``tools``: the built-in tools;
+``mcp_servers``: the user's MCP servers), what it does to conversations (``conversations``:
+open, branch, regenerate, edit, export, import), the approvals a paused run waits for
+(``approvals``), the live instruction's versions (``instructions``), what the timeline shows
+(``timeline``, ``markdown``) and the services below the UI (``services``).
 """
-
-from __future__ import annotations
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Starts the desktop app; returns the exit code (logging starts after the first paint)."""
-    from threadline.ui.shell.launch import run  # the Qt side lives in ui/, the only Qt importer
-
-    return run(argv)

@@ -14,14 +14,13 @@ if TYPE_CHECKING:
     from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu
 
     from threadline.app.conversations import OpenedSession
-    from threadline.app.timeline import ChatItem
     from threadline.ui.agents.controller import AgentsController
     from threadline.ui.agents.mcp_controller import McpController
     from threadline.ui.chat.controller import ChatController
-    from threadline.ui.chat.dialogs import SetupDialog
     from threadline.ui.common.bridge import DeltaBatch, EventUpdate
     from threadline.ui.settings.controller import SettingsController
     from threadline.ui.settings.provider_form import ProviderForm
+    from threadline.ui.settings.setup_dialog import SetupDialog
     from threadline.ui.shell.root import App
     from threadline.ui.sidebar.controller import SessionsController
     from threadline.ui.sidebar.tree import SessionNode
@@ -183,8 +182,17 @@ class MainWindow(QMainWindow):
         self.stop_action.triggered.connect(runs.stop)
         self.focus_composer_action.triggered.connect(lambda: self.chat.composer.setFocus())
         self.chat.edit_submitted.connect(lambda item, text: runs.edit(item.event_id, text))
-        self.chat.item_action.connect(self._on_item_action)
-        self.inspector.approval_decided.connect(self._decide_from_inspector)
+        from threadline.ui.chat.actions import MessageActions
+
+        self.actions = MessageActions(
+            runs=runs,
+            chat_model=self.chat_model,
+            inspector=self.inspector,
+            settings_panel=self.settings_panel,
+            window=self,
+        )
+        self.chat.item_action.connect(self.actions.on_item_action)
+        self.inspector.approval_decided.connect(self.actions.decide_from_inspector)
         self.inspector.request_wanted.connect(runs.rebuild_request)
         runs.request_rebuilt.connect(self.inspector.show_request)
         self.settings_panel.instruction_applied.connect(settings.apply_instruction)
@@ -292,51 +300,6 @@ class MainWindow(QMainWindow):
         self.undo_button.hide()
         self.statusBar().clearMessage()
 
-    def _on_item_action(self, action: str, item: ChatItem) -> None:
-        c = self.runs
-        if action == "branch" and item.event_id:
-            c.branch_from(item.event_id)
-        elif action == "regen" and item.event_id:
-            c.regenerate(item.event_id)
-        elif action == "retry":
-            c.retry()
-        elif action in ("approve", "deny"):
-            self._mark(item, "approved" if action == "approve" else "denied")
-            c.decide(item.call_id, action == "approve")
-        elif action == "always":
-            self._mark(item, "approved (always allowed)")
-            c.always_allow(item.call_id, str(item.data.get("name", "")))
-            self.settings_panel.load(c.settings)
-        elif action == "edit-args":
-            from threadline.ui.chat.dialogs import EditArgumentsDialog
-
-            dialog = EditArgumentsDialog(
-                str(item.data.get("name", "")),
-                str(item.data.get("arguments", "{}")),
-                lambda args: self._approve_edited(item, args),
-                self,
-            )
-            dialog.open()
-
-    def _approve_edited(self, item: ChatItem, arguments: dict[str, Any]) -> None:
-        import json
-
-        item.data["arguments"] = json.dumps(arguments)
-        self._mark(item, "approved with edited arguments")
-        self.runs.decide(item.call_id, True, arguments)
-
-    def _mark(self, item: ChatItem, status: str) -> None:
-        item.status = status
-        self.chat_model.update_item(item)
-        self.inspector.mark_decided(item.call_id, status)
-
-    def _decide_from_inspector(self, call_id: str, approved: bool) -> None:
-        for item in self.chat_model.items():
-            if item.kind == "approval" and item.call_id == call_id:
-                item.status = "approved" if approved else "denied"
-                self.chat_model.update_item(item)
-        self.runs.decide(call_id, approved)
-
     def _export(self) -> QFileDialog:
         from PySide6.QtWidgets import QFileDialog
 
@@ -401,7 +364,7 @@ class MainWindow(QMainWindow):
 
     def open_setup(self) -> SetupDialog:
         """Shows the first-run setup (non-modal) and saves what the user picks."""
-        from threadline.ui.chat.dialogs import SetupDialog
+        from threadline.ui.settings.setup_dialog import SetupDialog
 
         dialog = SetupDialog(self)
         dialog.form.load(self.settings_ctl.settings.provider)
