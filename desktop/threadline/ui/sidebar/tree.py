@@ -153,11 +153,6 @@ class SessionTreeModel(QAbstractItemModel):
         self._all.insert(0, node)
         self._rebuild()
 
-    def remove(self, session_id: str) -> None:
-        """Drops a session's row (its branches move up to the top level)."""
-        self._all = [n for n in self._all if n.id != session_id]
-        self._rebuild()
-
     # -- Qt model API ------------------------------------------------------------------------
 
     def index(self, row: int, column: int, parent: Index = QModelIndex()) -> QModelIndex:  # noqa: B008
