@@ -201,3 +201,18 @@ def test_first_run_setup_lists_models(app: Harness, qtbot: Any) -> None:
     qtbot.mouseClick(form.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Could not reach" in form.status.text(), timeout=15000)
     dialog.reject()
+
+
+def test_settings_show_the_provider_saved_in_first_run_setup(app: Harness, qtbot: Any) -> None:
+    panel_form = app.window.settings_panel.provider
+    dialog = app.window.open_setup()
+    form = dialog.form
+    form.preset.setCurrentIndex(3)  # custom URL
+    form.base_url.setText("http://127.0.0.1:4321/v1")
+    form.model.setCurrentText("picked-in-setup")
+    dialog.accept()
+    qtbot.waitUntil(lambda: panel_form.base_url.text() == "http://127.0.0.1:4321/v1")
+    assert panel_form.model.currentText() == "picked-in-setup"
+    assert app.services.settings.provider.model == "picked-in-setup"
+    # Saving from Settings now keeps what setup chose instead of the defaults shown before.
+    assert panel_form.provider().base_url == "http://127.0.0.1:4321/v1"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import threading
 from pathlib import Path
@@ -204,6 +205,14 @@ def test_export_and_import_from_the_file_menu(app: Harness, qtbot: Any, tmp_path
         qtbot.waitUntil(lambda n=name: (tmp_path / n).exists(), timeout=3000)
     markdown = (tmp_path / "chat.md").read_text(encoding="utf-8")
     assert "**You:**" in markdown and "Exported answer ✓" in markdown
+    # A name typed without an extension under the JSON filter is JSON, named .json.
+    dialog = app.window._export()
+    dialog.selectNameFilter("Threadline JSON (*.json)")
+    dialog.selectFile(str(tmp_path / "typed"))
+    dialog.accept()
+    qtbot.waitUntil(lambda: (tmp_path / "typed.json").exists(), timeout=3000)
+    assert json.loads((tmp_path / "typed.json").read_text(encoding="utf-8"))["events"]
+    assert not (tmp_path / "typed.md").exists()
     before = app.window.tree_model.rowCount()
     dialog = app.window._import()
     dialog.selectFile(str(tmp_path / "chat.json"))

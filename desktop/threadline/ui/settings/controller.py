@@ -24,12 +24,14 @@ class SettingsController(PageController):
         instruction_history(object): ``list[tuple[int, str, float]]`` of applied versions.
         connection_checked(bool, str): the outcome of a provider test.
         models_listed(object): ``list[str]`` of model ids the server offers.
+        provider_saved(object): the ``ProviderSettings`` now in use (forms show it).
         notice(str): a message for the user (``PageController``).
     """
 
     instruction_history = Signal(object)
     connection_checked = Signal(bool, str)
     models_listed = Signal(object)
+    provider_saved = Signal(object)
 
     def __init__(
         self,
@@ -97,6 +99,7 @@ class SettingsController(PageController):
                 self.settings.provider = provider
                 self.settings.is_setup_done = True
                 self._save_settings()
+                self.provider_saved.emit(provider)
                 await self._use_provider()
 
         self.spawner.spawn(work())

@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from threadline.ui.sidebar.tree import SessionNode
 
 UNDO_MS = 10_000
+EXPORT_FILTERS = {"Markdown (*.md)": ".md", "Threadline JSON (*.json)": ".json"}
 ACTIVE_AGENT = "runner:active_agent"  # runner.agents.ACTIVE_AGENT_KEY (no runner import here)
 
 
@@ -219,6 +220,8 @@ class MainWindow(QMainWindow):
         for notice in app.notices:
             notice.connect(self.chat.show_banner)
         settings.instruction_history.connect(self.settings_panel.set_history)
+        # Settings shows the provider in use, however it was saved (first-run setup included).
+        settings.provider_saved.connect(self.settings_panel.provider.load)
         app.bridge.deltas.connect(self._on_deltas)
         app.bridge.event_pushed.connect(self._on_event)
 
@@ -304,11 +307,16 @@ class MainWindow(QMainWindow):
         from PySide6.QtWidgets import QFileDialog
 
         # Not the static getSaveFileName: no nested event loops under qasync (STYLE.md).
+        # The chosen filter decides the format. No default suffix: the dialog would add the
+        # first filter's (".md") to a name typed under the JSON filter.
         dialog = QFileDialog(self, "Export conversation")
         dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilters(["Markdown (*.md)", "Threadline JSON (*.json)"])
-        dialog.setDefaultSuffix("md")
-        dialog.fileSelected.connect(self.sessions.export_current)
+        dialog.setNameFilters(list(EXPORT_FILTERS))
+        dialog.fileSelected.connect(
+            lambda path: self.sessions.export_current(
+                path, suffix=EXPORT_FILTERS.get(dialog.selectedNameFilter(), ".md")
+            )
+        )
         dialog.open()
         return dialog
 
@@ -373,7 +381,6 @@ class MainWindow(QMainWindow):
         dialog.accepted.connect(
             lambda: self.settings_ctl.save_provider(form.provider(), form.api_key.text())
         )
-        dialog.accepted.connect(lambda: self.settings_panel.load(self.settings_ctl.settings))
         dialog.open()
         return dialog
 

@@ -12,6 +12,8 @@ from threadline.app import conversations as ops
 from threadline.app.conversations import APP_NAME, USER_ID, OpenedSession
 from threadline.ui.sidebar.tree import SessionNode
 
+EXPORT_SUFFIXES = (".md", ".json")
+
 if TYPE_CHECKING:
     from threadline.app.approvals import ApprovalBook
     from threadline.sessions import SQLiteSessionService
@@ -139,23 +141,28 @@ class SessionsController(QObject):
 
         self.spawner.spawn(work(), group="search")
 
-    def export_current(self, path: str) -> None:
-        """Writes the open conversation to ``path``: Markdown for ``.md``, else lossless JSON."""
+    def export_current(self, path: str, *, suffix: str | None = None) -> None:
+        """Writes the open conversation to ``path``: a Markdown transcript or lossless JSON.
+
+        A name ending in ``.md`` or ``.json`` says the format; any other name gets ``suffix``
+        (the file dialog's chosen filter: ``.md`` or ``.json``) added, and that format.
+        """
         session_id = self.current_session_id
         if session_id is None:
             self.notice.emit("Open a conversation to export it.")
             return
+        target = Path(path)
+        if target.suffix.lower() not in EXPORT_SUFFIXES:
+            target = target.with_name(target.name + (suffix or ".json"))
+        as_markdown = target.suffix.lower() == ".md"
 
         async def work() -> None:
-            as_markdown = path.lower().endswith(".md")
             try:
-                await ops.export_session(
-                    self.store, session_id, Path(path), as_markdown=as_markdown
-                )
+                await ops.export_session(self.store, session_id, target, as_markdown=as_markdown)
             except OSError as exc:
-                self.notice.emit(f"Could not write {path}: {exc.strerror}")
+                self.notice.emit(f"Could not write {target}: {exc.strerror}")
                 return
-            self.notice.emit(f"Exported to {path}")
+            self.notice.emit(f"Exported to {target}")
 
         self.spawner.spawn(work())
 
