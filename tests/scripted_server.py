@@ -26,6 +26,8 @@ class Reply:
         status: an HTTP error status to answer with instead (401, 429, 500...).
         headers: extra response headers (``Retry-After``...).
         cut_after: close the connection abruptly after this many chunks.
+        close_after: answer with a plain ``Connection: close`` body (no chunked framing) and
+            close it cleanly after this many chunks: no ``finish_reason``, no ``[DONE]``.
         delay: seconds to wait before each chunk.
         hold: an event the server waits on (at most 30 s) before the first chunk.
     """
@@ -35,6 +37,7 @@ class Reply:
     status: int = 200
     headers: dict[str, str] = field(default_factory=dict)
     cut_after: int | None = None
+    close_after: int | None = None
     delay: float = 0.0
     hold: threading.Event | None = None
     usage: dict[str, int] = field(
@@ -148,6 +151,9 @@ class ScriptedServer:
                 self.wfile.write(payload)
 
             def _stream(self, body: dict[str, Any], reply: Reply) -> None:
+                if reply.close_after is not None:
+                    self._stream_then_close(body, reply, reply.close_after)
+                    return
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.send_header("Transfer-Encoding", "chunked")
@@ -174,6 +180,26 @@ class ScriptedServer:
                     done = b"data: [DONE]\n\n"
                     self.wfile.write(b"%x\r\n%s\r\n0\r\n\r\n" % (len(done), done))
                     self.wfile.flush()
+                except OSError:
+                    return
+
+            def _stream_then_close(self, body: dict[str, Any], reply: Reply, count: int) -> None:
+                # An HTTP/1.0-style body delimited by the end of the connection: closing it is
+                # a clean end of the body, so only the missing finish_reason tells it was cut.
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Connection", "close")
+                self.end_headers()
+                self.close_connection = True
+                if reply.hold is not None:
+                    reply.hold.wait(30)
+                chunks = list(_chunks(body.get("model", "scripted"), reply))[:count]
+                try:
+                    for chunk in chunks:
+                        if reply.delay:
+                            time.sleep(reply.delay)
+                        self.wfile.write(f"data: {chunk}\n\n".encode())
+                        self.wfile.flush()
                 except OSError:
                     return
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
-import time
+from collections.abc import AsyncGenerator
 
 import pytest
 from pydantic import BaseModel
@@ -12,13 +13,20 @@ from pydantic import BaseModel
 from threadline.runner import (
     Callbacks,
     Event,
+    EventTag,
     LLMAgent,
     Message,
+    ModelChunk,
+    ModelRequest,
     RunConfig,
     Runner,
     ScriptedModel,
     ScriptedReply,
+    TextChunk,
+    ToolCallChunk,
     ToolContext,
+    Usage,
+    UsageChunk,
     function_tool,
 )
 from threadline.sessions import InMemorySessionService
@@ -66,13 +74,20 @@ async def test_event_json_round_trip() -> None:
 
 
 async def test_tools_run_in_parallel_and_one_failure_does_not_stop_others() -> None:
-    started: list[float] = []
+    running = 0
+    peak = 0
+    both_running = asyncio.Event()
 
     @function_tool
     async def slow(n: int) -> int:
-        """Sleeps a little."""
-        started.append(time.perf_counter())
-        await asyncio.sleep(0.2)
+        """Returns n once the other call is running too (run one by one, it never would)."""
+        nonlocal running, peak
+        running += 1
+        peak = max(peak, running)
+        if running == 2:
+            both_running.set()
+        await both_running.wait()
+        running -= 1
         return n
 
     @function_tool
@@ -85,9 +100,10 @@ async def test_tools_run_in_parallel_and_one_failure_does_not_stop_others() -> N
         ScriptedReply(text="done"),
     ]
     agent, model = agent_with(replies, tools=[slow, boom])
-    t0 = time.perf_counter()
-    result = await Runner("app", agent).run_to_end("u", "s", "go")
-    assert time.perf_counter() - t0 < 0.39  # two 0.2 s tools overlapped
+    # tool_timeout only turns a regression (calls run in turn) into a failure, not a hang.
+    config = RunConfig(tool_timeout=10)
+    result = await Runner("app", agent).run_to_end("u", "s", "go", run_config=config)
+    assert peak == 2  # both slow calls were in flight at once
     tools = [m for m in model.requests[1].messages if m["role"] == "tool"]
     assert [t["content"] for t in tools[:2]] == ["1", "2"]
     assert "RuntimeError: kaput" in tools[2]["content"]
@@ -95,8 +111,6 @@ async def test_tools_run_in_parallel_and_one_failure_does_not_stop_others() -> N
 
 
 async def test_a_hanging_tool_times_out() -> None:
-    release = threading.Event()
-
     @function_tool
     async def hang() -> str:
         """Never finishes."""
@@ -107,8 +121,7 @@ async def test_a_hanging_tool_times_out() -> None:
     result = await Runner("app", agent).run_to_end(
         "u", "s", "x", run_config=RunConfig(tool_timeout=0.05)
     )
-    release.set()
-    status = [e.metadata.get("status") for e in result.events if e.tag == "tool.result"]
+    status = [e.metadata.get("status") for e in result.events if e.tag == EventTag.TOOL_RESULT]
     assert status == ["timeout"]
     assert "did not finish within 0.05 s" in model.requests[1].messages[-1]["content"]
 
@@ -292,31 +305,98 @@ async def test_structured_output() -> None:
 
 
 async def test_invocation_state_is_thread_safe() -> None:
-    seen: list[object] = []
+    workers, rounds = 4, 2000
+    # Every worker waits here until all are in their threads: the loops below really overlap.
+    barrier = threading.Barrier(workers, timeout=10)
+    threads: set[int] = set()
 
     @function_tool
-    def bump(tool_context: ToolContext) -> str:
-        """Bumps a counter from a worker thread."""
+    def churn(worker: int, tool_context: ToolContext) -> str:
+        """Writes, reads and deletes invocation state while the other workers do the same."""
         inv = tool_context.invocation
-        inv.set_state("n", (inv.get_state("n") or 0) + 1)
-        seen.append(inv.get_state("n"))
-        inv.delete_state("missing")
+        threads.add(threading.get_ident())
+        barrier.wait()
+        for i in range(rounds):
+            inv.set_state(f"w{worker}:{i}", i)
+            inv.set_state("shared", worker)
+            assert inv.get_state(f"w{worker}:{i}") == i
+            if i % 2:
+                inv.delete_state(f"w{worker}:{i}")
+            inv.delete_state("missing")
         return "ok"
 
-    agent, _ = agent_with([ScriptedReply(tool_calls=[("bump", "{}")]), "done"], tools=[bump])
-    await Runner("app", agent).run_to_end("u", "s", "x")
-    assert seen == [1]
+    @function_tool
+    def tally(tool_context: ToolContext) -> str:
+        """Counts what the workers left behind."""
+        inv = tool_context.invocation
+        kept = [
+            inv.get_state(f"w{w}:{i}")
+            for w in range(workers)
+            for i in range(rounds)
+            if inv.get_state(f"w{w}:{i}") is not None
+        ]
+        return json.dumps({"kept": len(kept), "shared": inv.get_state("shared")})
+
+    calls = [("churn", json.dumps({"worker": w})) for w in range(workers)]
+    agent, model = agent_with(
+        [ScriptedReply(tool_calls=calls), ScriptedReply(tool_calls=[("tally", "{}")]), "done"],
+        tools=[churn, tally],
+    )
+    await Runner("app", agent).run_to_end("u", "s", "x", run_config=RunConfig(tool_timeout=30))
+    results = [m["content"] for m in model.requests[1].messages if m["role"] == "tool"]
+    assert results == ["ok"] * workers
+    assert len(threads) == workers
+    tally_result = json.loads(model.requests[2].messages[-1]["content"])
+    assert tally_result["kept"] == workers * rounds // 2
+    assert tally_result["shared"] in range(workers)
 
 
-async def test_set_instruction_from_another_thread() -> None:
-    agent, model = agent_with(["one", "two"], instruction="v1")
-    runner = Runner("app", agent)
-    await runner.run_to_end("u", "s", "x")
-    thread = threading.Thread(target=agent.set_instruction, args=("v2",))
+async def test_set_instruction_from_another_thread_mid_stream() -> None:
+    loop = asyncio.get_running_loop()
+    streaming = asyncio.Event()
+    release = asyncio.Event()
+
+    class HeldModel:
+        """Streams a first chunk, then holds the reply open until the test lets it finish."""
+
+        name = "held"
+
+        def __init__(self) -> None:
+            self.requests: list[ModelRequest] = []
+
+        async def stream(self, request: ModelRequest) -> AsyncGenerator[ModelChunk, None]:
+            self.requests.append(request)
+            if len(self.requests) == 1:
+                yield TextChunk("looking it up")
+                streaming.set()
+                await release.wait()
+                yield ToolCallChunk(index=0, id="call_1", name="lookup", arguments="{}")
+            else:
+                yield TextChunk("done")
+            yield UsageChunk(Usage(total_tokens=1, requests=1))
+
+    @function_tool
+    def lookup() -> str:
+        """Looks something up."""
+        return "found"
+
+    model = HeldModel()
+    agent = LLMAgent("helper", model=model, instruction="v1", tools=[lookup])
+    run = asyncio.create_task(Runner("app", agent).run_to_end("u", "s", "x"))
+    await streaming.wait()
+
+    def swap() -> None:
+        agent.set_instruction("v2")
+        agent.set_global_instruction("global rules")
+        loop.call_soon_threadsafe(release.set)  # only now may the first reply end
+
+    thread = threading.Thread(target=swap)
     thread.start()
+    result = await run
     thread.join()
-    agent.set_global_instruction("global rules")
-    await runner.run_to_end("u", "s", "y")
-    assert model.requests[0].messages[0]["content"] == "v1"
-    assert model.requests[1].messages[0]["content"] == "global rules\n\nv2"
+    # One run, two model requests: the one streaming during the swap and the next one.
+    assert [r.messages[0]["content"] for r in model.requests] == ["v1", "global rules\n\nv2"]
+    replies = [e for e in result.events if e.tag == EventTag.MODEL_REPLY]
+    assert [e.metadata["instruction_version"] for e in replies] == [1, 2]
+    assert result.final_output == "done"
     assert agent.instruction.version == 2

@@ -7,10 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from threadline.core.errors import CorruptDatabaseError, DatabaseInUseError, StorageError
-from threadline.core.events import Event, Message
+from threadline.core.errors import (
+    CorruptDatabaseError,
+    DatabaseInUseError,
+    StorageError,
+    ThreadlineError,
+)
+from threadline.core.events import Event, EventTag, Message
 from threadline.runner import LLMAgent, Runner, ScriptedModel
-from threadline.sessions import SQLiteSessionService
+from threadline.sessions import EventRow, SQLiteSessionService, TreeRow
+from threadline.sessions.instance_lock import is_held
 from threadline.sessions.schema import CURRENT_VERSION, V1
 
 pytestmark = pytest.mark.asyncio
@@ -52,6 +58,35 @@ async def test_events_survive_reopen_and_runner_uses_store(tmp_path: Path) -> No
     assert [e.message.content for e in session.events if e.message] == ["hi 🌍", "hello there"]
     assert session.title == "hi 🌍"
     await reopened.aclose()
+
+
+async def test_light_rows_have_names(tmp_path: Path) -> None:
+    store = SQLiteSessionService(tmp_path / "s.db")
+    runner = Runner("app", LLMAgent("a", model=ScriptedModel(["hello"])), session_service=store)
+    await runner.run_to_end("u", "s", "hi")
+    rows = await store.load_rows("s")
+    assert all(isinstance(r, EventRow) for r in rows)
+    user, reply = rows
+    assert (user.author, user.role, user.text, user.body) == ("user", "user", "hi", "")
+    assert (reply.author, reply.role, reply.tag, reply.text) == (
+        "a",
+        "assistant",
+        "model.reply",
+        "hello",
+    )
+    assert reply.tag == EventTag.MODEL_REPLY
+    assert Event.model_validate_json(reply.body).id == reply.id
+    assert user.seq < reply.seq
+    assert reply[1] == reply.id and reply[4] == reply.tag  # positional order is kept
+
+    branch = await store.fork_session("app", "u", "s", user.id)
+    tree = await store.list_tree("app", "u")
+    assert all(isinstance(r, TreeRow) for r in tree)
+    by_id = {r.id: r for r in tree}
+    assert by_id[branch.id].parent_id == "s" and by_id[branch.id].fork_text == "hi"
+    assert by_id["s"].parent_id is None and by_id["s"].title == "hi"
+    assert by_id["s"] == ("s", "hi", None, by_id["s"].updated_at, "")
+    await store.aclose()
 
 
 async def test_trash_restore_and_empty_keep_branches(tmp_path: Path) -> None:
@@ -186,8 +221,11 @@ async def test_locked_database_gives_a_clear_error(
 async def test_second_instance_is_detected(tmp_path: Path) -> None:
     path = tmp_path / "one.db"
     first = SQLiteSessionService(path, exclusive=True)
-    with pytest.raises(DatabaseInUseError, match="already open"):
+    with pytest.raises(DatabaseInUseError, match="already open") as info:
         SQLiteSessionService(path, exclusive=True)
+    assert isinstance(info.value, ThreadlineError) and info.value.code == "storage_in_use"
+    assert is_held(path)
     await first.aclose()
+    assert not is_held(path)
     second = SQLiteSessionService(path, exclusive=True)
     await second.aclose()

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from threadline.app.mcp_servers import MCPServers
 from threadline.app.teams import DEFAULT_TEAM, AgentSpec, TeamError, build_team, check_specs
 from threadline.runner import BaseAgent, LLMAgent, Model, OpenAIChatModel, Tool
+from threadline.runner.tools import unique_names
 
 if TYPE_CHECKING:
     from threadline.runner.mcp import MCPTool
@@ -64,13 +65,14 @@ class AgentHub:
     # -- tools -------------------------------------------------------------------------------
 
     def tools(self) -> dict[str, Tool]:
-        """Every tool an agent may use now: built-in first, then enabled MCP tools."""
-        available: dict[str, Tool] = {t.name: t for t in self.builtin}
+        """Every tool an agent may use now, by the name the model sees: built-in first, then
+        enabled MCP tools (one sharing a name with another is ``server__name``)."""
+        available: list[Tool] = list(self.builtin)
         for entry in self.settings.mcp_servers:
-            for tool in self.mcp.tools(entry.name):
-                if tool.name not in available and tool.name not in entry.disabled_tools:
-                    available[tool.name] = tool
-        return available
+            available.extend(
+                tool for tool in self.mcp.tools(entry.name) if tool.name not in entry.disabled_tools
+            )
+        return unique_names(available, strict=False)
 
     def refresh_tools(self) -> None:
         """Gives the assistant the current tools; teams are rebuilt on their next run."""

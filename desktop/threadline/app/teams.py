@@ -15,6 +15,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ValidationError, field_validator
 
+from threadline.core.errors import ThreadlineError
 from threadline.runner import (
     BaseAgent,
     ChainAgent,
@@ -36,8 +37,10 @@ RESERVED = {DEFAULT_TEAM, "user", "runner"}
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
 
 
-class TeamError(ValueError):
+class TeamError(ThreadlineError, ValueError):
     """Specs that cannot form a team; the message says what to fix."""
+
+    code = "team"
 
 
 class AgentSpec(BaseModel):

@@ -10,13 +10,15 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     from threadline.core.events import Event
+    from threadline.sessions import EventRow
 
 
 Kind = Literal["user", "assistant", "tool", "error", "transfer", "approval", "note"]
 AWAITING = "awaiting approval"
 WAITING = ("running", AWAITING)  # a tool item's status before its result arrives
-Row = tuple[int, str, str, "str | None", str, str, str]  # seq, id, author, role, tag, text, body
 
 
 @dataclass(eq=False)
@@ -38,7 +40,7 @@ class ChatItem:
         self.revision += 1
 
 
-def items_from_rows(rows: list[Row]) -> list[ChatItem]:
+def items_from_rows(rows: Sequence[EventRow]) -> list[ChatItem]:
     """Timeline items for a stored history; only rows that need structure are parsed."""
     from threadline.core.events import Event  # pydantic: loaded after the first paint
 

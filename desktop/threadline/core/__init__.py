@@ -1,9 +1,16 @@
 """Data types shared by the runner, the session store and the UI; imports nothing of ours."""
 
+from threadline.core.errors import (
+    CorruptDatabaseError,
+    DatabaseInUseError,
+    StorageError,
+    ThreadlineError,
+)
 from threadline.core.events import (
     ErrorInfo,
     Event,
     EventActions,
+    EventTag,
     Message,
     ToolCall,
     Usage,
@@ -12,13 +19,18 @@ from threadline.core.events import (
 from threadline.core.session import Session, SessionSearchHit, SessionService, split_state
 
 __all__ = [
+    "CorruptDatabaseError",
+    "DatabaseInUseError",
     "ErrorInfo",
     "Event",
     "EventActions",
+    "EventTag",
     "Message",
     "Session",
     "SessionSearchHit",
     "SessionService",
+    "StorageError",
+    "ThreadlineError",
     "ToolCall",
     "Usage",
     "new_id",

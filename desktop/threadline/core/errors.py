@@ -1,9 +1,54 @@
-"""Errors shared across packages; each carries a stable ``code`` and a message for a person."""
+"""One exception tree: every error Threadline raises on purpose, each with a stable ``code``.
+
+``str(exc)`` is a message a person can act on; ``exc.code`` is stable and safe to branch on
+(the runner copies both into an error event's ``ErrorInfo``). ``except ThreadlineError``
+catches them all. Each class lives beside the code that raises it and is imported from there.
+
+The tree, with each ``code``:
+
+* ``ThreadlineError`` (``error``, ``core.errors``): the base.
+
+  * ``StorageError`` (``storage``, ``core.errors``): the session store cannot read or write
+    (read-only or locked file, a closed store, a schema from a newer Threadline).
+
+    * ``CorruptDatabaseError`` (``storage_corrupt``): the file is damaged; it was moved aside
+      to ``moved_to`` and kept.
+    * ``DatabaseInUseError`` (``storage_in_use``): another process has the data folder open.
+
+  * ``ModelError`` (``runner.models``): a model call failed; the code is set per call:
+    ``auth``, ``rate_limited``, ``server_error``, ``bad_request``, ``not_found``,
+    ``network``, ``timeout``, ``stream_cut``.
+  * ``MCPError`` (``mcp``, ``runner.mcp``): an MCP server could not be started, reached or
+    understood.
+  * ``ToolArgumentsError`` (``tool_arguments``, ``runner.tools``): the model's tool arguments
+    are not JSON or do not match the tool's schema (goes back to the model as a tool error).
+  * ``MaxTurnsExceeded`` (``max_turns``, ``runner.context``): more model requests than
+    ``RunConfig.max_turns`` allows.
+  * ``TeamError`` (``team``, ``app.teams``, also a ``ValueError``): agents the user defined
+    cannot form a team (a loop, an unknown helper, a name used twice, an empty workflow).
+  * ``_NothingToResume`` (``nothing_to_resume``, ``runner.runner``, private: it only ever
+    becomes an error event): ``resume`` found no paused call, or no decision for one.
+
+Codes an error event can carry without a class of ours: ``timeout`` (the builtin
+``TimeoutError``: the run took longer than ``RunConfig.timeout``), ``invalid_output`` (a reply
+that does not match the agent's ``output_schema``) and ``internal`` (anything unexpected).
+"""
 
 from __future__ import annotations
 
 
-class StorageError(Exception):
+class ThreadlineError(Exception):
+    """The base of every error Threadline raises on purpose.
+
+    Attributes:
+        code: A stable machine-readable code (a class attribute; ``ModelError`` sets it per
+            instance).
+    """
+
+    code: str = "error"
+
+
+class StorageError(ThreadlineError):
     """The session store cannot read or write (read-only, locked, corrupt, newer schema)."""
 
     code = "storage"

@@ -4,11 +4,32 @@ from __future__ import annotations
 
 import os
 import time
+from enum import StrEnum
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 Role = Literal["system", "user", "assistant", "tool"]
+
+
+class EventTag(StrEnum):
+    """What kind of step an ``Event`` records; the value is the ``tag`` string stored as is.
+
+    A ``StrEnum``: each member equals its plain string (``EventTag.ERROR == "error"``), so
+    stored JSON and code comparing with strings keep working. ``Event.tag`` is ``""`` for a
+    plain message.
+    """
+
+    MODEL_REPLY = "model.reply"  # an assistant reply; metadata holds the request it answered
+    TOOL_START = "tool.start"  # a tool call began (metadata: call id, arguments)
+    TOOL_RESULT = "tool.result"  # a tool call ended (metadata: status, timing)
+    TOOL_APPROVAL = "tool.approval"  # the run paused: metadata["pending"] awaits decisions
+    AGENT_TRANSFER = "agent.transfer"  # the conversation moved to another agent
+    ERROR = "error"  # the run failed; ``event.error`` says why
+    RUN_DONE = "run.done"  # the completion event that ends every run
+    INTERRUPTED = "interrupted"  # partial reply text saved after a stop or a failure
+    INSTRUCTION = "instruction"  # marker: the system instruction changed (a new version)
+    TEAM = "team"  # marker: the conversation was handed to another team
 
 
 def new_id() -> str:

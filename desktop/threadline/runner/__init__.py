@@ -1,8 +1,25 @@
 """The embedded agent runner: a GUI-free asyncio library (it never imports Qt)."""
 
-from threadline.core.events import ErrorInfo, Event, EventActions, Message, ToolCall, Usage
+from threadline.core.errors import ThreadlineError
+from threadline.core.events import (
+    ErrorInfo,
+    Event,
+    EventActions,
+    EventTag,
+    Message,
+    ToolCall,
+    Usage,
+)
 from threadline.runner.agents import BaseAgent, ChainAgent, CycleAgent, ParallelAgent
-from threadline.runner.callbacks import Callbacks
+from threadline.runner.callbacks import (
+    AfterAgentCallback,
+    AfterModelCallback,
+    AfterToolCallback,
+    BeforeAgentCallback,
+    BeforeModelCallback,
+    BeforeToolCallback,
+    Callbacks,
+)
 from threadline.runner.context import (
     ApprovalRequest,
     InvocationContext,
@@ -12,46 +29,79 @@ from threadline.runner.context import (
 from threadline.runner.fake import ScriptedModel, ScriptedReply
 from threadline.runner.instructions import InstructionVersion
 from threadline.runner.llm_agent import LLMAgent
-from threadline.runner.models import GenerationConfig, Model, ModelError, ModelRequest
+from threadline.runner.mcp import MCPError, MCPServerConfig, MCPToolset
+from threadline.runner.models import (
+    GenerationConfig,
+    Model,
+    ModelChunk,
+    ModelError,
+    ModelRequest,
+    TextChunk,
+    ToolCallChunk,
+    UsageChunk,
+)
 from threadline.runner.openai_model import OpenAIChatModel
-from threadline.runner.providers import Provider, ProviderRegistry
+from threadline.runner.providers import PROVIDER_PRESETS, ProviderPreset, resolve_model
 from threadline.runner.runner import Runner, RunResult
-from threadline.runner.tools import FunctionTool, Tool, ToolContext, function_tool
+from threadline.runner.tools import (
+    FunctionTool,
+    Tool,
+    ToolArgumentsError,
+    ToolContext,
+    function_tool,
+)
 
 # RunConfig names BaseAgent, which context.py cannot import (agents.py imports context.py).
 RunConfig.model_rebuild(_types_namespace={"BaseAgent": BaseAgent})
 
 __all__ = [
+    "PROVIDER_PRESETS",
+    "AfterAgentCallback",
+    "AfterModelCallback",
+    "AfterToolCallback",
     "ApprovalRequest",
     "BaseAgent",
+    "BeforeAgentCallback",
+    "BeforeModelCallback",
+    "BeforeToolCallback",
     "Callbacks",
     "ChainAgent",
     "CycleAgent",
     "ErrorInfo",
     "Event",
     "EventActions",
+    "EventTag",
     "FunctionTool",
     "GenerationConfig",
     "InstructionVersion",
     "InvocationContext",
     "LLMAgent",
+    "MCPError",
+    "MCPServerConfig",
+    "MCPToolset",
     "MaxTurnsExceeded",
     "Message",
     "Model",
+    "ModelChunk",
     "ModelError",
     "ModelRequest",
     "OpenAIChatModel",
     "ParallelAgent",
-    "Provider",
-    "ProviderRegistry",
+    "ProviderPreset",
     "RunConfig",
     "RunResult",
     "Runner",
     "ScriptedModel",
     "ScriptedReply",
+    "TextChunk",
+    "ThreadlineError",
     "Tool",
+    "ToolArgumentsError",
     "ToolCall",
+    "ToolCallChunk",
     "ToolContext",
     "Usage",
+    "UsageChunk",
     "function_tool",
+    "resolve_model",
 ]

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel, ConfigDict
 
+from threadline.core.errors import ThreadlineError
 from threadline.core.events import Event, Usage
 from threadline.core.session import Session, SessionService
 from threadline.runner.models import GenerationConfig
@@ -60,8 +61,10 @@ class RunConfig(BaseModel):
     agent: BaseAgent | None = None
 
 
-class MaxTurnsExceeded(Exception):
+class MaxTurnsExceeded(ThreadlineError):
     """The invocation asked the model more often than ``RunConfig.max_turns`` allows."""
+
+    code = "max_turns"
 
 
 @dataclass

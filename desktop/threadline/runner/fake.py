@@ -1,4 +1,4 @@
-"""``ScriptedModel``: an in-process model that replays scripted replies (tests, benchmarks)."""
+"""``ScriptedModel``: an in-process ``Model`` that replays scripted replies, no network."""
 
 from __future__ import annotations
 
@@ -17,7 +17,8 @@ from threadline.runner.models import (
 
 @dataclass
 class ScriptedReply:
-    """One reply: text (streamed as ``chunks`` pieces or the given pieces) and tool calls."""
+    """One reply: its text (a string is one chunk; a sequence streams piece by piece), the
+    tool calls it asks for, and the usage it reports."""
 
     text: str | Sequence[str] = ""
     tool_calls: Sequence[tuple[str, str]] = ()  # (name, arguments JSON)
@@ -25,7 +26,12 @@ class ScriptedReply:
 
 
 class ScriptedModel:
-    """Replays replies in order (the last one repeats) and records every request it gets."""
+    """Replays replies in order (the last one repeats) and records every request it gets.
+
+    ``replies`` is a list (a string stands for a text-only reply) or a function that picks the
+    reply for each request. Used by tests, benchmarks, examples and the app's placeholder model
+    before a provider is set.
+    """
 
     def __init__(
         self,
@@ -38,6 +44,7 @@ class ScriptedModel:
         self.requests: list[ModelRequest] = []
 
     async def stream(self, request: ModelRequest) -> AsyncGenerator[ModelChunk, None]:
+        """Streams the next reply: its text chunks, then its tool calls, then its usage."""
         self.requests.append(request)
         reply = self._next(request)
         pieces = [reply.text] if isinstance(reply.text, str) else list(reply.text)

@@ -16,6 +16,7 @@ from threadline.core.events import (
     ErrorInfo,
     Event,
     EventActions,
+    EventTag,
     Message,
     ToolCall,
     Usage,
@@ -40,10 +41,11 @@ from threadline.runner.models import (
     ToolCallChunk,
     UsageChunk,
 )
-from threadline.runner.tools import FunctionTool, Tool, ToolContext, tool_spec
+from threadline.runner.tools import FunctionTool, Tool, ToolContext, tool_spec, unique_names
 from threadline.runner.tracing import span
 
-TRANSFER_TAG = "agent.transfer"
+EMPTY_REPLY_CODE = "empty_reply"
+EMPTY_REPLY_TEXT = "The model returned no text."
 YIELD_EVERY_S = 0.005
 
 
@@ -80,9 +82,10 @@ class LLMAgent(BaseAgent):
         self._global_instruction = InstructionSlot(global_instruction)
         self.tools = list(tools)
         self._transfer_cache: tuple[tuple[str, ...], Tool] | None = None
-        names = [t.name for t in self.tools]
-        if len(names) != len(set(names)):
-            raise ValueError(f"agent {name!r} has two tools with the same name")
+        try:  # namesakes from MCP servers are told apart by server (server__tool)
+            unique_names(self.tools)
+        except ValueError as exc:
+            raise ValueError(f"agent {name!r}: {exc}") from None
 
     # -- instructions ------------------------------------------------------------------------
 
@@ -111,7 +114,7 @@ class LLMAgent(BaseAgent):
     @property
     def tool_map(self) -> dict[str, Tool]:
         """The tools the model may call by name, the transfer tool included."""
-        tools = {t.name: t for t in self.tools}
+        tools = unique_names(self.tools, strict=False)  # the list may change after __init__
         targets = self._transfer_targets()
         if targets:
             # Built once per set of targets: a function tool compiles a pydantic model.
@@ -138,7 +141,7 @@ class LLMAgent(BaseAgent):
             paused = tool_exec.pending_approval(ctx.session.events)
             decisions, ctx.decisions = ctx.decisions, None
             if paused is not None:
-                async for event in tool_exec.run_calls(self, ctx, paused[1], decisions):
+                async for event in tool_exec.run_calls(self, ctx, paused.calls, decisions):
                     outcome.note(event)
                     yield event
         while not outcome.stops and not ctx.is_ended:
@@ -155,6 +158,9 @@ class LLMAgent(BaseAgent):
             if not calls:
                 self._attach_structured_output(reply)
                 yield reply
+                if not reply.message.content.strip():
+                    # Otherwise the person sees nothing at all, as if the run had hung.
+                    yield self._empty_reply_notice(ctx)
                 return
             yield reply
             async for event in tool_exec.execute(self, ctx, calls):
@@ -192,7 +198,7 @@ class LLMAgent(BaseAgent):
         # rebuilds later is by construction what was sent.
         messages = rebuild_messages(ctx.session.events, history, system or None)
         assert messages is not None  # the reference points into these very events
-        tools = [tool_spec(t) for t in self.tool_map.values()]
+        tools = [tool_spec(t, name) for name, t in self.tool_map.items()]
         params = self.generation.merged(ctx.run_config.generation).as_params()
         response_format = None
         if self.output_schema is not None:
@@ -302,12 +308,21 @@ class LLMAgent(BaseAgent):
             branch=self.path,
             message=message,
             usage=usage,
-            tag="model.reply",
+            tag=EventTag.MODEL_REPLY,
             metadata={
                 **meta,
                 "request": request.model_dump(exclude={"messages"}),
                 "latency_ms": latency_ms,
             },
+        )
+
+    def _empty_reply_notice(self, ctx: InvocationContext) -> Event:
+        return Event(
+            invocation_id=ctx.invocation_id,
+            author=self.name,
+            branch=self.path,
+            error=ErrorInfo(code=EMPTY_REPLY_CODE, message=EMPTY_REPLY_TEXT),
+            tag=EventTag.ERROR,
         )
 
     def _attach_structured_output(self, reply: Event) -> None:
@@ -334,7 +349,7 @@ class LLMAgent(BaseAgent):
             invocation_id=ctx.invocation_id,
             author=self.name,
             branch=self.path,
-            tag=TRANSFER_TAG,
+            tag=EventTag.AGENT_TRANSFER,
             actions=EventActions(
                 transfer_to_agent=target.name, state_delta={ACTIVE_AGENT_KEY: target.name}
             ),

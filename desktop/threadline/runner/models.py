@@ -8,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel
 
+from threadline.core.errors import ThreadlineError
 from threadline.core.events import Usage
 
 
@@ -71,8 +72,8 @@ class UsageChunk:
 ModelChunk = TextChunk | ToolCallChunk | UsageChunk
 
 
-class ModelError(Exception):
-    """A model call failed; ``code`` is stable, the message is for a person.
+class ModelError(ThreadlineError):
+    """A model call failed; ``code`` (set per instance) is stable, the message is for a person.
 
     Codes: ``auth``, ``rate_limited``, ``server_error``, ``bad_request``, ``not_found``,
     ``network``, ``timeout``, ``stream_cut``.

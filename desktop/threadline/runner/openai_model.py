@@ -5,12 +5,14 @@ from __future__ import annotations
 import asyncio
 import email.utils
 import logging
+import os
 import random
 import time
 from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from threadline.core.events import Usage
+from threadline.core.text import valid_text
 from threadline.runner.models import (
     ModelChunk,
     ModelError,
@@ -37,6 +39,8 @@ else:
 log = logging.getLogger(__name__)
 
 RETRY_AFTER_CAP = 60.0
+NO_KEY = "not-needed"
+CUT_TEXT = "The connection to the model dropped mid-reply."
 
 
 class OpenAIChatModel:
@@ -44,6 +48,12 @@ class OpenAIChatModel:
 
     Retries 429 and 5xx answers (and refused connections) with exponential backoff, honouring
     ``Retry-After``; a stream already under way is never retried, so no text is duplicated.
+
+    Without ``api_key`` the ``OPENAI_API_KEY`` variable is used, like the SDK uses
+    ``OPENAI_BASE_URL`` without ``base_url``, but only for the server those variables name: a
+    model given another ``base_url`` never receives it (it is that provider's key).
+    A stream is complete only when the server says so (a ``finish_reason``); one that ends any
+    other way, a clean close of the connection included, raises ``ModelError("stream_cut")``.
     """
 
     def __init__(
@@ -65,7 +75,7 @@ class OpenAIChatModel:
         self.client = client or openai.AsyncOpenAI(
             base_url=base_url,
             # Local servers (Ollama, LM Studio) need no key, but the SDK insists on one.
-            api_key=api_key or "not-needed",
+            api_key=api_key or _env_key(base_url) or NO_KEY,
             max_retries=0,
             timeout=timeout,
         )
@@ -78,10 +88,13 @@ class OpenAIChatModel:
     async def stream(self, request: ModelRequest) -> AsyncGenerator[ModelChunk, None]:
         stream = await self._open(request)
         received = False
+        finished = False
         try:
             async for chunk in stream:
                 received = True
                 if chunk.usage is not None:
+                    # Servers send usage after the last choice (stream_options.include_usage).
+                    finished = True
                     yield UsageChunk(
                         Usage(
                             prompt_tokens=chunk.usage.prompt_tokens or 0,
@@ -92,22 +105,29 @@ class OpenAIChatModel:
                     )
                 if not chunk.choices:
                     continue
-                delta = chunk.choices[0].delta
+                choice = chunk.choices[0]
+                finished = finished or choice.finish_reason is not None
+                delta = choice.delta
+                if delta is None:
+                    continue
                 if delta.content:
-                    yield TextChunk(delta.content)
+                    # JSON may carry lone surrogates ("\ud800") that no store can encode.
+                    yield TextChunk(valid_text(delta.content))
                 for call in delta.tool_calls or ():
                     fn = call.function
                     yield ToolCallChunk(
                         index=call.index,
                         id=call.id,
                         name=fn.name if fn is not None else None,
-                        arguments=(fn.arguments or "") if fn is not None else "",
+                        arguments=valid_text(fn.arguments or "") if fn is not None else "",
                     )
+            if not finished:
+                # The body ended (a proxy or server closed it cleanly) before the server said
+                # the reply was complete: what arrived is only part of it.
+                raise ModelError("stream_cut", f"{CUT_TEXT[:-1]} (it ended without finishing).")
         except openai.APIError as exc:
             if received and isinstance(exc, openai.APIConnectionError):
-                raise ModelError(
-                    "stream_cut", "The connection to the model dropped mid-reply."
-                ) from exc
+                raise ModelError("stream_cut", CUT_TEXT) from exc
             raise _translate(exc, self.base_url) from exc
         except (ModelError, asyncio.CancelledError):
             raise
@@ -157,6 +177,18 @@ class OpenAIChatModel:
                 )
                 attempt += 1
                 await asyncio.sleep(delay)
+
+
+def _env_key(base_url: str | None) -> str | None:
+    """``OPENAI_API_KEY`` when the requests go where the environment says (or to OpenAI)."""
+    key = os.environ.get("OPENAI_API_KEY")
+    if not key or base_url is None:
+        return key or None
+    target = base_url.rstrip("/")
+    env_url = os.environ.get("OPENAI_BASE_URL", "").rstrip("/")
+    if target == env_url or target.startswith("https://api.openai.com"):
+        return key
+    return None
 
 
 def _is_retryable(exc: openai.APIError) -> bool:

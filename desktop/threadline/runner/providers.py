@@ -1,65 +1,56 @@
-"""Resolves model names such as ``ollama/llama3.2`` to a configured provider's model."""
+"""Known OpenAI-compatible providers (``PROVIDER_PRESETS``) and ``provider/model`` names."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from typing import NamedTuple
 
-from threadline.runner.models import Model
 from threadline.runner.openai_model import OpenAIChatModel
 
 
-@dataclass(frozen=True)
-class Provider:
-    """An OpenAI-compatible endpoint. ``api_key`` is looked up when a model is made."""
+class ProviderPreset(NamedTuple):
+    """How to reach one kind of server.
 
-    name: str
-    base_url: str | None
-    api_key: Callable[[], str | None] = lambda: None
-
-
-BUILTIN_PROVIDERS = (
-    Provider("openai", "https://api.openai.com/v1"),
-    Provider("ollama", "http://localhost:11434/v1"),
-    Provider("lmstudio", "http://localhost:1234/v1"),
-    Provider("llamacpp", "http://localhost:8080/v1"),
-    Provider("vllm", "http://localhost:8000/v1"),
-    Provider("openrouter", "https://openrouter.ai/api/v1"),
-)
-
-
-class ProviderRegistry:
-    """Named providers; ``resolve("ollama/llama3.2")`` makes a model on the ``ollama`` one.
-
-    A name without a slash goes to the default provider.
+    Attributes:
+        label: The name a person reads (``"LM Studio"``).
+        base_url: Its usual OpenAI-compatible endpoint.
+        default_model: The model to offer first; ``""`` means whatever the server has loaded
+            (ask it with ``GET /models``).
+        needs_key: True when the server refuses requests without an API key.
     """
 
-    def __init__(
-        self, providers: tuple[Provider, ...] = BUILTIN_PROVIDERS, *, default: str = "openai"
-    ) -> None:
-        self._providers = {p.name: p for p in providers}
-        self.default = default
+    label: str
+    base_url: str
+    default_model: str
+    needs_key: bool
 
-    def register(self, provider: Provider) -> None:
-        """Adds or replaces a provider."""
-        self._providers[provider.name] = provider
 
-    def get(self, name: str) -> Provider:
-        """The provider called ``name``; raises ``KeyError`` with the known names."""
-        try:
-            return self._providers[name]
-        except KeyError:
-            known = ", ".join(sorted(self._providers))
-            raise KeyError(f"unknown provider {name!r} (known: {known})") from None
+# The one list of presets: the provider form offers these, ``resolve_model`` reads them.
+PROVIDER_PRESETS: dict[str, ProviderPreset] = {
+    "openai": ProviderPreset("OpenAI", "https://api.openai.com/v1", "gpt-4o-mini", True),
+    "ollama": ProviderPreset("Ollama", "http://localhost:11434/v1", "llama3.2", False),
+    "lmstudio": ProviderPreset("LM Studio", "http://localhost:1234/v1", "", False),
+    "llamacpp": ProviderPreset("llama.cpp server", "http://localhost:8080/v1", "", False),
+    "vllm": ProviderPreset("vLLM", "http://localhost:8000/v1", "", False),
+    "openrouter": ProviderPreset(
+        "OpenRouter", "https://openrouter.ai/api/v1", "openai/gpt-4o-mini", True
+    ),
+}
 
-    def names(self) -> list[str]:
-        """Every provider name, sorted."""
-        return sorted(self._providers)
 
-    def resolve(self, model_ref: str) -> Model:
-        """A model for ``provider/model`` (or ``model`` on the default provider)."""
-        provider_name, _, model_name = model_ref.partition("/")
-        if not model_name:
-            provider_name, model_name = self.default, model_ref
-        provider = self.get(provider_name)
-        return OpenAIChatModel(model_name, base_url=provider.base_url, api_key=provider.api_key())
+def resolve_model(
+    model_ref: str, *, api_key: str | None = None, default_provider: str = "openai"
+) -> OpenAIChatModel:
+    """A model for ``provider/model`` (``ollama/llama3.2``), or ``model`` on the default one.
+
+    Raises:
+        KeyError: The provider is not in ``PROVIDER_PRESETS`` (the message names the known
+            ones).
+    """
+    provider, _, model_name = model_ref.partition("/")
+    if not model_name:
+        provider, model_name = default_provider, model_ref
+    preset = PROVIDER_PRESETS.get(provider)
+    if preset is None:
+        known = ", ".join(sorted(PROVIDER_PRESETS))
+        raise KeyError(f"unknown provider {provider!r} (known: {known})")
+    return OpenAIChatModel(model_name, base_url=preset.base_url, api_key=api_key)

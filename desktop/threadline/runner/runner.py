@@ -10,12 +10,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from threadline.core.errors import StorageError
-from threadline.core.events import ErrorInfo, Event, Message, Usage, new_id
+from threadline.core.errors import ThreadlineError
+from threadline.core.events import ErrorInfo, Event, EventTag, Message, Usage, new_id
+from threadline.core.memory import InMemorySessionService
 from threadline.core.session import Session, SessionService
 from threadline.runner.agents import ACTIVE_AGENT_KEY, BaseAgent
-from threadline.runner.context import InvocationContext, MaxTurnsExceeded, RunConfig
-from threadline.runner.models import ModelError
+from threadline.runner.context import InvocationContext, RunConfig
 from threadline.runner.tool_exec import pending_approval
 from threadline.runner.tracing import span
 
@@ -54,8 +54,6 @@ class Runner:
         if not app_name:
             raise ValueError("app_name must not be empty")
         if session_service is None:
-            from threadline.sessions.memory import InMemorySessionService
-
             session_service = InMemorySessionService()
         self.app_name = app_name
         self.agent = agent
@@ -134,7 +132,7 @@ class Runner:
         paused = pending_approval(session.events)
         if paused is None:
             return []
-        return [{**c.model_dump(), "agent": paused[0].author} for c in paused[1]]
+        return [{**c.model_dump(), "agent": paused.event.author} for c in paused.calls]
 
     # -- the invocation ----------------------------------------------------------------------
 
@@ -223,20 +221,34 @@ class Runner:
             raise
         except Exception as exc:
             error = _error_info(exc, config)
+            save_failure: Exception | None = None
             if session is not None:
-                await _save_interrupted(service, session, invocation_id, unsaved)
+                try:
+                    await _save_interrupted(service, session, invocation_id, unsaved)
+                except Exception as failure:  # nothing may escape: report it, then done
+                    save_failure = failure
+            if save_failure is not None:
+                yield Event(
+                    invocation_id=invocation_id,
+                    author=RUNNER_AUTHOR,
+                    branch=agent.path,
+                    error=_error_info(save_failure, config),
+                    tag=EventTag.ERROR,
+                )
             event = Event(
                 invocation_id=invocation_id,
                 author=agent.name if session is not None else RUNNER_AUTHOR,
                 branch=agent.path,
                 error=error,
-                tag="error",
+                tag=EventTag.ERROR,
             )
             if session is not None:
                 with contextlib.suppress(Exception):
                     await save(event)
             yield event
-        yield Event(invocation_id=invocation_id, author=RUNNER_AUTHOR, done=True, tag="run.done")
+        yield Event(
+            invocation_id=invocation_id, author=RUNNER_AUTHOR, done=True, tag=EventTag.RUN_DONE
+        )
 
     async def _recall(self, ctx: InvocationContext, text: str) -> None:
         """Puts what past sessions said about ``text`` in ``{temp:memories}`` for instructions."""
@@ -260,18 +272,20 @@ def _active_agent(
         paused = pending_approval(session.events)
         if paused is None:
             raise _NothingToResume("this session has no tool call waiting for approval")
-        missing = {c.id for c in paused[1]} - set(decisions)
+        missing = {c.id for c in paused.calls} - set(decisions)
         if missing:
             raise _NothingToResume(f"no decision for call(s): {', '.join(sorted(missing))}")
-        return root.find_agent(paused[0].author) or root
+        return root.find_agent(paused.event.author) or root
     name = session.state.get(ACTIVE_AGENT_KEY)
     if isinstance(name, str):
         return root.find_agent(name) or root
     return root
 
 
-class _NothingToResume(Exception):
+class _NothingToResume(ThreadlineError):
     """``resume`` was called without (complete) decisions for a paused invocation."""
+
+    code = "nothing_to_resume"
 
 
 async def _save_interrupted(
@@ -291,23 +305,18 @@ async def _save_interrupted(
                     author=author,
                     branch=branch,
                     message=message,
-                    tag="interrupted",
+                    tag=EventTag.INTERRUPTED,
                 ),
             )
     unsaved.clear()
 
 
 def _error_info(exc: Exception, config: RunConfig) -> ErrorInfo:
-    if isinstance(exc, ModelError):
+    """The code and message of an error event (see ``threadline.core.errors`` for the codes)."""
+    if isinstance(exc, ThreadlineError):
         return ErrorInfo(code=exc.code, message=str(exc))
     if isinstance(exc, TimeoutError):
         return ErrorInfo(code="timeout", message=f"The run took longer than {config.timeout:g} s.")
-    if isinstance(exc, MaxTurnsExceeded):
-        return ErrorInfo(code="max_turns", message=str(exc))
-    if isinstance(exc, StorageError):
-        return ErrorInfo(code=exc.code, message=str(exc))
-    if isinstance(exc, _NothingToResume):
-        return ErrorInfo(code="nothing_to_resume", message=str(exc))
     return ErrorInfo(code="internal", message=f"{type(exc).__name__}: {exc}")
 
 

@@ -7,9 +7,10 @@ import json
 import time
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from threadline.core.events import Event, EventActions, Message, ToolCall
+from threadline.core.events import Event, EventActions, EventTag, Message, ToolCall
+from threadline.core.text import valid_text
 from threadline.runner.callbacks import call_hook
 from threadline.runner.context import ApprovalRequest, InvocationContext
 from threadline.runner.tools import (
@@ -24,7 +25,6 @@ from threadline.runner.tracing import span
 if TYPE_CHECKING:
     from threadline.runner.llm_agent import LLMAgent
 
-APPROVAL_TAG = "tool.approval"
 DENIED_TEXT = "Error: this tool call was denied by the user."
 
 
@@ -72,7 +72,7 @@ async def execute(
             invocation_id=ctx.invocation_id,
             author=agent.name,
             branch=agent.path,
-            tag=APPROVAL_TAG,
+            tag=EventTag.TOOL_APPROVAL,
             metadata={"pending": [c.model_dump() for c in pending]},
         )
     waiting = {c.id for c in pending}
@@ -96,7 +96,7 @@ async def run_calls(
             author=agent.name,
             branch=agent.path,
             partial=True,
-            tag="tool.start",
+            tag=EventTag.TOOL_START,
             metadata={"call_id": call.id, "tool": call.name, "arguments": call.arguments},
         )
     edits = ctx.run_config.edited_arguments
@@ -115,10 +115,11 @@ async def run_calls(
             invocation_id=ctx.invocation_id,
             author=agent.name,
             branch=agent.path,
-            tag="tool.result",
+            tag=EventTag.TOOL_RESULT,
             message=Message(
                 role="tool",
-                content=outcome.content,
+                # A tool can return any str, a lone surrogate included: keep the text storable.
+                content=valid_text(outcome.content),
                 tool_call_id=outcome.call.id,
                 name=outcome.call.name,
             ),
@@ -216,16 +217,23 @@ def _safe_arguments(call: ToolCall) -> dict[str, Any]:
         return {}
 
 
-def pending_approval(events: Sequence[Event]) -> tuple[Event, list[ToolCall]] | None:
+class PendingApproval(NamedTuple):
+    """A paused invocation: its ``tool.approval`` event and the calls still awaiting a decision."""
+
+    event: Event
+    calls: list[ToolCall]
+
+
+def pending_approval(events: Sequence[Event]) -> PendingApproval | None:
     """The latest approval event whose calls have no result yet, and those calls."""
     answered: set[str] = set()
     for event in reversed(events):
         if event.message is not None and event.message.role == "tool":
             answered.add(event.message.tool_call_id or "")
-        if event.tag == APPROVAL_TAG:
+        if event.tag == EventTag.TOOL_APPROVAL:
             calls = [ToolCall.model_validate(c) for c in event.metadata.get("pending", [])]
             open_calls = [c for c in calls if c.id not in answered]
-            return (event, open_calls) if open_calls else None
+            return PendingApproval(event, open_calls) if open_calls else None
         if event.author == "user":
             return None
     return None

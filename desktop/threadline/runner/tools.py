@@ -6,12 +6,14 @@ import asyncio
 import inspect
 import json
 import re
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, get_type_hints, overload, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
+from threadline.core.errors import ThreadlineError
 from threadline.core.events import EventActions
 
 if TYPE_CHECKING:
@@ -20,8 +22,10 @@ if TYPE_CHECKING:
 ApprovalPredicate = Callable[[dict[str, Any]], bool]
 
 
-class ToolArgumentsError(Exception):
+class ToolArgumentsError(ThreadlineError):
     """The model sent arguments that are not valid JSON or do not match the schema."""
+
+    code = "tool_arguments"
 
 
 @dataclass
@@ -69,16 +73,37 @@ class Tool(Protocol):
         ...
 
 
-def tool_spec(tool: Tool) -> dict[str, Any]:
-    """The Chat Completions ``tools`` entry for ``tool``."""
+def tool_spec(tool: Tool, name: str | None = None) -> dict[str, Any]:
+    """The Chat Completions ``tools`` entry for ``tool`` (offered as ``name``, default its own)."""
     return {
         "type": "function",
         "function": {
-            "name": tool.name,
+            "name": name or tool.name,
             "description": tool.description,
             "parameters": tool.parameters,
         },
     }
+
+
+def unique_names(tools: Sequence[Tool], *, strict: bool = True) -> dict[str, Tool]:
+    """The tools by the name the model sees: namesakes are told apart by their source.
+
+    A tool that shares its name with another and has a ``qualified_name`` (an MCP tool:
+    ``server__name``) is offered under that; the others keep their own names. When two names
+    still clash, ``strict`` raises ``ValueError``; otherwise the first tool keeps the name.
+    """
+    counts = Counter(t.name for t in tools)
+    named: dict[str, Tool] = {}
+    for tool in tools:
+        name = tool.name
+        if counts[name] > 1:
+            name = getattr(tool, "qualified_name", None) or name
+        if name in named:
+            if strict:
+                raise ValueError(f"two tools are both called {name!r}")
+            continue
+        named[name] = tool
+    return named
 
 
 def parse_arguments(raw: str) -> dict[str, Any]:

@@ -1,13 +1,47 @@
-"""Where conversations live: the ``SessionService`` protocol and its implementations."""
+"""Where conversations live: the ``SessionService`` protocol and its implementations.
 
-from threadline.core.session import Session, SessionSearchHit, SessionService
-from threadline.sessions.memory import InMemorySessionService
-from threadline.sessions.sqlite import SQLiteSessionService
+The services load on first use (PEP 562), so a light submodule such as ``instance_lock`` can be
+imported before the first paint without pulling in pydantic and SQLite.
+"""
+
+import importlib
+import typing
+
+if typing.TYPE_CHECKING:
+    from threadline.core.memory import InMemorySessionService
+    from threadline.core.session import Session, SessionSearchHit, SessionService
+    from threadline.sessions.queries import EventRow, TreeRow
+    from threadline.sessions.sqlite import SQLiteSessionService
+
+_SOURCES = {
+    "EventRow": "threadline.sessions.queries",
+    "InMemorySessionService": "threadline.core.memory",
+    "SQLiteSessionService": "threadline.sessions.sqlite",
+    "Session": "threadline.core.session",
+    "SessionSearchHit": "threadline.core.session",
+    "SessionService": "threadline.core.session",
+    "TreeRow": "threadline.sessions.queries",
+}
 
 __all__ = [
+    "EventRow",
     "InMemorySessionService",
     "SQLiteSessionService",
     "Session",
     "SessionSearchHit",
     "SessionService",
+    "TreeRow",
 ]
+
+
+def __getattr__(name: str) -> object:
+    source = _SOURCES.get(name)
+    if source is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(source), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

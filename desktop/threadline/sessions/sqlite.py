@@ -20,15 +20,18 @@ from typing import Any, TypeVar
 from threadline.core.errors import StorageError
 from threadline.core.events import Event, new_id
 from threadline.core.session import Session, SessionSearchHit, split_state
+from threadline.core.titles import title_from_event
 from threadline.sessions import store_files
 from threadline.sessions.queries import (
     SESSION_COLUMNS,
+    EventRow,
+    TreeRow,
     dumps,
+    event_rows,
     execute,
     find_in_lineage,
     in_tx,
     index_of_event,
-    lineage_rows,
     load_session,
     merge_json,
     merge_scoped,
@@ -36,14 +39,13 @@ from threadline.sessions.queries import (
     session_copy,
     session_from_row,
     transaction,
+    tree_rows,
 )
 from threadline.sessions.schema import migrate
 from threadline.sessions.search import index_pending
-from threadline.sessions.titles import title_from_event
 from threadline.sessions.worker import DbWorker
 
 T = TypeVar("T")
-BUSY_TIMEOUT_MS = 5000
 CACHE_SIZE = 32
 TOUCH_INTERVAL = 1.0  # seconds between updated_at refreshes of one session while it streams
 INDEX_DELAY = 1.0  # seconds after an append before its text is added to the search index
@@ -346,22 +348,14 @@ class SQLiteSessionService:
 
         return await self._call(work)
 
-    async def list_tree(
-        self, app_name: str, user_id: str
-    ) -> list[tuple[str, str, str | None, float, str]]:
-        """Light sidebar rows ``(id, title, parent_id, updated_at, fork_text)``, newest first.
+    async def list_tree(self, app_name: str, user_id: str) -> list[TreeRow]:
+        """Light sidebar rows (``TreeRow``), most recently updated first.
 
-        ``fork_text`` is the text of the message a branch was forked at.
+        Fields: ``id, title, parent_id, updated_at, fork_text`` (tuple order kept);
+        ``fork_text`` is the text of the message a branch was forked at. Raises
+        ``StorageError`` when the file cannot be read.
         """
-        return await self._call(
-            lambda db: db.execute(
-                "SELECT s.id, s.title, s.parent_id, s.updated_at, coalesce(e.text, '')"
-                " FROM sessions s LEFT JOIN events e ON e.seq = s.fork_seq"
-                " WHERE s.app_name = ? AND s.user_id = ? AND s.deleted_at IS NULL"
-                " ORDER BY s.updated_at DESC",
-                (app_name, user_id),
-            ).fetchall()
-        )
+        return await self._call(lambda db: tree_rows(db, app_name, user_id))
 
     async def list_trash(self, app_name: str, user_id: str) -> list[Session]:
         """Sessions in the trash, most recently deleted first."""
@@ -406,15 +400,15 @@ class SQLiteSessionService:
             lambda db: search(db, app_name, user_id, query, limit, match_any=match_any)
         )
 
-    async def load_rows(
-        self, session_id: str
-    ) -> list[tuple[int, str, str, str | None, str, str, str]]:
-        """The history as light rows ``(seq, id, author, role, tag, text, body)`` for views.
+    async def load_rows(self, session_id: str) -> list[EventRow]:
+        """The history as light ``EventRow`` rows for views, a branch's inherited part first.
 
-        ``body`` (the event JSON) is empty for user messages (``text`` is all they need);
-        views parse the others' only for rows they draw or inspect.
+        Fields: ``seq, id, author, role, tag, text, body`` (tuple order kept). ``body`` (the
+        event JSON) is empty for user messages (``text`` is all they need); views parse the
+        others' only for rows they draw or inspect. Raises ``StorageError`` when the file
+        cannot be read.
         """
-        return await self._call(lambda db: lineage_rows(db, session_id, light=True))
+        return await self._call(lambda db: event_rows(db, session_id))
 
     async def get_setting(self, key: str) -> Any:
         """A value stored with the data (not a secret: keys live in the OS keyring)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from threadline.core.errors import CorruptDatabaseError, DatabaseInUseError, StorageError
-from threadline.instance_lock import lock_path, try_lock
+from threadline.sessions.instance_lock import lock_path, try_lock
 
 BUSY_TIMEOUT_MS = 5000
 

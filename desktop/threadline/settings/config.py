@@ -1,4 +1,4 @@
-"""Where data lives and the settings file (provider, model, generation, theme). No secrets."""
+"""``settings.json``: provider, generation, theme, instruction, MCP servers; never a secret."""
 
 from __future__ import annotations
 

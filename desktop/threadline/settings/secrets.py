@@ -30,12 +30,6 @@ class SecretStore:
         self.problem: str | None = None
         self._memory: dict[str, str] = {}
 
-    @property
-    def backend_name(self) -> str:
-        """The keyring backend in use, for the settings panel."""
-        backend = keyring.get_keyring()
-        return f"{type(backend).__module__}.{type(backend).__name__}"
-
     async def get(self, name: str, *, env_fallback: str | None = None) -> str | None:
         """The secret called ``name``: memory, keyring, then the ``env_fallback`` variable.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Signal
 
 from threadline.app.mcp_servers import entry_from_form, mcp_secret_name, status_line
-from threadline.runner.mcp import MCPError
+from threadline.runner import MCPError
 from threadline.settings.config import MCPServerEntry
 from threadline.ui.settings.page import PageController
 

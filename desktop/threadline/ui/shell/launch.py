@@ -49,9 +49,13 @@ def run(argv: list[str] | None = None) -> int:
     app.setDesktopFileName("threadline")
     app.setQuitOnLastWindowClosed(False)  # closing goes through our shutdown, not app.quit()
     folder = data_dir()
-    if _is_in_use(folder) and _ask_running_instance(folder):
-        print("Threadline is already running; its window was brought to the front.")
-        return 0
+    problem = _folder_problem(folder)
+    if problem is not None:
+        return _fatal("Threadline cannot use its data folder", problem, 1, args)
+    if _is_in_use(folder):
+        handed_over = _hand_over(folder, args)
+        if handed_over is not None:
+            return handed_over
     icon = RESOURCES / "threadline.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
@@ -103,16 +107,20 @@ def _run_attached(
         parts = build_app(folder)
     except DatabaseInUseError as exc:
         window.hide()
-        if _ask_running_instance(folder):
-            print("Threadline is already running; its window was brought to the front.")
-            return 0
-        return _fatal("Threadline is already running", str(exc), 2)
+        handed_over = _hand_over(folder, args)
+        if handed_over is not None:
+            return handed_over
+        return _fatal("Threadline is already running", str(exc), 2, args)
     except CorruptDatabaseError as exc:
         QMessageBox.warning(window, "Threadline: damaged data file", str(exc))
         parts = build_app(folder)
     except StorageError as exc:
         window.hide()
-        return _fatal("Threadline cannot open its data", str(exc), 1)
+        return _fatal("Threadline cannot open its data", str(exc), 1, args)
+    except OSError as exc:  # the folder changed under us since the check (disk full, rights)
+        window.hide()
+        problem = _folder_problem(folder) or f"Threadline cannot open its data in {folder}: {exc}"
+        return _fatal("Threadline cannot use its data folder", problem, 1, args)
 
     settings = parts.services.settings
     if settings.theme != theme:  # settings.json was unreadable: defaults apply
@@ -163,18 +171,45 @@ def _is_in_use(folder: Path) -> bool:
     return is_held(folder / "threadline.db")
 
 
-def _ask_running_instance(folder: Path) -> bool:
-    from threadline.ui.shell.single_instance import ask_running_instance
+def _folder_problem(folder: Path) -> str | None:
+    from threadline.app.preflight import data_folder_problem
 
-    return ask_running_instance(folder)
+    return data_folder_problem(folder)
 
 
-def _fatal(title: str, text: str, code: int) -> int:
+def _hand_over(folder: Path, args: list[str]) -> int | None:
+    """Asks the instance already running on ``folder`` to come to the front.
+
+    Returns the exit code when this launch is done (handed over, or the other one is hung),
+    None when nobody answered on the socket (the store's lock then decides).
+    """
+    from threadline.ui.shell.single_instance import HandOver, ask_running_instance
+
+    outcome = ask_running_instance(folder)
+    if outcome is HandOver.ANSWERED:
+        print("Threadline is already running; its window was brought to the front.")
+        return 0
+    if outcome is HandOver.HUNG:
+        text = (
+            f"Threadline is already running on {folder} but does not answer: it may be frozen "
+            "or stopped. Close it (or end its process), then start Threadline again."
+        )
+        return _fatal("Threadline is not responding", text, 1, args)
+    return None
+
+
+def _fatal(title: str, text: str, code: int, args: list[str]) -> int:
+    """Says why Threadline cannot start: one plain line on stderr and a dialog."""
     from PySide6.QtWidgets import QMessageBox
 
-    print(text, file=sys.stderr)
+    print(" ".join(text.split()), file=sys.stderr, flush=True)
     box = QMessageBox(QMessageBox.Icon.Critical, title, text)
-    QTimer.singleShot(30_000, box.close)  # never hang an unattended launch
+    box.setObjectName("fatalDialog")
+    # Never hang an unattended launch; a smoke test only needs to see it shown.
+    QTimer.singleShot(500 if "--smoke-test" in args else 30_000, box.close)
+    if "--smoke-test" in args:
+        box.shown = lambda: print(f"dialog shown: {title}", flush=True)  # type: ignore[attr-defined]
+        QTimer.singleShot(0, box.shown)  # type: ignore[attr-defined]
     box.exec()
     return code
 

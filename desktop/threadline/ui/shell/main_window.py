@@ -185,15 +185,15 @@ class MainWindow(QMainWindow):
         self.chat.edit_submitted.connect(lambda item, text: runs.edit(item.event_id, text))
         from threadline.ui.chat.actions import MessageActions
 
-        self.actions = MessageActions(
+        self.message_actions = MessageActions(
             runs=runs,
             chat_model=self.chat_model,
             inspector=self.inspector,
             settings_panel=self.settings_panel,
             window=self,
         )
-        self.chat.item_action.connect(self.actions.on_item_action)
-        self.inspector.approval_decided.connect(self.actions.decide_from_inspector)
+        self.chat.item_action.connect(self.message_actions.on_item_action)
+        self.inspector.approval_decided.connect(self.message_actions.decide_from_inspector)
         self.inspector.request_wanted.connect(runs.rebuild_request)
         runs.request_rebuilt.connect(self.inspector.show_request)
         self.settings_panel.instruction_applied.connect(settings.apply_instruction)

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from enum import Enum
 from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtNetwork import QLocalServer, QLocalSocket
 
 TIMEOUT_MS = 1000
+# How long the first instance may take to say its window is coming up. A frozen (or stopped)
+# process still holds the socket, so the kernel accepts the connection: only the answer tells.
+ANSWER_TIMEOUT_MS = 3000
+ACTIVATE = b"activate\n"
+ACTIVATED = b"ok\n"
+
+
+class HandOver(Enum):
+    """What asking a running instance to come to the front gave."""
+
+    ANSWERED = "answered"  # its window comes to the front
+    ABSENT = "absent"  # nobody listens (it is starting, or it crashed)
+    HUNG = "hung"  # it listens but does not answer: frozen or stopped
 
 
 def server_name(folder: Path) -> str:
@@ -18,17 +32,18 @@ def server_name(folder: Path) -> str:
     return f"threadline-{digest}"
 
 
-def ask_running_instance(folder: Path) -> bool:
-    """True when another Threadline on ``folder`` answered and will raise its window."""
+def ask_running_instance(folder: Path, *, answer_ms: int = ANSWER_TIMEOUT_MS) -> HandOver:
+    """Asks another Threadline on ``folder`` to raise its window, and says how that went."""
     socket = QLocalSocket()
     socket.connectToServer(server_name(folder))
     if not socket.waitForConnected(TIMEOUT_MS):
-        return False
-    socket.write(b"activate\n")
+        return HandOver.ABSENT
+    socket.write(ACTIVATE)
     socket.flush()
     socket.waitForBytesWritten(TIMEOUT_MS)
-    socket.disconnectFromServer()
-    return True
+    answered = socket.waitForReadyRead(answer_ms) and bytes(socket.readAll().data()) == ACTIVATED
+    socket.abort()
+    return HandOver.ANSWERED if answered else HandOver.HUNG
 
 
 class InstanceServer(QObject):
@@ -47,7 +62,13 @@ class InstanceServer(QObject):
         while self._server.hasPendingConnections():
             connection = self._server.nextPendingConnection()
             connection.disconnected.connect(connection.deleteLater)
+            connection.readyRead.connect(lambda c=connection: self._answer(c))
+
+    def _answer(self, connection: QLocalSocket) -> None:
+        if connection.readLine().data() == ACTIVATE:
             self._on_activate()
+            connection.write(ACTIVATED)
+            connection.flush()
 
     def close(self) -> None:
         """Stops listening."""

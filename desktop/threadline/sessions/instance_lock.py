@@ -1,4 +1,8 @@
-"""The OS file lock that keeps one Threadline process per data folder (light: no pydantic)."""
+"""The OS file lock that keeps one Threadline process per data folder.
+
+Light (stdlib only; ``threadline.sessions`` loads its services lazily): the launcher checks
+the lock before the first paint.
+"""
 
 from __future__ import annotations
 

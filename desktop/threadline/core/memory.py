@@ -1,4 +1,8 @@
-"""A session service that keeps everything in process memory (tests, scripts, examples)."""
+"""``InMemorySessionService``: sessions in process memory (the runner's default; tests, scripts).
+
+It lives in ``core`` so the runner can default to it without importing ``threadline.sessions``,
+which re-exports it.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,7 @@ from typing import Any
 
 from threadline.core.events import Event, new_id
 from threadline.core.session import Session, merge_state, split_state
-from threadline.sessions.titles import title_from_event
+from threadline.core.titles import title_from_event
 
 
 @dataclass
