@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from threadline.core.errors import (
-    CorruptDatabaseError,
     DatabaseInUseError,
     StorageError,
     ThreadlineError,
@@ -165,18 +164,20 @@ async def test_newer_schema_is_refused_untouched(tmp_path: Path) -> None:
     assert path.read_bytes() == before
 
 
-async def test_corrupt_file_is_moved_aside_and_kept(tmp_path: Path) -> None:
+async def test_a_file_that_is_not_a_database_is_kept_and_a_fresh_one_used(tmp_path: Path) -> None:
     path = tmp_path / "bad.db"
     garbage = b"this is not sqlite" * 100
     path.write_bytes(garbage)
-    with pytest.raises(CorruptDatabaseError) as info:
-        SQLiteSessionService(path)
-    assert str(path) in str(info.value)
-    moved = Path(info.value.moved_to or "")
-    assert moved.read_bytes() == garbage and not path.exists()  # noqa: ASYNC240
-    store = SQLiteSessionService(path)  # a fresh file now opens
-    await store.create_session("app", "u", "s")
+    store = SQLiteSessionService(path, exclusive=True)
+    assert store.recovery is not None
+    moved = Path(store.recovery.moved_to)
+    assert moved.read_bytes() == garbage  # noqa: ASYNC240
+    assert str(moved) in store.recovery.message
+    await store.create_session("app", "u", "s")  # the fresh file works, and holds the lock
     await store.aclose()
+    again = SQLiteSessionService(path, exclusive=True)  # the lock was let go
+    assert again.recovery is None
+    await again.aclose()
 
 
 async def test_read_only_database_keeps_data_and_explains(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from threadline.core.errors import StorageError
+from threadline.core.errors import CorruptDatabaseError, StorageError
 from threadline.core.events import Event, new_id
 from threadline.core.session import Session, SessionSearchHit, split_state
 from threadline.core.titles import title_from_event
@@ -65,6 +65,8 @@ class SQLiteSessionService:
         self._index_handle: asyncio.TimerHandle | None = None
         self._touched: dict[str, float] = {}
         self._cache: OrderedDict[tuple[str, str, str], Session] = OrderedDict()
+        # Set when a damaged file was moved aside and salvaged (at open or mid-use).
+        self.recovery: store_files.Recovery | None = None
         try:
             self._db = self._worker.call_sync(self._open)
         except BaseException:
@@ -76,7 +78,13 @@ class SQLiteSessionService:
     def _open(self) -> sqlite3.Connection:
         if self._instance_lock is not None:
             self._instance_lock.acquire()
-        return store_files.open_database(self.path, migrate)
+        try:
+            db, self.recovery = store_files.open_database(self.path, migrate)
+        except BaseException:
+            if self._instance_lock is not None:  # a later open in this process must not
+                self._instance_lock.release()  # find its own lock taken
+            raise
+        return db
 
     def close(self) -> None:
         """Checkpoints and closes the file; safe to call twice."""
@@ -118,7 +126,25 @@ class SQLiteSessionService:
         except sqlite3.Error as exc:
             if db.in_transaction:
                 db.rollback()
+            if store_files.looks_corrupt(exc) and db is self._db:
+                raise self._recover(db, exc) from exc
             raise store_files.explain(exc, self.path) from exc
+
+    def _recover(self, db: sqlite3.Connection, exc: sqlite3.Error) -> StorageError:
+        """On the first ``SQLITE_CORRUPT``: the file is moved aside and salvaged into a fresh
+        one, which the store uses from now on. Returns the error for the failed call."""
+        with contextlib.suppress(sqlite3.Error):
+            db.close()
+        self._cache.clear()
+        try:
+            self._db, self.recovery = store_files.recover(self.path, migrate, exc)
+        except StorageError as failed:
+            return failed
+        return CorruptDatabaseError(
+            f"{self.recovery.message} Try again.",
+            path=str(self.path),
+            moved_to=self.recovery.moved_to,
+        )
 
     # -- SessionService ------------------------------------------------------------------
 

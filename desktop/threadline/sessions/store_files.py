@@ -6,19 +6,45 @@ import os
 import sqlite3
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 from threadline.core.errors import CorruptDatabaseError, DatabaseInUseError, StorageError
 from threadline.sessions.instance_lock import lock_path, try_lock
+from threadline.sessions.salvage import Salvage, salvage_into
 
 BUSY_TIMEOUT_MS = 5000
 
 
-def open_database(
-    path: Path, migrate: Callable[[sqlite3.Connection, Path | None], int]
-) -> sqlite3.Connection:
-    """Opens (creating if needed) and migrates the file; moves a corrupt file aside first."""
+Migrate = Callable[[sqlite3.Connection, Path | None], int]
+
+
+@dataclass(frozen=True)
+class Recovery:
+    """A damaged file was moved aside and what could be read was saved into a fresh one."""
+
+    moved_to: str
+    salvage: Salvage
+
+    @property
+    def message(self) -> str:
+        """What the banner says."""
+        saved = self.salvage
+        return (
+            f"The data file was damaged. It was kept as {self.moved_to}; "
+            f"{saved.sessions} conversation(s) and {saved.events} message(s) and events were "
+            "recovered into a new file."
+        )
+
+
+def open_database(path: Path, migrate: Migrate) -> tuple[sqlite3.Connection, Recovery | None]:
+    """Opens (creating if needed) and migrates the file.
+
+    A damaged file (header or pages, found by ``PRAGMA quick_check``) is moved aside and kept,
+    and its readable rows are salvaged into a fresh file, which is returned with a
+    ``Recovery``. Raises ``CorruptDatabaseError`` only when the file cannot be moved aside.
+    """
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -26,18 +52,46 @@ def open_database(
             f"Cannot create the data folder {path.parent}: {exc.strerror}.", path=str(path)
         ) from exc
     try:
+        return _open_checked(path, migrate), None
+    except CorruptDatabaseError as damaged:
+        return recover(path, migrate, damaged)
+
+
+def recover(
+    path: Path, migrate: Migrate, damaged: Exception
+) -> tuple[sqlite3.Connection, Recovery]:
+    """Moves a damaged ``path`` aside, opens a fresh file there and salvages into it."""
+    quarantined = _quarantine(path, damaged)
+    if quarantined.moved_to is None:
+        raise quarantined
+    db = _open_checked(path, migrate, tune=False)
+    try:
+        report = salvage_into(Path(quarantined.moved_to), db)
+        _tune(db, path)
+    except BaseException:
+        db.close()
+        raise
+    return db, Recovery(quarantined.moved_to, report)
+
+
+def _open_checked(path: Path, migrate: Migrate, *, tune: bool = True) -> sqlite3.Connection:
+    try:
         db = _connect(path)
     except sqlite3.DatabaseError as exc:
         if _looks_corrupt(exc):
-            raise _quarantine(path, exc) from exc
+            raise CorruptDatabaseError(str(exc), path=str(path), moved_to=None) from exc
         raise explain(exc, path) from exc
     try:
+        problem = db.execute("PRAGMA quick_check(1)").fetchone()[0]
+        if problem != "ok":
+            raise CorruptDatabaseError(str(problem), path=str(path), moved_to=None)
         migrate(db, path)
-        _tune(db, path)
+        if tune:
+            _tune(db, path)
     except sqlite3.DatabaseError as exc:
         db.close()
         if _looks_corrupt(exc):
-            raise _quarantine(path, exc) from exc
+            raise CorruptDatabaseError(str(exc), path=str(path), moved_to=None) from exc
         raise explain(exc, path) from exc
     except BaseException:
         db.close()
@@ -74,6 +128,11 @@ def _tune(db: sqlite3.Connection, path: Path) -> None:
     db.execute("PRAGMA cache_size = -32000")
 
 
+def looks_corrupt(exc: sqlite3.Error) -> bool:
+    """True for SQLite's "file is not a database" and "malformed" errors."""
+    return isinstance(exc, sqlite3.DatabaseError) and _looks_corrupt(exc)
+
+
 def _looks_corrupt(exc: sqlite3.DatabaseError) -> bool:
     text = str(exc).lower()
     return "not a database" in text or "malformed" in text or "corrupt" in text
@@ -90,11 +149,11 @@ def _quarantine(path: Path, exc: Exception) -> CorruptDatabaseError:
             if side.exists():
                 os.replace(side, target.with_name(target.name + suffix))
         moved = str(target)
-        where = f"It was moved to {target} and kept; a new empty file will be used."
+        where = f"It was moved to {target} and kept."
     except OSError:
-        where = "It could not be moved aside and was left as it is."
+        where = "It could not be moved aside and was left as it is; move it away and restart."
     return CorruptDatabaseError(
-        f"{path} is damaged and cannot be opened ({exc}). {where}", path=str(path), moved_to=moved
+        f"{path} is damaged ({exc}). {where}", path=str(path), moved_to=moved
     )
 
 
@@ -110,7 +169,7 @@ def explain(exc: sqlite3.Error, path: Path) -> StorageError:
     elif "disk" in text and "full" in text:
         message = f"The disk holding {path} is full; nothing new can be saved."
     elif isinstance(exc, sqlite3.DatabaseError) and _looks_corrupt(exc):
-        message = f"{path} is damaged ({exc}). Quit Threadline; a copy is kept when it restarts."
+        message = f"{path} is damaged ({exc})."
     else:
         message = f"Database error on {path}: {exc}"
     return StorageError(message, path=str(path))

@@ -119,7 +119,7 @@ class ChatPanel(QWidget):
         row = QHBoxLayout()
         row.addWidget(self.composer, 1)
         row.addLayout(buttons)
-        layout = QVBoxLayout(self)
+        layout = self._column = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
         layout.addWidget(self.banner)
@@ -172,6 +172,10 @@ class ChatPanel(QWidget):
         is_other = bool(name) and name != self.team_picker.currentText()
         self.active_agent.setText(f"· {name} has the conversation" if is_other else "")
         self.active_agent.setVisible(is_other)
+
+    def add_top_bar(self, bar: QWidget) -> None:
+        """Puts ``bar`` (an app-wide banner) above the conversation."""
+        self._column.insertWidget(0, bar)
 
     def show_banner(self, text: str) -> None:
         """A plain message above the composer (errors, keyring warnings); empty hides it."""

@@ -92,8 +92,6 @@ def _run_attached(
 ) -> int:
     import asyncio
 
-    from PySide6.QtWidgets import QMessageBox
-
     from threadline.app.services import start_logging
     from threadline.core.errors import CorruptDatabaseError, DatabaseInUseError, StorageError
     from threadline.ui.common.qt import QEventLoop as AsyncLoop
@@ -111,9 +109,9 @@ def _run_attached(
         if handed_over is not None:
             return handed_over
         return _fatal("Threadline is already running", str(exc), 2, args)
-    except CorruptDatabaseError as exc:
-        QMessageBox.warning(window, "Threadline: damaged data file", str(exc))
-        parts = build_app(folder)
+    except CorruptDatabaseError as exc:  # damaged and it could not even be moved aside
+        window.hide()
+        return _fatal("Threadline cannot open its data", str(exc), 1, args)
     except StorageError as exc:
         window.hide()
         return _fatal("Threadline cannot open its data", str(exc), 1, args)

@@ -104,6 +104,10 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.inspector_dock, self.settings_dock)
         self.inspector_dock.raise_()
 
+        from threadline.ui.shell.recovery_bar import RecoveryBar
+
+        self.recovery_bar = RecoveryBar()
+        self.chat.add_top_bar(self.recovery_bar)
         self.undo_button = named(QPushButton("Undo"), "undoDelete")
         self.undo_button.hide()
         self.statusBar().addPermanentWidget(self.undo_button)
@@ -213,6 +217,7 @@ class MainWindow(QMainWindow):
         sessions.session_upserted.connect(self._on_session_upserted)
         sessions.session_opened.connect(self._on_opened)
         sessions.trashed.connect(self._on_trashed)
+        sessions.recovered.connect(self.recovery_bar.show_recovery)
         sessions.search_results.connect(
             lambda hits: self.tree_model.set_filter(self.sidebar.search.text(), hits)
         )

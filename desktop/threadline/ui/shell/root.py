@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 from threadline.app.approvals import ApprovalBook
 from threadline.app.hub import AgentHub
 from threadline.app.services import Services, build_services
-from threadline.core.errors import StorageError
+from threadline.core.errors import CorruptDatabaseError, StorageError
 from threadline.settings import save_settings
 from threadline.ui.agents.controller import AgentsController
 from threadline.ui.agents.mcp_controller import McpController
@@ -86,6 +86,10 @@ class App:
 
     def report(self, error: BaseException) -> None:
         """Shows an unexpected failure of a background task."""
+        if isinstance(error, CorruptDatabaseError) and error.moved_to:
+            self.sessions.recovered.emit(str(error), error.moved_to)
+            self.spawner.spawn(self.sessions.list())  # what was salvaged
+            return
         if isinstance(error, StorageError):
             text = str(error)
         elif isinstance(error, asyncio.TimeoutError):

@@ -30,6 +30,7 @@ class SessionsController(QObject):
         session_opened(object): an ``OpenedSession``.
         trashed(str, str): a session id and its title, just moved to the trash.
         search_results(object): ``dict[str, str]`` session id to snippet.
+        recovered(str, str): a damaged data file was salvaged: the message, the kept file.
         notice(str): a plain message for the user.
     """
 
@@ -38,6 +39,7 @@ class SessionsController(QObject):
     session_opened = Signal(object)
     trashed = Signal(str, str)
     search_results = Signal(object)
+    recovered = Signal(str, str)
     notice = Signal(str)
 
     def __init__(
@@ -59,6 +61,8 @@ class SessionsController(QObject):
 
     async def start(self) -> None:
         """Lists the sessions and reopens the one that was open last."""
+        if self.store.recovery is not None:  # the file was damaged and salvaged at open
+            self.recovered.emit(self.store.recovery.message, self.store.recovery.moved_to)
         await self.list()
         last = self.settings.last_session_id
         if last and await self.store.get_meta(APP_NAME, USER_ID, last) is not None:
