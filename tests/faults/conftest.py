@@ -1,5 +1,5 @@
-"""Fault tests drive the real window too: the UI tests' qasync loop fixture."""
+"""Fault tests drive the real window too: the UI tests' fixtures."""
 
-from tests.ui.conftest import qloop
+from tests.ui.conftest import app, qloop
 
-__all__ = ["qloop"]
+__all__ = ["app", "qloop"]

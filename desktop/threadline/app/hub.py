@@ -41,9 +41,15 @@ class AgentHub:
     # -- models ------------------------------------------------------------------------------
 
     async def use_provider(self) -> None:
-        """(Re)builds the models on the configured provider with its key from the keyring."""
+        """(Re)builds the models on the configured provider with its key from the keyring.
+
+        Raises ``KeyringLockedError`` when the keyring is locked: no model is built with a
+        placeholder key (the provider would answer 401 and blame the key).
+        """
         provider = self.settings.provider
-        key = await self.secrets.get(provider.key_name, env_fallback="OPENAI_API_KEY")
+        key = await self.secrets.get(
+            provider.key_name, env_fallback="OPENAI_API_KEY", must_read=True
+        )
         old = list(self._models.values())
         self._models = {}
         self._key = key

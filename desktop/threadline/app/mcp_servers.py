@@ -4,6 +4,9 @@ An entry (``settings.config.MCPServerEntry``) is saved in settings.json with the
 environment variables; the values are keyring entries ``mcp:<server>:<VAR>``. ``MCPServers``
 connects each through ``runner.mcp.MCPToolset`` (the official SDK, stdio or streamable HTTP)
 and knows which tools each offers. No Qt: the MCP page's controller drives it.
+
+The runner and pydantic are imported where they are used: the MCP page imports this module
+while the window builds, before they are loaded.
 """
 
 from __future__ import annotations
@@ -11,11 +14,10 @@ from __future__ import annotations
 import shlex
 from typing import TYPE_CHECKING
 
-from threadline.runner.mcp import MCPServerConfig, MCPTool, MCPToolset
-from threadline.settings.config import MCPServerEntry
-
 if TYPE_CHECKING:
+    from threadline.runner.mcp import MCPTool, MCPToolset
     from threadline.settings import SecretStore
+    from threadline.settings.config import MCPServerEntry
 
 STORED = "(in keyring)"  # the MCP page shows this for a saved secret; left as is, it is kept
 
@@ -37,6 +39,9 @@ def parse_env(text: str) -> dict[str, str | None]:
 
 def entry_from_form(name: str, command_line: str, url: str, env_names: list[str]) -> MCPServerEntry:
     """An entry from what the MCP page holds. Raises ``ValueError`` saying what is wrong."""
+    from threadline.runner.mcp import MCPServerConfig
+    from threadline.settings.config import MCPServerEntry
+
     args = shlex.split(command_line)
     entry = MCPServerEntry(
         name=name.strip() or (args[0] if args else url.strip()),
@@ -65,6 +70,8 @@ class MCPServers:
 
     async def connect(self, entry: MCPServerEntry) -> list[MCPTool]:
         """(Re)connects a server with its environment from the keyring. Raises ``MCPError``."""
+        from threadline.runner.mcp import MCPServerConfig, MCPToolset
+
         await self.disconnect(entry.name)
         env = {}
         for variable in entry.env_keys:

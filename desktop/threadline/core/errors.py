@@ -24,6 +24,8 @@ The tree, with each ``code``:
     are not JSON or do not match the tool's schema (goes back to the model as a tool error).
   * ``MaxTurnsExceeded`` (``max_turns``, ``runner.context``): more model requests than
     ``RunConfig.max_turns`` allows.
+  * ``KeyringLockedError`` (``keyring_locked``, ``settings.secrets``): the keyring is locked,
+    so a key could not be read; nothing is sent with a placeholder instead.
   * ``TeamError`` (``team``, ``app.teams``, also a ``ValueError``): agents the user defined
     cannot form a team (a loop, an unknown helper, a name used twice, an empty workflow).
   * ``_NothingToResume`` (``nothing_to_resume``, ``runner.runner``, private: it only ever

@@ -15,10 +15,20 @@ from typing import Any, TypeVar
 import keyring
 import keyring.errors  # keyring picks its backend lazily, on the first call
 
+from threadline.core.errors import ThreadlineError
+
 log = logging.getLogger(__name__)
 SERVICE = "Threadline"
 SESSION_ONLY = "Keys and secrets you enter are kept for this session only."
 T = TypeVar("T")
+_FAILED = object()
+
+
+class KeyringLockedError(ThreadlineError):
+    """The keyring holds secrets but is locked (or waits to be unlocked): a key could not be
+    read. Nothing is sent without it; unlock the keyring, or enter the key for this session."""
+
+    code = "keyring_locked"
 
 
 class SecretStore:
@@ -28,20 +38,34 @@ class SecretStore:
         self.service = service
         self.timeout = timeout
         self.problem: str | None = None
+        self.is_locked = False  # the last keyring call met a locked (or unanswering) keyring
         self._memory: dict[str, str] = {}
 
-    async def get(self, name: str, *, env_fallback: str | None = None) -> str | None:
+    async def get(
+        self, name: str, *, env_fallback: str | None = None, must_read: bool = False
+    ) -> str | None:
         """The secret called ``name``: memory, keyring, then the ``env_fallback`` variable.
 
         Only provider keys pass ``OPENAI_API_KEY`` as fallback: an MCP server must never be
-        handed the model provider's key by accident.
+        handed the model provider's key by accident. With ``must_read``, a locked keyring
+        raises ``KeyringLockedError`` instead of answering None.
         """
         if name in self._memory:
             return self._memory[name]
-        value = await self._call(keyring.get_password, self.service, name)
+        value = await self._call(keyring.get_password, self.service, name, fallback=_FAILED)
         if isinstance(value, str):
             return value
-        return (os.environ.get(env_fallback) or None) if env_fallback else None
+        fallback = (os.environ.get(env_fallback) or None) if env_fallback else None
+        if value is _FAILED and self.is_locked and must_read and fallback is None:
+            raise KeyringLockedError(
+                "The system keyring is locked, so the API key could not be read and nothing "
+                "was sent. Unlock the keyring and try again, or enter the key for this session."
+            )
+        return fallback
+
+    def keep_for_session(self, name: str, value: str) -> None:
+        """Holds a secret in this process only (the keyring is locked or missing)."""
+        self._memory[name] = value
 
     async def set(self, name: str, value: str) -> bool:
         """Stores a secret; True when it reached the keyring, False when kept in memory only."""
@@ -59,9 +83,11 @@ class SecretStore:
         await self._call(keyring.delete_password, self.service, name)
 
     async def _call(self, func: Callable[..., T], *args: Any, fallback: Any = None) -> Any:
+        self.is_locked = False
         try:
             return await asyncio.wait_for(asyncio.to_thread(func, *args), self.timeout)
         except TimeoutError:
+            self.is_locked = True
             self.problem = (
                 f"The system keyring did not answer (it may be waiting to be unlocked). "
                 f"{SESSION_ONLY}"
@@ -69,6 +95,7 @@ class SecretStore:
         except keyring.errors.PasswordDeleteError:
             return None
         except keyring.errors.KeyringLocked:
+            self.is_locked = True
             self.problem = f"The system keyring is locked. {SESSION_ONLY}"
         except keyring.errors.NoKeyringError:
             self.problem = f"No system keyring is available. {SESSION_ONLY}"

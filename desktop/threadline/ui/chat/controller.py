@@ -10,8 +10,11 @@ from PySide6.QtCore import QObject, Signal
 
 from threadline.app import conversations as ops
 from threadline.app.conversations import APP_NAME, USER_ID
+from threadline.app.drafts import UnsentDrafts
 from threadline.app.teams import TeamError
+from threadline.core.errors import StorageError
 from threadline.runner import RunConfig
+from threadline.settings.secrets import KeyringLockedError
 
 if TYPE_CHECKING:
     from threadline.app.approvals import ApprovalBook
@@ -35,11 +38,16 @@ class ChatController(QObject):
         running_changed(str, bool): a session id and whether a reply is running for it.
         request_rebuilt(str, object): a model.reply event id and its request's messages
             (``list[dict]``, or None when the history is gone).
+        unsent(str, str): a session id and a message that could not be saved: it goes back
+            to the composer (and stays in the recovery file until it is saved).
+        key_locked(str): the keyring is locked, so the provider's key could not be read.
         notice(str): a plain message for the user (empty clears it).
     """
 
     running_changed = Signal(str, bool)
     request_rebuilt = Signal(str, object)
+    unsent = Signal(str, str)
+    key_locked = Signal(str)
     notice = Signal(str)
 
     def __init__(
@@ -55,6 +63,7 @@ class ChatController(QObject):
         bridge: EventBridge,
         spawner: TaskSpawner,
         save_settings: Callable[[], None],
+        drafts: UnsentDrafts,
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
@@ -68,39 +77,89 @@ class ChatController(QObject):
         self.bridge = bridge
         self.spawner = spawner
         self._save_settings = save_settings
+        self.drafts = drafts
+        self._had_unsaved = False  # a message failed to save; the banner goes once one saves
 
     # -- runs --------------------------------------------------------------------------------
 
     def send(self, text: str) -> None:
-        """Sends a message in the open session (creating one when there is none)."""
+        """Sends a message in the open session (creating one when there is none).
+
+        Until the message is saved it is also in the recovery file; a message that cannot be
+        saved goes back to the composer (``unsent``).
+        """
+        self.drafts.keep(text)
         self.spawner.spawn(self._send(text))
 
     async def _send(self, text: str, session_id: str | None = None) -> None:
         session_id = session_id or self.sessions.current_session_id
         if session_id is None:
-            session_id = await ops.create_session(self.store, team=self.settings.default_team)
+            try:
+                session_id = await ops.create_session(self.store, team=self.settings.default_team)
+            except StorageError as exc:
+                self._not_saved(self.sessions.current_session_id or "", text, str(exc))
+                return
             self.sessions.announce_new(session_id, text)
         sid = session_id
-        self._start_run(sid, lambda config: self.runner.run(USER_ID, sid, text, run_config=config))
+        self._start_run(
+            sid, lambda config: self.runner.run(USER_ID, sid, text, run_config=config), text
+        )
 
-    def _start_run(self, session_id: str, make_stream: StreamFactory) -> None:
+    def _start_run(
+        self, session_id: str, make_stream: StreamFactory, message: str | None = None
+    ) -> None:
         async def consume() -> None:
             self.running_changed.emit(session_id, True)
+            is_saved = message is None
+            problem = ""
             try:
                 await self.settings_ctl.ensure_model()
                 stream = make_stream(self._run_config(await self._team_for(session_id)))
                 async for event in stream:
+                    if not is_saved and event.author == "user":
+                        is_saved = True
+                        self._saved()
+                    elif not is_saved and event.error is not None:
+                        problem = event.error.message
+                        continue  # the message goes back to the composer instead
                     self.bridge.push(session_id, event)
                     if event.tag == "tool.approval":
                         calls = [c["id"] for c in event.metadata.get("pending", [])]
                         self.approvals.expect(session_id, calls)
                     elif event.author == "user":
                         await self.sessions.refresh_node(session_id)  # the store set its title
+            except KeyringLockedError as exc:
+                problem = str(exc)
+                self.key_locked.emit(problem)
             finally:
                 self.bridge.flush()
                 self.running_changed.emit(session_id, False)
+                if not is_saved and message is not None:
+                    self._not_saved(session_id, message, problem)
 
         self.spawner.spawn(consume(), group=f"run:{session_id}")
+
+    def _saved(self) -> None:
+        self.drafts.clear()
+        if self._had_unsaved:  # the fault is gone: so is its message
+            self._had_unsaved = False
+            self.notice.emit("")
+
+    def _not_saved(self, session_id: str, message: str, problem: str) -> None:
+        self._had_unsaved = True
+        kept = self.drafts.keep(message)
+        where = f" It is also kept in {self.drafts.path}." if kept else ""
+        reason = problem or "The reply was stopped before the message was saved."
+        self.notice.emit(
+            f"Your message was not sent and is back in the message box.{where} {reason}"
+        )
+        self.unsent.emit(session_id, message)
+
+    def use_key_for_session(self, key: str) -> None:
+        """Uses ``key`` for the provider until the app quits (the keyring stays untouched)."""
+        self.hub.secrets.keep_for_session(self.settings.provider.key_name, key)
+        self.settings_ctl.invalidate_model()
+        self.notice.emit("")
 
     def _continue(self, session_id: str) -> None:
         self._start_run(

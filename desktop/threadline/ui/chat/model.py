@@ -105,6 +105,13 @@ class ChatModel(QAbstractListModel):
         """Shows a message the moment it is sent; the saved event fills it in."""
         self.append([ChatItem("user", "user", text, status="sending")])
 
+    def drop_pending_user(self, text: str) -> None:
+        """Takes back a shown message that was never saved (it returns to the composer)."""
+        for item in reversed(self._items):
+            if item.kind == "user" and item.status == "sending" and item.text == text:
+                self._remove(item)
+                return
+
     def add_deltas(self, parts: list[tuple[str, str, str]]) -> None:
         """Grows (or starts) the streaming bubble of each (author, branch, text) part."""
         for author, branch, text in parts:

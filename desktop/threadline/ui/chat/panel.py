@@ -201,6 +201,10 @@ class ChatPanel(QWidget):
             self.edit_label.hide()
             self.composer.clear()
 
+    def send_current(self) -> None:
+        """Sends what the composer holds, as Enter does."""
+        self._submit()
+
     # -- internals ---------------------------------------------------------------------------
 
     def _submit(self) -> None:

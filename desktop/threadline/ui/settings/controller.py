@@ -82,6 +82,10 @@ class SettingsController(PageController):
         await self.hub.use_provider()
         self._model_ready = True
 
+    def invalidate_model(self) -> None:
+        """The next run builds the models again (a key entered for this session)."""
+        self._model_ready = False
+
     def save_provider(self, provider: ProviderSettings, api_key: str) -> None:
         """Saves the provider (and its key, in the keyring) and uses it from the next run.
 

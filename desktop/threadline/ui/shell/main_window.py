@@ -104,10 +104,13 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.inspector_dock, self.settings_dock)
         self.inspector_dock.raise_()
 
+        from threadline.ui.chat.key_bar import KeyBar
         from threadline.ui.shell.recovery_bar import RecoveryBar
 
         self.recovery_bar = RecoveryBar()
         self.chat.add_top_bar(self.recovery_bar)
+        self.key_bar = KeyBar()
+        self.chat.add_top_bar(self.key_bar)
         self.undo_button = named(QPushButton("Undo"), "undoDelete")
         self.undo_button.hide()
         self.statusBar().addPermanentWidget(self.undo_button)
@@ -124,6 +127,9 @@ class MainWindow(QMainWindow):
         self.mcp_ctl = app.mcp
         self.settings_panel.load(app.services.settings)
         self._connect_signals(app)
+        draft = app.chat.drafts.load()  # a message not saved before the last quit or crash
+        if draft and not self.chat.composer.toPlainText():
+            self.chat.composer.setPlainText(draft)
 
     def _dock(self, title: str, widget: Any, name: str) -> QDockWidget:
         from PySide6.QtCore import Qt
@@ -222,6 +228,11 @@ class MainWindow(QMainWindow):
             lambda hits: self.tree_model.set_filter(self.sidebar.search.text(), hits)
         )
         runs.running_changed.connect(self._on_running)
+        runs.unsent.connect(self._on_unsent)
+        runs.key_locked.connect(self.key_bar.show_locked)
+        self.key_bar.key_entered.connect(runs.use_key_for_session)
+        self.key_bar.key_entered.connect(lambda _key: self.chat.send_current())
+        self.key_bar.retry_requested.connect(self.chat.send_current)
         for notice in app.notices:
             notice.connect(self.chat.show_banner)
         settings.instruction_history.connect(self.settings_panel.set_history)
@@ -264,6 +275,12 @@ class MainWindow(QMainWindow):
             self.chat.on_running_changed(is_running)
             if not is_running:
                 self.chat_model.end_streams()
+
+    def _on_unsent(self, session_id: str, text: str) -> None:
+        if session_id in (self.sessions.current_session_id, ""):
+            self.chat_model.drop_pending_user(text)
+        if not self.chat.composer.toPlainText():
+            self.chat.composer.setPlainText(text)
 
     def _on_deltas(self, batch: DeltaBatch) -> None:
         if batch.session_id == self.sessions.current_session_id:

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from threadline.app.approvals import ApprovalBook
+from threadline.app.drafts import UnsentDrafts
 from threadline.app.hub import AgentHub
 from threadline.app.services import Services, build_services
 from threadline.core.errors import CorruptDatabaseError, StorageError
@@ -150,6 +151,7 @@ def build_app(
         bridge=bridge,
         spawner=spawner,
         save_settings=save,
+        drafts=UnsentDrafts(folder),
     )
     agents = AgentsController(parts)
     mcp = McpController(parts)
