@@ -30,6 +30,7 @@ class Reply:
             close it cleanly after this many chunks: no ``finish_reason``, no ``[DONE]``.
         delay: seconds to wait before each chunk.
         hold: an event the server waits on (at most 30 s) before the first chunk.
+        error: the error message sent with ``status`` (default ``scripted <status>``).
     """
 
     text: list[str] = field(default_factory=list)
@@ -40,6 +41,7 @@ class Reply:
     close_after: int | None = None
     delay: float = 0.0
     hold: threading.Event | None = None
+    error: str = ""
     usage: dict[str, int] = field(
         default_factory=lambda: {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12}
     )
@@ -134,7 +136,12 @@ class ScriptedServer:
                 if reply.status != 200:
                     self._json(
                         reply.status,
-                        {"error": {"message": f"scripted {reply.status}", "type": "scripted"}},
+                        {
+                            "error": {
+                                "message": reply.error or f"scripted {reply.status}",
+                                "type": "scripted",
+                            }
+                        },
                         reply.headers,
                     )
                     return

@@ -25,7 +25,9 @@ from threadline.runner import (
     ToolArgumentsError,
     resolve_model,
 )
-from threadline.runner.runner import _NothingToResume
+from threadline.runner.context import NoArtifactServiceError
+from threadline.runner.resume import NothingToResumeError, UnknownAgentError
+from threadline.runner.tool_threads import ToolThreadsExhausted
 
 pytestmark = pytest.mark.asyncio
 
@@ -40,7 +42,10 @@ pytestmark = pytest.mark.asyncio
         (MCPError("x"), "mcp"),
         (ToolArgumentsError("x"), "tool_arguments"),
         (MaxTurnsExceeded("x"), "max_turns"),
-        (_NothingToResume("x"), "nothing_to_resume"),
+        (NothingToResumeError("x"), "nothing_to_resume"),
+        (UnknownAgentError("x"), "unknown_agent"),
+        (NoArtifactServiceError("x"), "no_artifact_service"),
+        (ToolThreadsExhausted("x"), "tool_threads_exhausted"),
     ],
 )
 async def test_every_error_is_a_threadline_error_with_a_code(

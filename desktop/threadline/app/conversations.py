@@ -22,7 +22,7 @@ from threadline.app.timeline import ChatItem, items_from_rows, pending_calls
 from threadline.core.events import Event, EventActions, new_id
 from threadline.runner.agents import ACTIVE_AGENT_KEY
 from threadline.runner.history import rebuild_messages
-from threadline.sessions.export import export_json, import_json, to_markdown
+from threadline.sessions.export import export_json, import_json, parse_export, to_markdown
 
 if TYPE_CHECKING:
     from threadline.core.session import Session
@@ -160,10 +160,12 @@ async def export_session(
 async def import_session(store: SQLiteSessionService, path: Path) -> str:
     """Adds a conversation from a Threadline JSON export; returns its id.
 
-    Raises ``OSError`` (unreadable file) or ``ValueError`` (not a Threadline export).
+    Raises ``OSError`` (unreadable file), ``ExportFormatError`` (not a Threadline export: the
+    message says what it is) or ``StorageError``. Nothing is imported unless all of it is.
     """
-    raw = await asyncio.to_thread(path.read_text, encoding="utf-8")
-    session = await import_json(store, APP_NAME, USER_ID, json.loads(raw))
+    raw = await asyncio.to_thread(path.read_text, encoding="utf-8", errors="replace")
+    data = await asyncio.to_thread(parse_export, raw)  # checked whole before anything is written
+    session = await import_json(store, APP_NAME, USER_ID, data)
     return session.id
 
 

@@ -28,8 +28,16 @@ The tree, with each ``code``:
     so a key could not be read; nothing is sent with a placeholder instead.
   * ``TeamError`` (``team``, ``app.teams``, also a ``ValueError``): agents the user defined
     cannot form a team (a loop, an unknown helper, a name used twice, an empty workflow).
-  * ``_NothingToResume`` (``nothing_to_resume``, ``runner.runner``, private: it only ever
-    becomes an error event): ``resume`` found no paused call, or no decision for one.
+  * ``NothingToResumeError`` (``nothing_to_resume``, ``runner.resume``; it only ever becomes
+    an error event): ``resume`` found no paused call, or no decision for one.
+  * ``UnknownAgentError`` (``unknown_agent``, ``runner.resume``, also a ``ValueError``; it
+    becomes an error event): ``RunConfig.agent`` names an agent the runner's tree does not
+    have, or the agent a paused call belongs to is not in the team ``resume`` runs.
+  * ``NoArtifactServiceError`` (``no_artifact_service``, ``runner.context``): a tool or
+    callback used artifacts, but the ``Runner`` has no ``artifact_service``.
+  * ``ToolThreadsExhausted`` (``tool_threads_exhausted``, ``runner.tool_threads``): too many
+    abandoned sync tool calls still run in the background; no new one is started (a tool
+    error for the model).
 
 Codes an error event can carry without a class of ours: ``timeout`` (the builtin
 ``TimeoutError``: the run took longer than ``RunConfig.timeout``), ``invalid_output`` (a reply

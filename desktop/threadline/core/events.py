@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import time
 from enum import StrEnum
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SerializerFunctionWrapHandler,
+    model_serializer,
+    model_validator,
+)
 
 Role = Literal["system", "user", "assistant", "tool"]
 
@@ -23,6 +31,7 @@ class EventTag(StrEnum):
     MODEL_REPLY = "model.reply"  # an assistant reply; metadata holds the request it answered
     TOOL_START = "tool.start"  # a tool call began (metadata: call id, arguments)
     TOOL_RESULT = "tool.result"  # a tool call ended (metadata: status, timing)
+    TOOL_PROGRESS = "tool.progress"  # partial: a running tool reported progress (metadata)
     TOOL_APPROVAL = "tool.approval"  # the run paused: metadata["pending"] awaits decisions
     AGENT_TRANSFER = "agent.transfer"  # the conversation moved to another agent
     ERROR = "error"  # the run failed; ``event.error`` says why
@@ -45,11 +54,82 @@ class ToolCall(BaseModel):
     arguments: str = "{}"
 
 
+BLOB_PREFIX = "sha256:"
+
+
+class _BinaryPart(BaseModel):
+    """Bytes with a type: JSON holds them as base64; ``ref`` (``sha256:<hex>``) names them.
+
+    A store keeps the bytes once per ``ref`` and saves the part without ``data`` (``ref``,
+    ``size`` and ``mime_type`` stay); loading the event fills ``data`` in again.
+    """
+
+    model_config = ConfigDict(ser_json_bytes="base64", val_json_bytes="base64")
+
+    mime_type: str = "application/octet-stream"
+    data: bytes | None = None
+    ref: str | None = None
+    size: int = 0
+
+    @model_validator(mode="after")
+    def _name_the_bytes(self) -> _BinaryPart:
+        if self.data is not None:
+            if self.ref is None:
+                self.ref = blob_ref(self.data)
+            self.size = len(self.data)
+        return self
+
+    @model_serializer(mode="wrap")
+    def _keep_the_type(self, handler: SerializerFunctionWrapHandler) -> Any:
+        # ``exclude_defaults`` (how stores save events) must not drop the discriminator.
+        data = handler(self)
+        if isinstance(data, dict):
+            data["type"] = getattr(self, "type", "")
+        return data
+
+
+class ImagePart(_BinaryPart):
+    """An image beside a message's text: its bytes (``data``) or a ``url``, and its type."""
+
+    type: Literal["image"] = "image"
+    mime_type: str = "image/png"
+    url: str | None = None
+    name: str = ""
+
+    @model_validator(mode="after")
+    def _has_a_source(self) -> ImagePart:
+        if self.data is None and self.url is None and self.ref is None:
+            raise ValueError("an ImagePart needs data, a url or a ref")
+        return self
+
+
+class FilePart(_BinaryPart):
+    """A file beside a message's text (sent to the model as its text when it is text-like)."""
+
+    type: Literal["file"] = "file"
+    name: str
+
+
+Part = Annotated[ImagePart | FilePart, Field(discriminator="type")]
+
+
+def blob_ref(data: bytes) -> str:
+    """The content address of ``data``: ``sha256:`` and its hex digest."""
+    return BLOB_PREFIX + hashlib.sha256(data).hexdigest()
+
+
 class Message(BaseModel):
-    """A chat message in the shape the Chat Completions API uses."""
+    """A chat message in the shape the Chat Completions API uses.
+
+    ``parts`` are images and files beside the text ``content`` (a user's attachments, or what
+    a tool returned); ``reasoning`` is the model's reasoning text, kept with the reply and
+    never sent back to the model.
+    """
 
     role: Role
     content: str = ""
+    parts: list[Part] = Field(default_factory=list)
+    reasoning: str | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
     tool_call_id: str | None = None
     name: str | None = None

@@ -25,9 +25,14 @@ class _Record:
 
 
 class InMemorySessionService:
-    """Implements ``SessionService`` in memory. Forks share their parent's history, no copies."""
+    """Implements ``SessionService`` in memory. Forks share their parent's history, no copies.
+
+    Image and file bytes (``Message.parts``) are held once per content hash: parts with the
+    same bytes share one ``bytes`` object (``get_blob`` returns it by ``ref``).
+    """
 
     def __init__(self) -> None:
+        self._blobs: dict[str, bytes] = {}
         self._records: dict[tuple[str, str, str], _Record] = {}
         self._app_state: dict[str, dict[str, Any]] = {}
         self._user_state: dict[tuple[str, str], dict[str, Any]] = {}
@@ -76,6 +81,10 @@ class InMemorySessionService:
         record = self._records.get((session.app_name, session.user_id, session.id))
         if record is None:
             raise KeyError(f"session {session.id!r} does not exist")
+        if event.message is not None:
+            for part in event.message.parts:
+                if part.data is not None and part.ref is not None:
+                    part.data = self._blobs.setdefault(part.ref, part.data)
         app, user, own = split_state(event.actions.state_delta)
         # No await below: on one event loop this cannot interleave with another append.
         record.own_events.append(event)
@@ -129,11 +138,15 @@ class InMemorySessionService:
     async def rename_session(
         self, app_name: str, user_id: str, session_id: str, title: str
     ) -> None:
-        """Sets a session's title."""
+        """Sets a session's title (one line: runs of whitespace and newlines become a space)."""
         record = self._records.get((app_name, user_id, session_id))
         if record is None:
             raise KeyError(f"session {session_id!r} does not exist")
-        record.session.title = title
+        record.session.title = " ".join(title.split())
+
+    def get_blob(self, ref: str) -> bytes | None:
+        """The bytes of an image or file part by its ``ref`` (``sha256:<hex>``), or None."""
+        return self._blobs.get(ref)
 
     def _history(self, record: _Record) -> list[Event]:
         meta = record.session

@@ -6,7 +6,10 @@ from threadline.core.events import (
     Event,
     EventActions,
     EventTag,
+    FilePart,
+    ImagePart,
     Message,
+    Part,
     ToolCall,
     Usage,
 )
@@ -20,6 +23,7 @@ from threadline.runner.callbacks import (
     BeforeToolCallback,
     Callbacks,
 )
+from threadline.runner.content import ToolOutput
 from threadline.runner.context import (
     ApprovalRequest,
     InvocationContext,
@@ -29,7 +33,14 @@ from threadline.runner.context import (
 from threadline.runner.fake import ScriptedModel, ScriptedReply
 from threadline.runner.instructions import InstructionVersion
 from threadline.runner.llm_agent import LLMAgent
-from threadline.runner.mcp import MCPError, MCPServerConfig, MCPToolset
+from threadline.runner.mcp import (
+    ElicitationRequest,
+    ElicitationResponse,
+    MCPError,
+    MCPServerConfig,
+    MCPToolset,
+    SamplingRequest,
+)
 from threadline.runner.models import (
     GenerationConfig,
     Model,
@@ -67,12 +78,16 @@ __all__ = [
     "Callbacks",
     "ChainAgent",
     "CycleAgent",
+    "ElicitationRequest",
+    "ElicitationResponse",
     "ErrorInfo",
     "Event",
     "EventActions",
     "EventTag",
+    "FilePart",
     "FunctionTool",
     "GenerationConfig",
+    "ImagePart",
     "InstructionVersion",
     "InvocationContext",
     "LLMAgent",
@@ -87,10 +102,12 @@ __all__ = [
     "ModelRequest",
     "OpenAIChatModel",
     "ParallelAgent",
+    "Part",
     "ProviderPreset",
     "RunConfig",
     "RunResult",
     "Runner",
+    "SamplingRequest",
     "ScriptedModel",
     "ScriptedReply",
     "TextChunk",
@@ -100,6 +117,7 @@ __all__ = [
     "ToolCall",
     "ToolCallChunk",
     "ToolContext",
+    "ToolOutput",
     "Usage",
     "UsageChunk",
     "function_tool",

@@ -2,6 +2,9 @@
 
 A *before* hook that returns something other than None short-circuits the step it guards (its
 value becomes the step's result); an *after* hook that returns something replaces the result.
+The ``ctx`` (``InvocationContext``) and ``tool_context`` (``ToolContext``) they get both offer
+``save_artifact`` / ``load_artifact`` / ``list_artifacts`` when the ``Runner`` has an
+``artifact_service``.
 Each hook's shape is a ``Protocol`` below; a plain function or lambda with those positional
 parameters fits.
 """
@@ -34,7 +37,9 @@ class BeforeAgentCallback(Protocol):
 
 
 class AfterAgentCallback(Protocol):
-    """``after_agent(ctx, agent)``: a reply (text or ``Message``) is added after the agent's."""
+    """``after_agent(ctx, agent)``: once the agent finished (not when it paused for approval), a
+    reply (text or ``Message``) replaces its own final reply; with none (a workflow agent), it
+    comes last."""
 
     def __call__(self, ctx: InvocationContext, agent: BaseAgent, /) -> MaybeAwaitable[Reply]: ...
 
@@ -48,11 +53,12 @@ class BeforeModelCallback(Protocol):
 
 
 class AfterModelCallback(Protocol):
-    """``after_model(ctx, agent, request, message)``: a ``Message`` replaces the model's."""
+    """``after_model(ctx, agent, request, message)``: a ``Message`` replaces the model's; a
+    ``str`` replaces its text (the tool calls it asked for stay)."""
 
     def __call__(
         self, ctx: InvocationContext, agent: LLMAgent, request: ModelRequest, message: Message, /
-    ) -> MaybeAwaitable[Message | None]: ...
+    ) -> MaybeAwaitable[Message | str | None]: ...
 
 
 class BeforeToolCallback(Protocol):

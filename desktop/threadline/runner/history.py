@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 from threadline.core.events import Event
+from threadline.runner.content import chat_content, part_reference, tool_images, tool_text
 
 TimelineFilter = Literal["all", "current_request", "current_invocation"]
 BranchFilter = Literal["all", "prefix", "exact"]
@@ -53,21 +54,30 @@ def to_chat_messages(events: Sequence[Event], *, agent_name: str) -> list[dict[s
     """Chat Completions messages for ``events``, always a valid sequence.
 
     Tool calls and tool results are kept only in complete pairs (a filter or a pause can leave
-    one side out). Replies by other agents are shown as context from that agent.
+    one side out). Replies by other agents are shown as context from that agent. Images and
+    files (``Message.parts``) go as ``runner.content`` says; a tool result's images follow the
+    round's tool messages in a user message (tool messages take text only).
     """
     answered = {e.message.tool_call_id for e in events if e.message and e.message.role == "tool"}
     called: set[str] = set()
     out: list[dict[str, Any]] = []
+    images: list[dict[str, Any]] = []  # tool-result images waiting for the round to end
     for event in events:
         message = event.message
         assert message is not None
+        if images and message.role != "tool":
+            out += images
+            images = []
         if message.role == "assistant":
             calls = [c for c in message.tool_calls if c.id in answered]
             is_other = event.author not in (agent_name, "") and not calls
-            if is_other and message.content:
-                out.append({"role": "user", "content": f"[{event.author}] said: {message.content}"})
+            text = message.content
+            if message.parts:  # assistant messages take text only
+                text = "\n".join([text, *(part_reference(p) for p in message.parts)]).strip()
+            if is_other and text:
+                out.append({"role": "user", "content": f"[{event.author}] said: {text}"})
                 continue
-            entry: dict[str, Any] = {"role": "assistant", "content": message.content or None}
+            entry: dict[str, Any] = {"role": "assistant", "content": text or None}
             if calls:
                 called.update(c.id for c in calls)
                 entry["tool_calls"] = [
@@ -84,12 +94,18 @@ def to_chat_messages(events: Sequence[Event], *, agent_name: str) -> list[dict[s
         elif message.role == "tool":
             if message.tool_call_id not in called:
                 continue
-            out.append(
-                {"role": "tool", "tool_call_id": message.tool_call_id, "content": message.content}
-            )
+            content = tool_text(message.content, message.parts)
+            out.append({"role": "tool", "tool_call_id": message.tool_call_id, "content": content})
+            carried = tool_images(message.tool_call_id or "", message.name or "", message.parts)
+            if carried is not None:
+                images.append(carried)
+        elif message.role == "system":
+            out.append({"role": "system", "content": tool_text(message.content, message.parts)})
         else:
-            out.append({"role": message.role, "content": message.content})
-    return out
+            out.append(
+                {"role": message.role, "content": chat_content(message.content, message.parts)}
+            )
+    return out + images
 
 
 def history_ref(

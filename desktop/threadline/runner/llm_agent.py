@@ -23,7 +23,7 @@ from threadline.core.events import (
     new_id,
 )
 from threadline.runner import tool_exec
-from threadline.runner.agents import ACTIVE_AGENT_KEY, BaseAgent
+from threadline.runner.agents import ACTIVE_AGENT_KEY, BaseAgent, ChainAgent, CycleAgent
 from threadline.runner.callbacks import Callbacks, call_hook
 from threadline.runner.context import InvocationContext
 from threadline.runner.history import (
@@ -109,6 +109,22 @@ class LLMAgent(BaseAgent):
         """The global instruction in force now."""
         return self._global_instruction.snapshot()
 
+    @property
+    def history_branch(self) -> str:
+        """The branch the ``prefix`` filter matches events against.
+
+        A step of a ``ChainAgent`` or ``CycleAgent`` (directly, or through nested ones) uses
+        the outermost such workflow's path, so it sees the other steps; elsewhere (a
+        ``ParallelAgent`` branch, a helper of an LLM agent) it is the agent's own path.
+        ``exact`` always uses the agent's own path.
+        """
+        if self.branch_filter != "prefix":
+            return self.path
+        node: BaseAgent = self
+        while isinstance(node.parent, ChainAgent | CycleAgent):
+            node = node.parent
+        return node.path
+
     # -- tools -------------------------------------------------------------------------------
 
     @property
@@ -137,13 +153,22 @@ class LLMAgent(BaseAgent):
     async def _run_impl(self, ctx: InvocationContext) -> AsyncIterator[Event]:
         start = len(ctx.session.events)
         outcome = _RoundOutcome()
-        if ctx.decisions is not None:
-            paused = tool_exec.pending_approval(ctx.session.events)
-            decisions, ctx.decisions = ctx.decisions, None
-            if paused is not None:
-                async for event in tool_exec.run_calls(self, ctx, paused.calls, decisions):
-                    outcome.note(event)
-                    yield event
+        plan = ctx.resume
+        if plan is not None and plan.is_waiting_under(self.path):
+            own = plan.take(self.path)
+            if own is None:
+                # The agent this one handed the conversation to paused: it goes on there.
+                helper = plan.waiting_child(self)
+                if helper is not None:
+                    async for event in helper.run(ctx):
+                        yield event
+                return
+            calls, start_event_id = own
+            # The resumed part sees what the paused part saw (``current_invocation``).
+            start = _position(ctx.session.events, start_event_id, default=start)
+            async for event in tool_exec.run_calls(self, ctx, calls, plan.decisions):
+                outcome.note(event)
+                yield event
         while not outcome.stops and not ctx.is_ended:
             ctx.count_turn()
             request, meta = self._build_request(ctx, start)
@@ -163,10 +188,12 @@ class LLMAgent(BaseAgent):
                     yield self._empty_reply_notice(ctx)
                 return
             yield reply
-            async for event in tool_exec.execute(self, ctx, calls):
+            events = ctx.session.events
+            start_id = events[start].id if start < len(events) else None
+            async for event in tool_exec.execute(self, ctx, calls, start_event_id=start_id):
                 outcome.note(event)
                 yield event
-        if outcome.transfer_to and not ctx.is_ended:
+        if outcome.transfer_to and not outcome.is_paused and not ctx.is_ended:
             async for event in self._handoff(ctx, outcome.transfer_to):
                 yield event
 
@@ -188,7 +215,7 @@ class LLMAgent(BaseAgent):
         history = history_ref(
             ctx.session.events,
             invocation_id=ctx.invocation_id,
-            branch=self.path,
+            branch=self.history_branch,
             agent_name=self.name,
             timeline=self.timeline_filter,
             branch_mode=self.branch_filter,
@@ -286,6 +313,8 @@ class LLMAgent(BaseAgent):
         replaced = await call_hook(self.callbacks.after_model, ctx, self, request, message)
         if isinstance(replaced, Message):
             message = replaced
+        elif isinstance(replaced, str):  # new text; the tool calls stay
+            message = message.model_copy(update={"content": replaced})
         yield self._reply(ctx, message, usage, request, meta, started)
 
     def _reply(
@@ -365,14 +394,24 @@ class _RoundOutcome:
     def __init__(self) -> None:
         self.transfer_to: str | None = None
         self.is_escalated = False
+        self.is_paused = False  # calls wait for approval: the agent stops until ``resume``
 
     def note(self, event: Event) -> None:
         self.transfer_to = event.actions.transfer_to_agent or self.transfer_to
         self.is_escalated = self.is_escalated or event.actions.escalate
+        self.is_paused = self.is_paused or event.tag == EventTag.TOOL_APPROVAL
 
     @property
     def stops(self) -> bool:
-        return self.transfer_to is not None or self.is_escalated
+        return self.transfer_to is not None or self.is_escalated or self.is_paused
+
+
+def _position(events: Sequence[Event], event_id: str | None, *, default: int) -> int:
+    if event_id is not None:
+        for index in range(len(events) - 1, -1, -1):
+            if events[index].id == event_id:
+                return index
+    return default
 
 
 def _transfer_tool(targets: dict[str, BaseAgent]) -> Tool:

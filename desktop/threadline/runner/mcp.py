@@ -7,30 +7,55 @@ A stdio server gets the SDK's safe default environment plus the variables its co
 never the rest of ours (provider keys live there). A call waits as long as the run's
 ``RunConfig.tool_timeout``. A server that died is noticed (``is_connected`` turns false,
 ``status`` says why) and started again on its next use.
+
+Results: text stays text; images become ``ImagePart``s the model sees as images (stored once
+by content hash, see ``runner.content``); audio and binary resources become ``FilePart``s
+and a short reference in the text, never base64 text. Progress notifications become partial
+``tool.progress`` events of the run (``ToolContext.report_progress``).
+
+Client capabilities, declared only when there is something behind them:
+- roots: the folders ``MCPServerConfig.roots`` allows (``set_roots`` changes them live);
+- elicitation: ``MCPToolset(elicitation_handler=...)``, an async callable the application
+  supplies (a form in the chat) taking an ``ElicitationRequest`` and returning an
+  ``ElicitationResponse`` (accept with content, decline, cancel); a dict means accept;
+- sampling: ``MCPToolset(sampling_handler=...)``, an async callable taking a
+  ``SamplingRequest`` (shown to the user for approval) and returning the ``Model`` to run it on,
+  or None to decline (the server gets the MCP "user rejected" error).
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import contextlib
 import json
 import logging
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path, PurePosixPath
+from typing import Any, Literal
+from urllib.parse import unquote, urlparse
 
 from threadline.core.errors import ThreadlineError
+from threadline.core.events import FilePart, ImagePart, Part
+from threadline.runner.content import ToolOutput, tool_text
+from threadline.runner.models import Model, ModelError, ModelRequest, TextChunk
 from threadline.runner.tools import ToolContext
 
 CONNECT_TIMEOUT_S = 30.0
 CALL_TIMEOUT_S = 60.0  # a call made outside a run (no RunConfig.tool_timeout to follow)
 CLOSE_TIMEOUT_S = 5.0
+ROOTS_WAIT_S = 1.0  # how long connect waits for a server that asks for the roots at start
 WATCH_INTERVAL_S = 0.25  # how often a held connection checks that its server is still there
 QUALIFIER = "__"  # server__tool: the name the model sees when two tools share a name
 # What a PyInstaller bundle sets for itself; a child process must not load the bundle's libraries.
 BUNDLE_VARIABLES = ("LD_LIBRARY_PATH", "QT_PLUGIN_PATH")
 BUNDLE_PREFIXES = ("_PYI_", "_MEIPASS")
+# What the MCP specification has a client answer when the user rejects a sampling request.
+USER_REJECTED = -1
 log = logging.getLogger(__name__)
 
 
@@ -47,6 +72,7 @@ class MCPServerConfig:
     ``env`` is what a stdio server gets on top of the SDK's safe default environment (``PATH``,
     ``HOME``... see ``child_environment``); nothing else of this process reaches it. Keep
     secrets out of settings files and fill them in from the keyring when building this.
+    ``roots`` are the folders the user allows the server to work in (the MCP roots it lists).
     """
 
     name: str
@@ -54,6 +80,7 @@ class MCPServerConfig:
     args: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
     url: str | None = None
+    roots: list[Path] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if bool(self.command) == bool(self.url):
@@ -77,6 +104,81 @@ def child_environment(env: dict[str, str], *, frozen: bool | None = None) -> dic
             if key not in BUNDLE_VARIABLES and not key.startswith(BUNDLE_PREFIXES)
         }
     return {**inherited, **env}
+
+
+@dataclass
+class ElicitationRequest:
+    """A server asks the user for information (MCP elicitation), during a tool call.
+
+    ``mode`` ``form``: ``schema`` is the JSON schema of the fields wanted (flat, primitive
+    properties). ``mode`` ``url``: the user is asked to open ``url`` (nothing is sent back
+    but the action). ``tool_context`` is the call the server was running, when one was.
+    """
+
+    server: str
+    message: str
+    mode: Literal["form", "url"] = "form"
+    schema: dict[str, Any] = field(default_factory=dict)
+    url: str | None = None
+    tool_context: ToolContext | None = None
+
+
+@dataclass
+class ElicitationResponse:
+    """The user's answer: ``accept`` (with ``content`` for a form), ``decline`` or ``cancel``."""
+
+    action: Literal["accept", "decline", "cancel"]
+    content: dict[str, Any] | None = None
+
+    @classmethod
+    def accept(cls, content: dict[str, Any] | None = None) -> ElicitationResponse:
+        return cls("accept", dict(content or {}))
+
+    @classmethod
+    def decline(cls) -> ElicitationResponse:
+        return cls("decline")
+
+    @classmethod
+    def cancel(cls) -> ElicitationResponse:
+        return cls("cancel")
+
+
+@dataclass
+class SamplingRequest:
+    """A server asks for a model reply (MCP sampling); the user approves it first.
+
+    ``messages`` are Chat Completions messages (images as content arrays), ``system_prompt``
+    the server's system text; ``model_hints`` the model names the server would like.
+    """
+
+    server: str
+    messages: list[dict[str, Any]]
+    max_tokens: int
+    system_prompt: str | None = None
+    temperature: float | None = None
+    stop: list[str] | None = None
+    model_hints: list[str] = field(default_factory=list)
+    include_context: str | None = None
+    tool_context: ToolContext | None = None
+
+    def model_request(self, model: Model) -> ModelRequest:
+        """What is sent to ``model`` for this request."""
+        messages = list(self.messages)
+        if self.system_prompt:
+            messages.insert(0, {"role": "system", "content": self.system_prompt})
+        params: dict[str, Any] = {"max_tokens": self.max_tokens}
+        if self.temperature is not None:
+            params["temperature"] = self.temperature
+        if self.stop:
+            params["stop"] = list(self.stop)
+        return ModelRequest(model=model.name, messages=messages, params=params)
+
+
+ElicitationHandler = Callable[
+    [ElicitationRequest], Awaitable["ElicitationResponse | dict[str, Any] | None"]
+]
+# Returns the model to run the request on once the user approved it; None declines.
+SamplingHandler = Callable[[SamplingRequest], Awaitable["Model | None"]]
 
 
 class MCPTool:
@@ -112,9 +214,13 @@ class MCPTool:
         return self.toolset.needs_approval
 
     async def call(self, arguments: dict[str, Any], tool_context: ToolContext) -> Any:
+        """The result's text, or a ``ToolOutput`` when it holds images or files."""
         run_config = getattr(tool_context.invocation, "run_config", None)
         timeout = getattr(run_config, "tool_timeout", None)
-        return await self.toolset.call(self.remote_name, arguments, read_timeout=timeout)
+        output = await self.toolset.call_output(
+            self.remote_name, arguments, read_timeout=timeout, tool_context=tool_context
+        )
+        return output if output.parts else output.text
 
 
 class MCPToolset:
@@ -122,11 +228,25 @@ class MCPToolset:
 
     ``status`` says what the connection is doing (``idle``, ``connected``, ``died: <reason>``,
     ``closed``); a server that died is started again by the next ``call``.
+
+    ``elicitation_handler`` and ``sampling_handler`` (see the module doc) are what the client
+    declares elicitation and sampling with; set them before ``connect``.
     """
 
-    def __init__(self, config: MCPServerConfig, *, needs_approval: bool = False) -> None:
+    def __init__(
+        self,
+        config: MCPServerConfig,
+        *,
+        needs_approval: bool = False,
+        elicitation_handler: ElicitationHandler | None = None,
+        sampling_handler: SamplingHandler | None = None,
+    ) -> None:
         self.config = config
         self.needs_approval = needs_approval
+        self.elicitation_handler = elicitation_handler
+        self.sampling_handler = sampling_handler
+        self._calls: list[ToolContext] = []  # calls in flight, the latest last
+        self._roots_asked = asyncio.Event()
         self.tools: list[MCPTool] = []
         self.status = "idle"
         self.restarts = 0
@@ -199,9 +319,16 @@ class MCPToolset:
                         transport = streamable_http_client(self.config.url)
                     streams = await stack.enter_async_context(transport)
                     # No session-wide read timeout: each call passes the run's tool_timeout.
-                    session = await stack.enter_async_context(ClientSession(streams[0], streams[1]))
+                    session = await stack.enter_async_context(
+                        ClientSession(streams[0], streams[1], **self._callbacks())
+                    )
                     await session.initialize()
                     listed = await session.list_tools()
+                if self.config.roots:
+                    # A server that works in the roots asks for them right after start; let it
+                    # have them before the first call (one that never asks costs ROOTS_WAIT_S).
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(self._roots_asked.wait(), ROOTS_WAIT_S)
                 self._session = session
                 ready.set_result(list(listed.tools))
                 await self._watch(session)
@@ -256,17 +383,43 @@ class MCPToolset:
     async def call(
         self, name: str, arguments: dict[str, Any], *, read_timeout: float | None = None
     ) -> str:
-        """Calls a tool; a failure raises so the runner reports it to the model.
+        """Calls a tool and returns its text (images and files as short references).
 
-        ``read_timeout`` is the seconds the server may take (the run's ``tool_timeout``; default
-        ``CALL_TIMEOUT_S``).
+        A failure raises so the runner reports it to the model. ``read_timeout`` is the seconds
+        the server may take (the run's ``tool_timeout``; default ``CALL_TIMEOUT_S``).
+        """
+        output = await self.call_output(name, arguments, read_timeout=read_timeout)
+        return tool_text(output.text, output.parts) if output.parts else output.text
+
+    async def call_output(
+        self,
+        name: str,
+        arguments: dict[str, Any],
+        *,
+        read_timeout: float | None = None,
+        tool_context: ToolContext | None = None,
+    ) -> ToolOutput:
+        """Calls a tool; its text plus images and files as parts (no base64 in the text).
+
+        Progress the server reports goes to ``tool_context.report_progress``; elicitation and
+        sampling requests made during the call name ``tool_context``.
         """
         await self._ensure_connected()
         session = self._session
         wait = read_timeout if read_timeout is not None else CALL_TIMEOUT_S
+        progress = None
+        if tool_context is not None:
+            reporter = tool_context
+
+            async def progress(done: float, total: float | None, message: str | None) -> None:
+                reporter.report_progress(done, total, message)
+
+            self._calls.append(tool_context)
         try:
             # The margin lets the runner's own tool timeout, with its clearer message, win.
-            result = await session.call_tool(name, arguments, read_timeout_seconds=wait + 1.0)
+            result = await session.call_tool(
+                name, arguments, read_timeout_seconds=wait + 1.0, progress_callback=progress
+            )
         except Exception as exc:
             if _is_connection_closed(exc) or not self.is_connected:
                 self._lost = True
@@ -276,12 +429,118 @@ class MCPToolset:
                     f"({_reason(exc)}); it is started again on its next use"
                 ) from exc
             raise MCPError(f"MCP server {self.config.name!r} failed: {_reason(exc)}") from exc
-        # TODO(progress): MCP progress notifications (call_tool's progress_callback) have no
-        # runner event to become yet; wire them here once the runner has one.
-        text = _content_text(result)
+        finally:
+            if tool_context is not None:
+                self._calls.remove(tool_context)
+        output = result_output(result)
         if getattr(result, "is_error", False):
+            text = tool_text(output.text, output.parts) if output.parts else output.text
             raise MCPError(text or f"the tool {name!r} reported an error")
-        return text
+        return output
+
+    async def set_roots(self, roots: list[Path]) -> None:
+        """Changes the folders the server may use and tells a connected server they changed."""
+        self.config.roots = list(roots)
+        session = self._session
+        if session is not None and self.is_connected:
+            with contextlib.suppress(Exception):  # a server that ignores roots ignores this
+                await session.send_roots_list_changed()
+
+    # -- client capabilities ------------------------------------------------------------------
+
+    def _callbacks(self) -> dict[str, Any]:
+        """The ``ClientSession`` callbacks: each one declares its capability to the server."""
+        callbacks: dict[str, Any] = {}
+        if self.config.roots:
+            callbacks["list_roots_callback"] = self._list_roots
+        if self.elicitation_handler is not None:
+            callbacks["elicitation_callback"] = self._elicit
+        if self.sampling_handler is not None:
+            callbacks["sampling_callback"] = self._sample
+        return callbacks
+
+    @property
+    def _current_call(self) -> ToolContext | None:
+        return self._calls[-1] if self._calls else None
+
+    async def _list_roots(self, context: Any) -> Any:
+        from mcp import types
+
+        roots = [
+            types.Root(uri=path.resolve().as_uri(), name=path.name or str(path))  # type: ignore[arg-type]
+            for path in self.config.roots
+        ]
+        self._roots_asked.set()
+        return types.ListRootsResult(roots=roots)
+
+    async def _elicit(self, context: Any, params: Any) -> Any:
+        from mcp import types
+
+        handler = self.elicitation_handler
+        if handler is None:
+            return types.ElicitResult(action="decline")
+        mode = getattr(params, "mode", "form")
+        request = ElicitationRequest(
+            server=self.config.name,
+            message=params.message,
+            mode="url" if mode == "url" else "form",
+            schema=dict(getattr(params, "requested_schema", None) or {}),
+            url=getattr(params, "url", None),
+            tool_context=self._current_call,
+        )
+        try:
+            answer = await handler(request)
+        except Exception:
+            log.exception("the elicitation handler failed; the request is cancelled")
+            return types.ElicitResult(action="cancel")
+        if isinstance(answer, dict):
+            answer = ElicitationResponse.accept(answer)
+        if answer is None:
+            answer = ElicitationResponse.decline()
+        content = answer.content if answer.action == "accept" and mode != "url" else None
+        return types.ElicitResult(action=answer.action, content=content)
+
+    async def _sample(self, context: Any, params: Any) -> Any:
+        from mcp import types
+
+        handler = self.sampling_handler
+        rejected = types.ErrorData(code=USER_REJECTED, message="User rejected sampling request")
+        if handler is None:
+            return rejected
+        preferences = getattr(params, "model_preferences", None)
+        hints = [h.name for h in (getattr(preferences, "hints", None) or []) if h.name]
+        request = SamplingRequest(
+            server=self.config.name,
+            messages=[_sampling_message(m) for m in params.messages],
+            max_tokens=params.max_tokens,
+            system_prompt=params.system_prompt,
+            temperature=params.temperature,
+            stop=list(params.stop_sequences) if params.stop_sequences else None,
+            model_hints=hints,
+            include_context=params.include_context,
+            tool_context=self._current_call,
+        )
+        try:
+            model = await handler(request)
+        except Exception:
+            log.exception("the sampling handler failed; the request is rejected")
+            return rejected
+        if model is None:
+            return rejected
+        texts: list[str] = []
+        try:
+            async with contextlib.aclosing(model.stream(request.model_request(model))) as chunks:
+                async for chunk in chunks:
+                    if isinstance(chunk, TextChunk):
+                        texts.append(chunk.text)
+        except ModelError as exc:
+            return types.ErrorData(code=types.INTERNAL_ERROR, message=str(exc))
+        return types.CreateMessageResult(
+            role="assistant",
+            content=types.TextContent(type="text", text="".join(texts)),
+            model=model.name,
+            stop_reason="endTurn",
+        )
 
     async def aclose(self) -> None:
         """Ends the session (and a stdio server's process); it is not restarted afterwards."""
@@ -313,15 +572,87 @@ def _is_closed(session: Any) -> bool:
     return bool(getattr(dispatcher, "_closed", False))
 
 
-def _content_text(result: Any) -> str:
-    parts = []
+def result_output(result: Any) -> ToolOutput:
+    """A ``CallToolResult`` as text and parts: images, audio and binary resources leave the text.
+
+    Text blocks and text resources stay text; an image (a block, or a blob resource with an
+    ``image/*`` type) becomes an ``ImagePart``; audio and other blobs become ``FilePart``s; a
+    resource link is a line naming it. The parts' references are added to the text the model
+    reads (``runner.content.tool_text``), never their base64.
+    """
+    texts: list[str] = []
+    parts: list[Part] = []
     for block in getattr(result, "content", []) or []:
-        text = getattr(block, "text", None)
-        parts.append(text if isinstance(text, str) else json.dumps(_dump(block)))
+        kind = getattr(block, "type", "")
+        if kind == "text":
+            texts.append(str(block.text))
+        elif kind in ("image", "audio"):
+            data = _decode(block.data)
+            mime = block.mime_type or ("image/png" if kind == "image" else "audio/wav")
+            if data is None:
+                texts.append(f"[{kind}: {mime}, not valid base64]")
+            elif kind == "image":
+                parts.append(ImagePart(data=data, mime_type=mime))
+            else:
+                parts.append(FilePart(name="audio", data=data, mime_type=mime))
+        elif kind == "resource":
+            _add_resource(block.resource, texts, parts)
+        elif kind == "resource_link":
+            details = ", ".join(
+                str(x) for x in (block.mime_type, block.size and f"{block.size} bytes") if x
+            )
+            texts.append(
+                f"[resource link {block.name}: {block.uri}{', ' if details else ''}{details}]"
+            )
+        else:
+            texts.append(json.dumps(_dump(block), ensure_ascii=False))
     structured = getattr(result, "structured_content", None)
-    if not parts and structured is not None:
-        parts.append(json.dumps(structured, ensure_ascii=False))
-    return "\n".join(parts)
+    if not texts and not parts and structured is not None:
+        texts.append(json.dumps(structured, ensure_ascii=False))
+    return ToolOutput(text="\n".join(texts), parts=parts)
+
+
+def _add_resource(resource: Any, texts: list[str], parts: list[Part]) -> None:
+    uri = str(getattr(resource, "uri", ""))
+    mime = getattr(resource, "mime_type", None) or ""
+    text = getattr(resource, "text", None)
+    if isinstance(text, str):
+        texts.append(f"[resource {uri}]\n{text}")
+        return
+    data = _decode(getattr(resource, "blob", ""))
+    name = PurePosixPath(unquote(urlparse(uri).path)).name or uri
+    if data is None:
+        texts.append(f"[resource {uri}: {mime or 'binary'}, not valid base64]")
+    elif mime.startswith("image/"):
+        parts.append(ImagePart(data=data, mime_type=mime, name=name))
+    else:
+        parts.append(FilePart(name=name, data=data, mime_type=mime or "application/octet-stream"))
+
+
+def _decode(data: Any) -> bytes | None:
+    try:
+        return base64.b64decode(str(data), validate=False)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _sampling_message(message: Any) -> dict[str, Any]:
+    """An MCP ``SamplingMessage`` as a Chat Completions message (images as content arrays)."""
+    blocks = message.content if isinstance(message.content, list) else [message.content]
+    items: list[dict[str, Any]] = []
+    for block in blocks:
+        kind = getattr(block, "type", "")
+        if kind == "text":
+            items.append({"type": "text", "text": block.text})
+        elif kind == "image":
+            url = f"data:{block.mime_type};base64,{block.data}"
+            items.append({"type": "image_url", "image_url": {"url": url}})
+        else:
+            items.append({"type": "text", "text": f"[{kind or 'content'} not shown]"})
+    role = "assistant" if message.role == "assistant" else "user"
+    if all(item["type"] == "text" for item in items):
+        return {"role": role, "content": "\n".join(item["text"] for item in items)}
+    return {"role": role, "content": items}
 
 
 def _schema_of(tool: Any) -> dict[str, Any]:

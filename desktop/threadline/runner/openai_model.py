@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from threadline.core.events import Usage
 from threadline.core.text import valid_text
+from threadline.runner.content import has_images, without_images
 from threadline.runner.models import (
     ModelChunk,
     ModelError,
@@ -54,6 +55,11 @@ class OpenAIChatModel:
     model given another ``base_url`` never receives it (it is that provider's key).
     A stream is complete only when the server says so (a ``finish_reason``); one that ends any
     other way, a clean close of the connection included, raises ``ModelError("stream_cut")``.
+
+    Images (``Message.parts``) are sent as content arrays (``image_url`` parts). ``vision``
+    says whether the model takes them: ``True`` always sends them, ``False`` replaces each with
+    a short note, ``None`` (the default) sends them and, when the server rejects a request with
+    images, sends it again without them and remembers that (``vision`` becomes ``False``).
     """
 
     def __init__(
@@ -66,8 +72,10 @@ class OpenAIChatModel:
         max_retries: int = 3,
         backoff: float = 0.5,
         timeout: float = 120.0,
+        vision: bool | None = None,
     ) -> None:
         self.name = model_name
+        self.vision = vision
         self.max_retries = max_retries
         self.backoff = backoff
         # The SDK's own retries are off: ours report and honour Retry-After the same way for
@@ -151,9 +159,12 @@ class OpenAIChatModel:
         return sorted(m.id for m in page.data)
 
     async def _open(self, request: ModelRequest) -> Any:
+        messages = request.messages
+        if self.vision is False and has_images(messages):
+            messages = without_images(messages)
         body: dict[str, Any] = {
             "model": request.model or self.name,
-            "messages": request.messages,
+            "messages": messages,
             "stream": True,
             "stream_options": {"include_usage": True},
             **request.params,
@@ -169,6 +180,11 @@ class OpenAIChatModel:
                 return await self.client.chat.completions.create(**body)
             except openai.APIError as exc:
                 error = _translate(exc, self.base_url)
+                if self.vision is None and _refuses_images(exc, body["messages"]):
+                    log.warning("%s takes no images (%s); sending notes instead", self.name, exc)
+                    self.vision = False
+                    body["messages"] = without_images(body["messages"])
+                    continue
                 if attempt >= self.max_retries or not _is_retryable(exc):
                     raise error from exc
                 delay = _retry_delay(exc, attempt, self.backoff)
@@ -189,6 +205,16 @@ def _env_key(base_url: str | None) -> str | None:
     if target == env_url or target.startswith("https://api.openai.com"):
         return key
     return None
+
+
+def _refuses_images(exc: openai.APIError, messages: list[dict[str, Any]]) -> bool:
+    """True when a request with images failed for its images (a model without vision)."""
+    if not isinstance(exc, openai.APIStatusError) or exc.status_code in (401, 403, 429):
+        return False
+    if not has_images(messages):
+        return False
+    said = f"{exc} {exc.body}".lower()
+    return any(word in said for word in ("image", "vision", "multimodal", "mmproj", "content"))
 
 
 def _is_retryable(exc: openai.APIError) -> bool:

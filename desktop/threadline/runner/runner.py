@@ -15,8 +15,13 @@ from threadline.core.events import ErrorInfo, Event, EventTag, Message, Usage, n
 from threadline.core.memory import InMemorySessionService
 from threadline.core.session import Session, SessionService
 from threadline.runner.agents import ACTIVE_AGENT_KEY, BaseAgent
-from threadline.runner.context import InvocationContext, RunConfig
-from threadline.runner.tool_exec import pending_approval
+from threadline.runner.context import ArtifactService, InvocationContext, RunConfig
+from threadline.runner.resume import (
+    ResumePlan,
+    UnknownAgentError,
+    build_plan,
+    pending_approvals,
+)
 from threadline.runner.tracing import span
 
 RUNNER_AUTHOR = "runner"
@@ -48,7 +53,7 @@ class Runner:
         *,
         session_service: SessionService | None = None,
         memory_service: Any = None,
-        artifact_service: Any = None,
+        artifact_service: ArtifactService | None = None,
         max_concurrent_runs: int = 0,
     ) -> None:
         if not app_name:
@@ -85,7 +90,9 @@ class Runner:
             message = Message(role="user", content=message)
         if message.role != "user":
             raise ValueError("the message must have role 'user'")
-        return self._invoke(user_id, session_id, run_config or RunConfig(), message, None)
+        config = run_config or RunConfig()
+        self._root(config)  # an unknown agent raises UnknownAgentError (a ValueError) now
+        return self._invoke(user_id, session_id, config, message, None)
 
     def resume(
         self,
@@ -98,10 +105,15 @@ class Runner:
     ) -> AsyncIterator[Event]:
         """Continues an invocation paused for tool approval; ``decisions`` maps call id to bool.
 
-        ``edited_arguments`` replaces the arguments of approved calls (a person corrected them).
+        Every call still waiting needs a decision, those of every paused ``ParallelAgent``
+        branch included. The invocation goes on where it paused, under its own id (so the
+        timeline filters see what the paused part had): the paused agents get their results,
+        then a workflow runs its following steps. ``edited_arguments`` replaces the arguments
+        of approved calls (a person corrected them).
         """
         _check_ids(user_id, session_id)
         config = run_config or RunConfig()
+        self._root(config)
         if edited_arguments:
             config = config.model_copy(update={"edited_arguments": dict(edited_arguments)})
         return self._invoke(user_id, session_id, config, None, dict(decisions))
@@ -111,7 +123,9 @@ class Runner:
     ) -> AsyncIterator[Event]:
         """Runs the active agent on the session as it is, adding no user message (retry)."""
         _check_ids(user_id, session_id)
-        return self._invoke(user_id, session_id, run_config or RunConfig(), None, None)
+        config = run_config or RunConfig()
+        self._root(config)
+        return self._invoke(user_id, session_id, config, None, None)
 
     async def run_to_end(
         self,
@@ -125,14 +139,16 @@ class Runner:
         return await collect(self.run(user_id, session_id, message, run_config=run_config))
 
     async def pending_approvals(self, user_id: str, session_id: str) -> list[dict[str, Any]]:
-        """Tool calls of the session still waiting for a decision (survives restarts)."""
+        """Tool calls of the session still waiting for a decision, of every agent that paused
+        (survives restarts)."""
         session = await self.session_service.get_session(self.app_name, user_id, session_id)
         if session is None:
             return []
-        paused = pending_approval(session.events)
-        if paused is None:
-            return []
-        return [{**c.model_dump(), "agent": paused.event.author} for c in paused.calls]
+        return [
+            {**c.model_dump(), "agent": paused.event.author, "branch": paused.event.branch}
+            for paused in pending_approvals(session.events)
+            for c in paused.calls
+        ]
 
     # -- the invocation ----------------------------------------------------------------------
 
@@ -172,18 +188,25 @@ class Runner:
         service = self.session_service
         unsaved: dict[tuple[str, str], list[str]] = {}
         session: Session | None = None
-        root: BaseAgent = config.agent or self.agent
-        agent = root
+        agent: BaseAgent = self.agent
 
         async def save(event: Event) -> None:
             assert session is not None
             await service.append_event(session, event)
 
         try:
+            root = self._root(config)
+            agent = root
             session = await service.get_session(self.app_name, user_id, session_id)
             if session is None:
                 session = await service.create_session(self.app_name, user_id, session_id)
-            agent = _active_agent(root, session, decisions)
+            plan: ResumePlan | None = None
+            if decisions is not None:
+                plan = build_plan(root, session.events, decisions)
+                invocation_id = plan.invocation_id  # the paused invocation goes on
+                agent = plan.entry
+            else:
+                agent = _active_agent(root, session)
             ctx = InvocationContext(
                 invocation_id=invocation_id,
                 app_name=self.app_name,
@@ -193,6 +216,9 @@ class Runner:
                 run_config=config,
                 root_agent=root,
                 decisions=decisions,
+                resume=plan,
+                entry_path=agent.path,
+                artifact_service=self.artifact_service,
             )
             if message is not None:
                 user_event = Event(invocation_id=invocation_id, author="user", message=message)
@@ -211,8 +237,16 @@ class Runner:
                             yield event
                             continue
                         unsaved.pop((event.author, event.branch), None)
+                        _absorb(ctx, event)
                         await save(event)
                         yield event
+                    if ctx.pending_artifact_delta:  # saved by a callback after the last event
+                        marker = Event(
+                            invocation_id=invocation_id, author=agent.name, branch=agent.path
+                        )
+                        _absorb(ctx, marker)
+                        await save(marker)
+                        yield marker
         except (asyncio.CancelledError, GeneratorExit):
             # Stop or a closed consumer: keep every word streamed so far, then let it go.
             if session is not None:
@@ -250,6 +284,21 @@ class Runner:
             invocation_id=invocation_id, author=RUNNER_AUTHOR, done=True, tag=EventTag.RUN_DONE
         )
 
+    def _root(self, config: RunConfig) -> BaseAgent:
+        """The tree this run uses: ``RunConfig.agent`` (a tree, or a name in the runner's)."""
+        chosen = config.agent
+        if chosen is None:
+            return self.agent
+        if isinstance(chosen, str):
+            found = self.agent.find_agent(chosen)
+            if found is None:
+                raise UnknownAgentError(
+                    f"RunConfig.agent names {chosen!r}, which is not an agent of "
+                    f"{self.agent.name!r}"
+                )
+            return found
+        return chosen
+
     async def _recall(self, ctx: InvocationContext, text: str) -> None:
         """Puts what past sessions said about ``text`` in ``{temp:memories}`` for instructions."""
         if self.memory_service is None or not text.strip():
@@ -264,28 +313,26 @@ class Runner:
             ctx.temp_state["memories"] = "\n".join(lines)
 
 
-def _active_agent(
-    root: BaseAgent, session: Session, decisions: dict[str, bool] | None
-) -> BaseAgent:
-    """Who answers: the agent a paused call belongs to, else the session's active agent."""
-    if decisions is not None:
-        paused = pending_approval(session.events)
-        if paused is None:
-            raise _NothingToResume("this session has no tool call waiting for approval")
-        missing = {c.id for c in paused.calls} - set(decisions)
-        if missing:
-            raise _NothingToResume(f"no decision for call(s): {', '.join(sorted(missing))}")
-        return root.find_agent(paused.event.author) or root
+def _active_agent(root: BaseAgent, session: Session) -> BaseAgent:
+    """Who answers a new message: the session's active agent, else the root."""
     name = session.state.get(ACTIVE_AGENT_KEY)
     if isinstance(name, str):
         return root.find_agent(name) or root
     return root
 
 
-class _NothingToResume(ThreadlineError):
-    """``resume`` was called without (complete) decisions for a paused invocation."""
-
-    code = "nothing_to_resume"
+def _absorb(ctx: InvocationContext, event: Event) -> None:
+    """What an event does to the invocation before it is saved: ``temp:`` state becomes
+    visible to the rest of it, and artifact versions saved through the context are recorded."""
+    for key, value in event.actions.state_delta.items():
+        if key.startswith("temp:"):
+            ctx.temp_state[key[5:]] = value
+    if ctx.pending_artifact_delta:
+        event.actions.artifact_delta = {
+            **ctx.pending_artifact_delta,
+            **event.actions.artifact_delta,
+        }
+        ctx.pending_artifact_delta.clear()
 
 
 async def _save_interrupted(

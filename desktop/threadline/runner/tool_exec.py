@@ -5,15 +5,17 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Coroutine, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
-from threadline.core.events import Event, EventActions, EventTag, Message, ToolCall
+from threadline.core.events import Event, EventActions, EventTag, Message, Part, ToolCall
 from threadline.core.text import valid_text
 from threadline.runner.callbacks import call_hook
+from threadline.runner.content import ToolOutput
 from threadline.runner.context import ApprovalRequest, InvocationContext
 from threadline.runner.tools import (
+    ProgressReporter,
     Tool,
     ToolArgumentsError,
     ToolContext,
@@ -36,15 +38,22 @@ class _Outcome:
     arguments: dict[str, Any] = field(default_factory=dict)
     actions: EventActions = field(default_factory=EventActions)
     duration_ms: float = 0.0
+    parts: list[Part] = field(default_factory=list)  # images and files a tool returned
+    is_abandoned: bool = False  # timed out while its thread ran on (a sync tool)
 
 
 async def execute(
-    agent: LLMAgent, ctx: InvocationContext, calls: Sequence[ToolCall]
+    agent: LLMAgent,
+    ctx: InvocationContext,
+    calls: Sequence[ToolCall],
+    *,
+    start_event_id: str | None = None,
 ) -> AsyncIterator[Event]:
     """Runs ``calls`` and yields one tool-result event per call, in the model's order.
 
     Calls that need approval wait for ``RunConfig.approval_handler``; without one, a
-    ``tool.approval`` event records them as pending and the invocation ends (see ``resume``).
+    ``tool.approval`` event records them as pending (with what ``runner.resume`` needs to go
+    on: see ``runner.resume``) and the agent stops after this round; the other calls run.
     """
     decisions: dict[str, bool] = {}
     pending: list[ToolCall] = []
@@ -73,14 +82,21 @@ async def execute(
             author=agent.name,
             branch=agent.path,
             tag=EventTag.TOOL_APPROVAL,
-            metadata={"pending": [c.model_dump() for c in pending]},
+            metadata={
+                "pending": [c.model_dump() for c in pending],
+                "entry": ctx.entry_path,
+                "positions": {
+                    path: number
+                    for path, number in ctx.positions.items()
+                    if agent.path.startswith(path + ".")
+                },
+                "start_event_id": start_event_id,
+            },
         )
     waiting = {c.id for c in pending}
     ready = [c for c in calls if c.id not in waiting]
     async for event in run_calls(agent, ctx, ready, decisions):
         yield event
-    if pending:
-        ctx.end_invocation()
 
 
 async def run_calls(
@@ -105,12 +121,14 @@ async def run_calls(
         for c in calls
     ]
     tools = agent.tool_map
-    jobs = [_run_one(agent, tools, ctx, call, decisions.get(call.id, True)) for call in calls]
-    if ctx.run_config.parallel_tool_calls and len(jobs) > 1:
-        outcomes = await asyncio.gather(*jobs)
-    else:
-        outcomes = [await job for job in jobs]
-    for outcome in outcomes:
+    progress: asyncio.Queue[Event] = asyncio.Queue()  # tool.progress events from running calls
+    jobs = [
+        _run_one(agent, tools, ctx, call, decisions.get(call.id, True), progress) for call in calls
+    ]
+    work = asyncio.ensure_future(_outcomes(jobs, ctx.run_config.parallel_tool_calls))
+    async for event in _progress_while(work, progress):
+        yield event
+    for outcome in work.result():
         yield Event(
             invocation_id=ctx.invocation_id,
             author=agent.name,
@@ -122,6 +140,7 @@ async def run_calls(
                 content=valid_text(outcome.content),
                 tool_call_id=outcome.call.id,
                 name=outcome.call.name,
+                parts=outcome.parts,
             ),
             actions=outcome.actions,
             metadata={
@@ -131,8 +150,60 @@ async def run_calls(
                 "status": outcome.status,
                 "duration_ms": round(outcome.duration_ms, 3),
                 **({"edited": True} if outcome.call.id in edits else {}),
+                **({"abandoned": True} if outcome.is_abandoned else {}),
             },
         )
+
+
+async def _outcomes(jobs: list[Coroutine[Any, Any, _Outcome]], parallel: bool) -> list[_Outcome]:
+    if parallel and len(jobs) > 1:
+        return list(await asyncio.gather(*jobs))
+    return [await job for job in jobs]
+
+
+async def _progress_while(
+    work: asyncio.Future[list[_Outcome]], progress: asyncio.Queue[Event]
+) -> AsyncIterator[Event]:
+    """Yields the progress events tools report until ``work`` is done (cancelled with us)."""
+    try:
+        while not work.done():
+            getter: asyncio.Future[Any] = asyncio.ensure_future(progress.get())
+            waiting: set[asyncio.Future[Any]] = {work, getter}
+            await asyncio.wait(waiting, return_when=asyncio.FIRST_COMPLETED)
+            if getter.done():
+                yield getter.result()
+            else:
+                getter.cancel()
+        while not progress.empty():
+            yield progress.get_nowait()
+    finally:
+        if not work.done():
+            work.cancel()
+            await asyncio.gather(work, return_exceptions=True)
+
+
+def _reporter(
+    agent: LLMAgent, ctx: InvocationContext, call: ToolCall, queue: asyncio.Queue[Event]
+) -> ProgressReporter:
+    def report(progress: float, total: float | None, message: str | None) -> None:
+        queue.put_nowait(
+            Event(
+                invocation_id=ctx.invocation_id,
+                author=agent.name,
+                branch=agent.path,
+                partial=True,
+                tag=EventTag.TOOL_PROGRESS,
+                metadata={
+                    "call_id": call.id,
+                    "tool": call.name,
+                    "progress": progress,
+                    "total": total,
+                    "message": message,
+                },
+            )
+        )
+
+    return report
 
 
 async def _run_one(
@@ -141,9 +212,10 @@ async def _run_one(
     ctx: InvocationContext,
     call: ToolCall,
     is_approved: bool,
+    progress: asyncio.Queue[Event] | None = None,
 ) -> _Outcome:
     started = time.perf_counter()
-    outcome = await _attempt(agent, tools, ctx, call, is_approved)
+    outcome = await _attempt(agent, tools, ctx, call, is_approved, progress)
     outcome.duration_ms = (time.perf_counter() - started) * 1000
     return outcome
 
@@ -154,6 +226,7 @@ async def _attempt(
     ctx: InvocationContext,
     call: ToolCall,
     is_approved: bool,
+    progress: asyncio.Queue[Event] | None = None,
 ) -> _Outcome:
     if not is_approved:
         return _Outcome(call, DENIED_TEXT, "denied")
@@ -171,6 +244,7 @@ async def _attempt(
         invocation=ctx,
         call_id=call.id,
         tool_name=call.name,
+        progress=None if progress is None else _reporter(agent, ctx, call, progress),
     )
     timeout = ctx.run_config.tool_timeout
     try:
@@ -180,13 +254,24 @@ async def _attempt(
             )
     except TimeoutError:
         text = f"Error: the tool {call.name!r} did not finish within {timeout:g} s."
-        return _Outcome(call, text, "timeout", arguments, tool_context.actions)
+        if tool_context.is_abandoned:
+            text += (
+                " It was abandoned and may still be running in the background; its result"
+                " will not be used."
+            )
+        outcome = _Outcome(call, text, "timeout", arguments, tool_context.actions)
+        outcome.is_abandoned = tool_context.is_abandoned
+        return outcome
     except ToolArgumentsError as exc:
         text = f"Error: {exc}. Send the call again with corrected arguments."
         return _Outcome(call, text, "error", arguments, tool_context.actions)
     except Exception as exc:
         text = f"Error: the tool {call.name!r} failed: {type(exc).__name__}: {exc}"
         return _Outcome(call, text, "error", arguments, tool_context.actions)
+    if isinstance(value, ToolOutput):  # text plus images or files (an MCP tool's result)
+        outcome = _Outcome(call, value.text, "ok", arguments, tool_context.actions)
+        outcome.parts = list(value.parts)
+        return outcome
     return _Outcome(call, result_text(value), "ok", arguments, tool_context.actions)
 
 
@@ -215,25 +300,3 @@ def _safe_arguments(call: ToolCall) -> dict[str, Any]:
         return parse_arguments(call.arguments)
     except ToolArgumentsError:
         return {}
-
-
-class PendingApproval(NamedTuple):
-    """A paused invocation: its ``tool.approval`` event and the calls still awaiting a decision."""
-
-    event: Event
-    calls: list[ToolCall]
-
-
-def pending_approval(events: Sequence[Event]) -> PendingApproval | None:
-    """The latest approval event whose calls have no result yet, and those calls."""
-    answered: set[str] = set()
-    for event in reversed(events):
-        if event.message is not None and event.message.role == "tool":
-            answered.add(event.message.tool_call_id or "")
-        if event.tag == EventTag.TOOL_APPROVAL:
-            calls = [ToolCall.model_validate(c) for c in event.metadata.get("pending", [])]
-            open_calls = [c for c in calls if c.id not in answered]
-            return PendingApproval(event, open_calls) if open_calls else None
-        if event.author == "user":
-            return None
-    return None

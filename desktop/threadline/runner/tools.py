@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
+import functools
 import inspect
 import json
 import re
@@ -15,11 +15,14 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from threadline.core.errors import ThreadlineError
 from threadline.core.events import EventActions
+from threadline.runner.context import store_artifact
+from threadline.runner.tool_threads import run_in_tool_thread
 
 if TYPE_CHECKING:
     from threadline.runner.context import InvocationContext
 
 ApprovalPredicate = Callable[[dict[str, Any]], bool]
+ProgressReporter = Callable[[float, "float | None", "str | None"], None]
 
 
 class ToolArgumentsError(ThreadlineError):
@@ -37,7 +40,10 @@ class ToolContext:
         state: a read-only snapshot of the session state (merged scopes).
         invocation: the invocation this call belongs to.
         call_id: the id the model gave this tool call.
-        actions: set ``state_delta``, ``escalate`` or ``transfer_to_agent`` here.
+        actions: set ``state_delta``, ``escalate`` or ``transfer_to_agent`` here;
+            ``artifact_delta`` records the versions ``save_artifact`` made.
+        is_abandoned: set when a sync tool's thread was still running it as the call timed
+            out (or the run was cancelled): it goes on in the background, its result unused.
     """
 
     context: dict[str, Any]
@@ -46,10 +52,44 @@ class ToolContext:
     call_id: str
     tool_name: str = ""
     actions: EventActions = field(default_factory=EventActions)
+    # Set by the runner: turns ``report_progress`` into partial ``tool.progress`` events.
+    progress: ProgressReporter | None = None
+    is_abandoned: bool = False
+
+    def report_progress(
+        self, progress: float, total: float | None = None, message: str | None = None
+    ) -> None:
+        """Says how far the call got; the run streams it as a partial ``tool.progress`` event."""
+        if self.progress is not None:
+            self.progress(progress, total, message)
 
     def set_state(self, key: str, value: Any) -> None:
-        """Records a state change that is applied when the tool's result event is saved."""
+        """Records a state change that is applied when the tool's result event is saved.
+
+        A ``temp:`` key is never stored, but the rest of the invocation sees it at once
+        (``{temp:key}`` in instructions).
+        """
         self.actions.state_delta[key] = value
+        if key.startswith("temp:"):
+            self.invocation.temp_state[key[5:]] = value
+
+    async def save_artifact(self, filename: str, data: bytes | str) -> int:
+        """Saves a new version of a session file (str is UTF-8) and returns its number.
+
+        The version goes into ``actions.artifact_delta`` of the tool's result event. Raises
+        ``NoArtifactServiceError`` when the ``Runner`` has no ``artifact_service``.
+        """
+        version = await store_artifact(self.invocation, filename, data)
+        self.actions.artifact_delta[filename] = version
+        return version
+
+    async def load_artifact(self, filename: str, version: int | None = None) -> bytes | None:
+        """A version of a session file (the latest by default), or None when there is none."""
+        return await self.invocation.load_artifact(filename, version)
+
+    async def list_artifacts(self) -> list[str]:
+        """The names of the files saved in this session."""
+        return await self.invocation.list_artifacts()
 
 
 @runtime_checkable
@@ -132,7 +172,7 @@ def result_text(value: Any) -> str:
 
 
 class FunctionTool:
-    """A tool backed by a sync or async Python function (sync ones run in a worker thread)."""
+    """A tool backed by a sync or async Python function (sync ones run in ``ToolThreads``)."""
 
     def __init__(
         self,
@@ -177,7 +217,14 @@ class FunctionTool:
             kwargs[self._context_param] = tool_context
         if self._is_async:
             return await self.func(**kwargs)
-        return await asyncio.to_thread(self.func, **kwargs)
+
+        def abandoned() -> None:
+            tool_context.is_abandoned = True
+
+        # Not asyncio's default pool, which the keyring, export and import share.
+        return await run_in_tool_thread(
+            functools.partial(self.func, **kwargs), on_abandoned=abandoned
+        )
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         """The decorated function stays callable as plain Python."""

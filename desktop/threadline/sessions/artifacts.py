@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import re
+import threading
 from pathlib import Path
 
 _SAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -15,13 +17,6 @@ def _pick(versions: list[int], version: int | None) -> int | None:
         return None
     chosen = versions[-1] if version is None else version
     return chosen if chosen in versions else None
-
-
-def _safe(part: str) -> str:
-    cleaned = _SAFE.sub("_", part).strip("._")
-    if not cleaned:
-        raise ValueError(f"unusable name {part!r}")
-    return cleaned
 
 
 class InMemoryArtifactService:
@@ -65,26 +60,40 @@ class InMemoryArtifactService:
 
 
 class FileArtifactService:
-    """Versions as files: ``root/app/user/session/<file>/<version>`` (written off the loop)."""
+    """Versions as files: ``root/app/user/session/<file>/<version>`` (written off the loop).
+
+    Every level is named by a readable part of its name plus a hash of the exact name, so
+    names that clean up alike (``dir/a.txt`` and ``dir_a.txt``, or names differing only in
+    case on a case-insensitive disk) never share a folder; a file's exact name is kept in
+    ``<file>/name``.
+    """
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._write_lock = threading.Lock()  # version numbers are picked one save at a time
+
+    def _session_dir(self, app_name: str, user_id: str, session_id: str) -> Path:
+        return self.root / _key(app_name) / _key(user_id) / _key(session_id)
 
     def _dir(self, app_name: str, user_id: str, session_id: str, filename: str) -> Path:
-        return self.root / _safe(app_name) / _safe(user_id) / _safe(session_id) / _safe(filename)
+        return self._session_dir(app_name, user_id, session_id) / _key(filename)
 
     async def save_artifact(
         self, app_name: str, user_id: str, session_id: str, filename: str, data: bytes
     ) -> int:
+        if not filename:
+            raise ValueError("an artifact needs a file name")
         folder = self._dir(app_name, user_id, session_id, filename)
 
         def write() -> int:
-            folder.mkdir(parents=True, exist_ok=True)
-            version = len([p for p in folder.iterdir() if p.name.isdigit()])
-            temp = folder / f".{version}.tmp"
-            temp.write_bytes(data)
-            temp.replace(folder / str(version))
-            return version
+            with self._write_lock:
+                folder.mkdir(parents=True, exist_ok=True)
+                label = folder / NAME_FILE
+                if not label.exists():
+                    _write_atomic(label, filename.encode("utf-8"))
+                version = len([p for p in folder.iterdir() if p.name.isdigit()])
+                _write_atomic(folder / str(version), data)
+                return version
 
         return await asyncio.to_thread(write)
 
@@ -104,10 +113,17 @@ class FileArtifactService:
         return await asyncio.to_thread(path.read_bytes)
 
     async def list_artifacts(self, app_name: str, user_id: str, session_id: str) -> list[str]:
-        folder = self.root / _safe(app_name) / _safe(user_id) / _safe(session_id)
+        folder = self._session_dir(app_name, user_id, session_id)
 
         def names() -> list[str]:
-            return sorted(p.name for p in folder.iterdir() if p.is_dir()) if folder.exists() else []
+            if not folder.exists():
+                return []
+            found = []
+            for sub in folder.iterdir():
+                label = sub / NAME_FILE
+                if label.is_file():
+                    found.append(label.read_bytes().decode("utf-8"))
+            return sorted(found)
 
         return await asyncio.to_thread(names)
 
@@ -122,3 +138,19 @@ class FileArtifactService:
             return sorted(int(p.name) for p in folder.iterdir() if p.name.isdigit())
 
         return await asyncio.to_thread(versions)
+
+
+NAME_FILE = "name"
+
+
+def _key(part: str) -> str:
+    """A folder name for ``part``: readable, and unique to the exact text."""
+    readable = _SAFE.sub("_", part).strip("._")[:40] or "_"
+    digest = hashlib.sha256(part.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+    return f"{readable}-{digest}"
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    temp = path.with_name(f".{path.name}.tmp")
+    temp.write_bytes(data)
+    temp.replace(path)

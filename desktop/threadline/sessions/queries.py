@@ -10,6 +10,7 @@ from typing import Any, NamedTuple, cast
 
 from threadline.core.events import Event
 from threadline.core.session import Session, merge_state
+from threadline.sessions.blobs import fill as fill_blobs
 
 SESSION_COLUMNS = (
     "id, app_name, user_id, title, state, parent_id, fork_event_id, created_at, updated_at"
@@ -159,6 +160,7 @@ def load_session(
     session = session_from_row(row, scoped_state(db, app_name, user_id))
     validate = Event.model_validate_json
     session.events = [validate(body) for _, body in lineage_rows(db, session_id, light=False)]
+    fill_blobs(db, session.events)  # image and file bytes are stored apart, once per hash
     return session
 
 

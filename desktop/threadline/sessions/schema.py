@@ -77,7 +77,19 @@ ALTER TABLE sessions ADD COLUMN purged_at REAL;
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2)
+# v3: image and file bytes of ``Message.parts``, once per content hash (sessions/blobs.py);
+# the event JSON keeps the ``ref`` (``sha256:<hex>``), size and type.
+V3 = """
+CREATE TABLE blobs (
+    ref TEXT PRIMARY KEY,
+    mime_type TEXT NOT NULL DEFAULT '',
+    size INTEGER NOT NULL,
+    data BLOB NOT NULL,
+    created_at REAL NOT NULL
+);
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

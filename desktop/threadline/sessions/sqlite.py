@@ -21,7 +21,7 @@ from threadline.core.errors import CorruptDatabaseError, StorageError
 from threadline.core.events import Event, new_id
 from threadline.core.session import Session, SessionSearchHit, split_state
 from threadline.core.titles import title_from_event
-from threadline.sessions import store_files
+from threadline.sessions import blobs, store_files
 from threadline.sessions.queries import (
     SESSION_COLUMNS,
     EventRow,
@@ -220,6 +220,7 @@ class SQLiteSessionService:
         text = (
             message.content if message is not None and message.role in ("user", "assistant") else ""
         )
+        stored, found = blobs.split_event(event)  # image and file bytes go once into ``blobs``
         row = (
             session.id,
             event.id,
@@ -229,7 +230,7 @@ class SQLiteSessionService:
             event.tag,
             event.timestamp,
             text,
-            event.model_dump_json(exclude_defaults=True),
+            stored.model_dump_json(exclude_defaults=True),
         )
         now = time.time()
         # updated_at only orders the sidebar: refreshing it once a second per session is
@@ -240,6 +241,8 @@ class SQLiteSessionService:
 
         def work(db: sqlite3.Connection) -> None:
             with transaction(db):
+                if found:
+                    blobs.save(db, found)
                 db.execute(
                     "INSERT INTO events (session_id, id, invocation_id, author, role, tag,"
                     " timestamp, text, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -272,6 +275,66 @@ class SQLiteSessionService:
             if title:
                 target.title = title
         return event
+
+    async def import_session(
+        self,
+        app_name: str,
+        user_id: str,
+        *,
+        state: dict[str, Any],
+        title: str,
+        events: list[Event],
+    ) -> Session:
+        """A new session holding ``events``, written in one transaction: all or nothing.
+
+        The events' state deltas are not replayed (``state`` is the state to restore).
+        Raises ``StorageError`` when the file cannot take it (nothing is then written).
+        """
+        sid = new_id()
+        _app, _user, own = split_state(state)
+        now = time.time()
+        rows = []
+        found_blobs = []
+        for event in events:
+            message = event.message
+            is_text = message is not None and message.role in ("user", "assistant")
+            stored, found = blobs.split_event(event)
+            found_blobs.extend(found)
+            rows.append(
+                (
+                    sid,
+                    event.id,
+                    event.invocation_id,
+                    event.author,
+                    message.role if message is not None else None,
+                    event.tag,
+                    event.timestamp,
+                    message.content if is_text and message is not None else "",
+                    stored.model_dump_json(exclude_defaults=True),
+                )
+            )
+        one_line = " ".join(title.split())
+
+        def work(db: sqlite3.Connection) -> None:
+            with transaction(db):
+                db.execute(
+                    "INSERT INTO sessions (id, app_name, user_id, title, state, created_at,"
+                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    (sid, app_name, user_id, one_line, dumps(own), now, now),
+                )
+                if found_blobs:
+                    blobs.save(db, found_blobs)
+                db.executemany(
+                    "INSERT INTO events (session_id, id, invocation_id, author, role, tag,"
+                    " timestamp, text, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    rows,
+                )
+
+        await self._call(work)
+        self._schedule_indexing()
+        session = await self.get_session(app_name, user_id, sid)
+        assert session is not None
+        return session
 
     async def update_app_state(self, app_name: str, delta: dict[str, Any]) -> None:
         await self._call(lambda db: in_tx(db, lambda: merge_scoped(db, app_name, None, delta, {})))
@@ -347,7 +410,8 @@ class SQLiteSessionService:
     async def rename_session(
         self, app_name: str, user_id: str, session_id: str, title: str
     ) -> None:
-        """Sets a session's title."""
+        """Sets a session's title (one line: runs of whitespace and newlines become a space)."""
+        title = " ".join(title.split())
         await self._call(
             lambda db: execute(
                 db,
@@ -435,6 +499,13 @@ class SQLiteSessionService:
         cannot be read.
         """
         return await self._call(lambda db: event_rows(db, session_id))
+
+    async def get_blob(self, ref: str) -> bytes | None:
+        """The bytes of an image or file part by its ``ref`` (``sha256:<hex>``), or None.
+
+        ``get_session`` fills parts in already; this serves views that read ``load_rows``.
+        """
+        return await self._call(lambda db: blobs.load(db, ref))
 
     async def get_setting(self, key: str) -> Any:
         """A value stored with the data (not a secret: keys live in the OS keyring)."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 import time
 
+from threadline.sessions.blobs import purge_unreferenced
 from threadline.sessions.search import index_pending
 
 
@@ -35,6 +36,8 @@ def purge(db: sqlite3.Connection, app_name: str, user_id: str) -> int:
             else:
                 db.execute("DELETE FROM events WHERE session_id = ? AND seq > ?", (sid, keep))
                 db.execute("UPDATE sessions SET purged_at = ? WHERE id = ?", (time.time(), sid))
+        if trashed:
+            purge_unreferenced(db)  # image and file bytes no remaining event names
         db.commit()
     except BaseException:
         db.rollback()

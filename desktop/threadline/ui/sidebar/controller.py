@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from threadline.app import conversations as ops
 from threadline.app.conversations import APP_NAME, USER_ID, OpenedSession
+from threadline.core.errors import StorageError
 from threadline.ui.sidebar.tree import SessionNode
 
 EXPORT_SUFFIXES = (".md", ".json")
@@ -174,10 +175,14 @@ class SessionsController(QObject):
         """Adds a conversation from a Threadline JSON export and opens it."""
 
         async def work() -> None:
+            name = Path(path).name
             try:
                 session_id = await ops.import_session(self.store, Path(path))
-            except (OSError, ValueError) as exc:
-                self.notice.emit(f"Could not import {path}: {exc}")
+            except OSError as exc:
+                self.notice.emit(f"Could not read {path}: {exc.strerror or exc}.")
+                return
+            except (ValueError, StorageError) as exc:  # ExportFormatError says what it is
+                self.notice.emit(f"Nothing was imported from {name}: {exc}")
                 return
             await self.list()
             await self.show(session_id)
