@@ -189,7 +189,7 @@ def test_always_allow_is_remembered_and_revocable(app: Harness, qtbot: Any, tmp_
 def test_first_run_setup_lists_models(app: Harness, qtbot: Any) -> None:
     dialog = app.window.open_setup()
     form = dialog.form
-    form.preset.setCurrentIndex(3)  # custom URL
+    form.preset.setCurrentIndex(form.preset.count() - 1)  # custom URL
     form.base_url.setText(app.server.base_url)
     qtbot.mouseClick(form.test_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "Connected" in form.status.text(), timeout=5000)
@@ -207,7 +207,7 @@ def test_settings_show_the_provider_saved_in_first_run_setup(app: Harness, qtbot
     panel_form = app.window.settings_panel.provider
     dialog = app.window.open_setup()
     form = dialog.form
-    form.preset.setCurrentIndex(3)  # custom URL
+    form.preset.setCurrentIndex(form.preset.count() - 1)  # custom URL
     form.base_url.setText("http://127.0.0.1:4321/v1")
     form.model.setCurrentText("picked-in-setup")
     dialog.accept()
@@ -216,3 +216,15 @@ def test_settings_show_the_provider_saved_in_first_run_setup(app: Harness, qtbot
     assert app.services.settings.provider.model == "picked-in-setup"
     # Saving from Settings now keeps what setup chose instead of the defaults shown before.
     assert panel_form.provider().base_url == "http://127.0.0.1:4321/v1"
+
+
+def test_the_provider_form_offers_the_one_list_of_presets(app: Harness, qtbot: Any) -> None:
+    from threadline.presets import PROVIDER_PRESETS
+
+    form = app.window.settings_panel.provider
+    labels = [form.preset.itemText(i) for i in range(form.preset.count())]
+    assert labels[:-1] == [p.label for p in PROVIDER_PRESETS.values()]
+    assert labels[-1] == "Custom OpenAI-compatible URL"
+    form.preset.setCurrentIndex(labels.index("Ollama"))
+    assert form.base_url.text() == "http://localhost:11434/v1"
+    assert form.model.currentText() == "llama3.2"

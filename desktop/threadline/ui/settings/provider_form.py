@@ -15,15 +15,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from threadline.presets import PROVIDER_PRESETS
 from threadline.ui.common.widgets import named
 
 if TYPE_CHECKING:
     from threadline.settings.config import ProviderSettings
 
+# The known servers (threadline.presets), then any URL.
 PRESETS: list[tuple[str, str, str]] = [
-    ("OpenAI", "openai", "https://api.openai.com/v1"),
-    ("Ollama", "ollama", "http://localhost:11434/v1"),
-    ("LM Studio", "lmstudio", "http://localhost:1234/v1"),
+    *((p.label, name, p.base_url) for name, p in PROVIDER_PRESETS.items()),
     ("Custom OpenAI-compatible URL", "custom", ""),
 ]
 
@@ -101,7 +101,10 @@ class ProviderForm(QWidget):
         self.status.setText(text)
 
     def _on_preset(self) -> None:
-        _, url = self.preset.currentData()
+        name, url = self.preset.currentData()
         if url:
             self.base_url.setText(url)
+        preset = PROVIDER_PRESETS.get(name)
+        if preset is not None and preset.default_model:
+            self.model.setCurrentText(preset.default_model)
         self.base_url.setFocus()
