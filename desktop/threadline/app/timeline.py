@@ -48,7 +48,8 @@ def items_from_rows(rows: Sequence[EventRow]) -> list[ChatItem]:
     tools: dict[str, ChatItem] = {}
     for _seq, event_id, author, role, tag, text, body in rows:
         if role == "user":
-            items.append(ChatItem("user", author, text, event_id))
+            detail = parts_line(Event.model_validate_json(body)) if body else ""
+            items.append(ChatItem("user", author, text, event_id, detail=detail))
         elif role == "assistant":
             has_calls = '"tool_calls":[{' in body
             status = "interrupted" if tag == "interrupted" else ""
@@ -123,7 +124,7 @@ def items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
     if message is None:
         return []
     if message.role == "user":
-        return [ChatItem("user", event.author, message.content, event.id)]
+        return [ChatItem("user", event.author, message.content, event.id, detail=parts_line(event))]
     if message.role == "tool":
         item = tools.get(message.tool_call_id or "")
         status = str(event.metadata.get("status", "ok"))
@@ -177,6 +178,16 @@ def _tool_items(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
         tools[call.id] = item
         created.append(item)
     return created
+
+
+def parts_line(event: Event) -> str:
+    """The attachments a message carries, as the line shown under it ("" without any)."""
+    from threadline.app.attachments import summary
+
+    parts = event.message.parts if event.message is not None else []
+    if not parts:
+        return ""
+    return summary([(p.name or p.mime_type, p.mime_type, p.size) for p in parts])
 
 
 def usage_line(event: Event) -> str:

@@ -186,7 +186,8 @@ def lineage(db: sqlite3.Connection, session_id: str) -> list[tuple[str, int | No
 
 # A user message's text is a column of its own; its event JSON is never needed by a view, and
 # most rows of a long conversation are user messages.
-_VIEW_BODY = "CASE WHEN role = 'user' THEN '' ELSE body END"
+# A user message's text is all a view needs, unless it carries attachments (their names).
+_VIEW_BODY = "CASE WHEN role = 'user' AND instr(body, '\"parts\"') = 0 THEN '' ELSE body END"
 
 
 def event_rows(db: sqlite3.Connection, session_id: str) -> list[EventRow]:

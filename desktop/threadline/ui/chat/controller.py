@@ -3,7 +3,7 @@ branch), approvals, the team that answers, and the inspector's rebuilt requests.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
@@ -13,11 +13,12 @@ from threadline.app.conversations import APP_NAME, USER_ID
 from threadline.app.drafts import UnsentDrafts
 from threadline.app.teams import TeamError
 from threadline.core.errors import StorageError
-from threadline.runner import RunConfig
+from threadline.runner import Message, RunConfig
 from threadline.settings.secrets import KeyringLockedError
 
 if TYPE_CHECKING:
     from threadline.app.approvals import ApprovalBook
+    from threadline.app.attachments import Attachment
     from threadline.app.hub import AgentHub
     from threadline.core.events import Event
     from threadline.runner import BaseAgent, Runner
@@ -82,16 +83,18 @@ class ChatController(QObject):
 
     # -- runs --------------------------------------------------------------------------------
 
-    def send(self, text: str) -> None:
-        """Sends a message in the open session (creating one when there is none).
+    def send(self, text: str, attachments: Sequence[Attachment] = ()) -> None:
+        """Sends a message (and its attachments) in the open session, creating one if needed.
 
-        Until the message is saved it is also in the recovery file; a message that cannot be
-        saved goes back to the composer (``unsent``).
+        Until the message is saved its text is also in the recovery file; a message that
+        cannot be saved goes back to the composer (``unsent``).
         """
         self.drafts.keep(text)
-        self.spawner.spawn(self._send(text))
+        self.spawner.spawn(self._send(text, attachments=attachments))
 
-    async def _send(self, text: str, session_id: str | None = None) -> None:
+    async def _send(
+        self, text: str, session_id: str | None = None, *, attachments: Sequence[Attachment] = ()
+    ) -> None:
         session_id = session_id or self.sessions.current_session_id
         if session_id is None:
             try:
@@ -101,8 +104,9 @@ class ChatController(QObject):
                 return
             self.sessions.announce_new(session_id, text)
         sid = session_id
+        message = Message(role="user", content=text, parts=[a.to_part() for a in attachments])
         self._start_run(
-            sid, lambda config: self.runner.run(USER_ID, sid, text, run_config=config), text
+            sid, lambda config: self.runner.run(USER_ID, sid, message, run_config=config), text
         )
 
     def _start_run(

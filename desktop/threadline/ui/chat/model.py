@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from threadline.app.timeline import ChatItem, items_for_event, usage_line
+from threadline.app.timeline import ChatItem, items_for_event, parts_line, usage_line
 
 if TYPE_CHECKING:
     from threadline.core.events import Event
@@ -101,9 +101,9 @@ class ChatModel(QAbstractListModel):
         self._items.extend(items)
         self.endInsertRows()
 
-    def add_pending_user(self, text: str) -> None:
+    def add_pending_user(self, text: str, detail: str = "") -> None:
         """Shows a message the moment it is sent; the saved event fills it in."""
-        self.append([ChatItem("user", "user", text, status="sending")])
+        self.append([ChatItem("user", "user", text, status="sending", detail=detail)])
 
     def drop_pending_user(self, text: str) -> None:
         """Takes back a shown message that was never saved (it returns to the composer)."""
@@ -157,6 +157,7 @@ class ChatModel(QAbstractListModel):
             if pending is not None:
                 pending.event_id = event.id
                 pending.status = ""
+                pending.detail = parts_line(event)
                 self.update_item(pending)
                 return
         self.append(items_for_event(event, self._tools))

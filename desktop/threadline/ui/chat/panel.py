@@ -2,28 +2,29 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from urllib.parse import unquote
 
 from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QGuiApplication, QKeyEvent, QResizeEvent
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent, QResizeEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
+    QFileDialog,
     QHBoxLayout,
     QLabel,
     QListView,
-    QPlainTextEdit,
     QPushButton,
     QVBoxLayout,
     QWidget,
 )
 
+from threadline.app.attachments import Attachment
 from threadline.app.timeline import ChatItem
+from threadline.ui.chat.composer import AttachmentTray, Composer
 from threadline.ui.chat.delegate import ChatDelegate
 from threadline.ui.chat.model import OLDER_BATCH, WINDOW, ChatModel
 from threadline.ui.common.widgets import named
-
-LARGE_PASTE = 1_000_000
 
 
 class ChatPanel(QWidget):
@@ -86,7 +87,11 @@ class ChatPanel(QWidget):
         self.edit_label = QLabel("Editing a message: sending makes a new branch (Esc cancels).")
         self.edit_label.hide()
 
-        self.composer = named(QPlainTextEdit(), "composer")
+        self.composer = named(Composer(), "composer")
+        self.tray = AttachmentTray()
+        self.attach_button = named(QPushButton("Attach…"), "attachButton")
+        self.attach_button.setToolTip("Attach files or images (or drop them here, or paste)")
+        self.attach_button.setAccessibleName("Attach files")
         self.composer.setPlaceholderText("Message… (Enter sends, Shift+Enter for a new line)")
         self.composer.setAccessibleName("Message composer")
         self.composer.setMaximumHeight(96)
@@ -116,6 +121,7 @@ class ChatPanel(QWidget):
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
         buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.attach_button)
         row = QHBoxLayout()
         row.addWidget(self.composer, 1)
         row.addLayout(buttons)
@@ -125,11 +131,18 @@ class ChatPanel(QWidget):
         layout.addWidget(self.banner)
         layout.addWidget(self.edit_label)
         layout.addLayout(team_row)
+        layout.addWidget(self.tray)
         layout.addLayout(row)
+        self.view.viewport().setAcceptDrops(True)
+        self.view.viewport().installEventFilter(self)
         self._connect_signals()
 
     def _connect_signals(self) -> None:
         self.send_button.clicked.connect(self._submit)
+        self.attach_button.clicked.connect(self.choose_files)
+        self.composer.attachments_offered.connect(self.tray.add)
+        self.composer.attachment_refused.connect(self.show_banner)
+        self.tray.refused.connect(self.show_banner)
         self.team_picker.activated.connect(
             lambda index: self.team_chosen.emit(self.team_picker.itemText(index))
         )
@@ -201,6 +214,20 @@ class ChatPanel(QWidget):
             self.edit_label.hide()
             self.composer.clear()
 
+    def choose_files(self) -> QFileDialog:
+        """The attach dialog (non-modal: no nested event loop under qasync)."""
+        dialog = QFileDialog(self, "Attach files")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.filesSelected.connect(
+            lambda paths: self.composer.offer_files(list(map(Path, paths)))
+        )
+        dialog.open()
+        return dialog
+
+    def take_attachments(self) -> list[Attachment]:
+        """What the message being sent carries (the tray empties)."""
+        return self.tray.take()
+
     def send_current(self) -> None:
         """Sends what the composer holds, as Enter does."""
         self._submit()
@@ -209,7 +236,7 @@ class ChatPanel(QWidget):
 
     def _submit(self) -> None:
         text = self.composer.toPlainText()
-        if not text.strip():
+        if not text.strip() and not self.tray.attachments:
             return
         editing, self._editing = self._editing, None
         self.edit_label.hide()
@@ -281,6 +308,17 @@ class ChatPanel(QWidget):
         bar.setValue(bar.value() + self.view.visualRect(moved).top() - anchor_top)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if watched is self.view.viewport() and event.type() in (
+            QEvent.Type.DragEnter,
+            QEvent.Type.Drop,
+        ):  # files dropped onto the conversation are attached, as onto the composer
+            assert isinstance(event, QDragEnterEvent | QDropEvent)
+            if not event.mimeData().hasUrls():
+                return False
+            event.acceptProposedAction()
+            if isinstance(event, QDropEvent) and event.type() == QEvent.Type.Drop:
+                self.composer.offer_files([Path(u.toLocalFile()) for u in event.mimeData().urls()])
+            return True
         if watched is self.composer and event.type() == QEvent.Type.KeyPress:
             assert isinstance(event, QKeyEvent)
             key = event.key()

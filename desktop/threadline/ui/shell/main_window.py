@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction, QCloseEvent
     from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu
 
+    from threadline.app.attachments import Attachment
     from threadline.app.conversations import OpenedSession
     from threadline.ui.agents.controller import AgentsController
     from threadline.ui.agents.mcp_controller import McpController
@@ -58,6 +59,7 @@ class MainWindow(QMainWindow):
         self._may_close = False
         self._is_built = False
         self._trashed: tuple[str, str] | None = None
+        self._sending: list[Attachment] = []
         menu = self.menuBar()
         self._menus: list[QMenu] = [
             menu.addMenu(title) for title in ("&File", "&Edit", "&Chat", "&View")
@@ -187,8 +189,7 @@ class MainWindow(QMainWindow):
         self.sidebar.search_changed.connect(sessions.search)
         self.tree_model.rename_requested.connect(sessions.rename)
         self.search_action.triggered.connect(self.sidebar.focus_search)
-        self.chat.send_requested.connect(self.chat_model.add_pending_user)
-        self.chat.send_requested.connect(runs.send)
+        self.chat.send_requested.connect(self._send)
         self.chat.stop_requested.connect(runs.stop)
         self.stop_action.triggered.connect(runs.stop)
         self.focus_composer_action.triggered.connect(lambda: self.chat.composer.setFocus())
@@ -276,7 +277,19 @@ class MainWindow(QMainWindow):
             if not is_running:
                 self.chat_model.end_streams()
 
+    def _send(self, text: str) -> None:
+        from threadline.app.attachments import summary
+
+        attachments = self.chat.take_attachments()
+        self._sending = attachments  # given back to the composer if the message is not saved
+        parts = [(a.name, a.mime_type, len(a.data)) for a in attachments]
+        self.chat_model.add_pending_user(text, summary(parts) if parts else "")
+        self.runs.send(text, attachments)
+
     def _on_unsent(self, session_id: str, text: str) -> None:
+        if self._sending:
+            self.chat.tray.add(self._sending)
+            self._sending = []
         if session_id in (self.sessions.current_session_id, ""):
             self.chat_model.drop_pending_user(text)
         if not self.chat.composer.toPlainText():
