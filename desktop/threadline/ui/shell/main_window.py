@@ -188,6 +188,7 @@ class MainWindow(QMainWindow):
         self.sidebar.delete_requested.connect(self._delete)
         self.sidebar.search_changed.connect(sessions.search)
         self.tree_model.rename_requested.connect(sessions.rename)
+        self.tree_model.rename_requested.connect(self._on_renamed)
         self.search_action.triggered.connect(self.sidebar.focus_search)
         self.chat.send_requested.connect(self._send)
         self.chat.stop_requested.connect(runs.stop)
@@ -204,6 +205,7 @@ class MainWindow(QMainWindow):
             window=self,
         )
         self.chat.item_action.connect(self.message_actions.on_item_action)
+        self._wire_prompts_and_images(app)
         self.inspector.approval_decided.connect(self.message_actions.decide_from_inspector)
         self.inspector.request_wanted.connect(runs.rebuild_request)
         runs.request_rebuilt.connect(self.inspector.show_request)
@@ -252,17 +254,27 @@ class MainWindow(QMainWindow):
     def _on_session_upserted(self, node: SessionNode) -> None:
         self.tree_model.upsert(node)
         self.sidebar.select(node.id)
+        if node.id == self.sessions.current_session_id:
+            self._show_title(node.title)
+
+    def _on_renamed(self, session_id: str, title: str) -> None:
+        if session_id == self.sessions.current_session_id:
+            self._show_title(title)
+
+    def _show_title(self, title: str) -> None:
+        """The window title follows the open conversation's title."""
+        self.setWindowTitle(f"{title or 'New conversation'} — Threadline")
 
     def _on_opened(self, opened: OpenedSession) -> None:
         self.chat_model.reset(opened.items)
+        self.prompt_cards.show_session(opened.session_id)
         self.inspector.load(opened.events, opened.state)
         self.chat.cancel_edit()
         self.chat.show_banner("")
         self.chat.show_team(opened.team)
         self.chat.show_active_agent(opened.state.get(ACTIVE_AGENT))
         node = self.tree_model.node(opened.session_id) if opened.session_id else None
-        title = (node.title if node else "") or "New conversation"
-        self.setWindowTitle(f"{title} — Threadline")
+        self._show_title(node.title if node else "")
         if opened.session_id:
             self.sidebar.select(opened.session_id)
         else:
@@ -304,6 +316,8 @@ class MainWindow(QMainWindow):
             return
         event = update.event
         self.inspector.on_event(event)
+        if event.tag == "tool.progress":  # partial: a running tool's "step 2 of 3"
+            self.chat_model.show_progress(event.metadata)
         if event.partial or event.done:
             return
         self.chat_model.add_event(event)
@@ -379,6 +393,33 @@ class MainWindow(QMainWindow):
             apply_theme(app, theme)
         self.settings_ctl.set_theme(theme)
         self.chat.view.viewport().update()
+
+    def _wire_prompts_and_images(self, app: App) -> None:
+        """MCP servers' questions in the chat; image thumbnails and the full-size viewer."""
+        from threadline.ui.chat.images import ImageCache, ImageViewers
+        from threadline.ui.chat.prompt_cards import PromptCards
+
+        self.prompt_cards = PromptCards(
+            prompts=app.prompts,
+            chat_model=self.chat_model,
+            view=self.chat.view,
+            current_session=lambda: self.sessions.current_session_id,
+            window=self,
+        )
+        self.chat.item_action.connect(self.prompt_cards.on_item_action)
+        self.runs.running_changed.connect(self.prompt_cards.on_running)
+        self.image_cache = ImageCache(app.services.store, app.spawner, self)
+        self.image_viewers = ImageViewers(self.image_cache, app.spawner, self)
+        self.chat.delegate.images = self.image_cache
+        self.inspector.images = self.image_cache
+        self.chat.item_action.connect(self.image_viewers.on_item_action)
+        self.image_cache.ready.connect(self._on_image_ready)
+
+    def _on_image_ready(self, ref: str) -> None:
+        for item in self.chat_model.items()[-2000:]:  # the latest rows: where images are shown
+            if any(i.get("ref") == ref for i in item.data.get("images", ())):
+                self.chat_model.update_item(item)
+        self.inspector.image_ready(ref)
 
     def _wire_agents_pages(self) -> None:
         """The Agents and MCP pages and the team picker, to the agents controller."""
