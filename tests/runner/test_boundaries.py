@@ -54,7 +54,8 @@ def imports_of(package: str) -> dict[str, set[str]]:
     [
         ("core", ("threadline.core",)),
         ("sessions", ("threadline.core", "threadline.sessions")),
-        ("runner", ("threadline.core", "threadline.runner")),
+        # threadline.presets: the provider presets, plain data the provider form shares.
+        ("runner", ("threadline.core", "threadline.runner", "threadline.presets")),
     ],
 )
 def test_layers_import_only_below_them(package: str, allowed: tuple[str, ...]) -> None:
