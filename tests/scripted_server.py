@@ -31,6 +31,9 @@ class Reply:
         delay: seconds to wait before each chunk.
         hold: an event the server waits on (at most 30 s) before the first chunk.
         error: the error message sent with ``status`` (default ``scripted <status>``).
+        reasoning: reasoning pieces streamed before the text, one per SSE chunk.
+        reasoning_as: the delta fields each reasoning piece is sent in (``reasoning_content``
+            like DeepSeek, vLLM and llama.cpp; ``reasoning`` like Ollama and OpenRouter; both).
     """
 
     text: list[str] = field(default_factory=list)
@@ -45,6 +48,8 @@ class Reply:
     usage: dict[str, int] = field(
         default_factory=lambda: {"prompt_tokens": 7, "completion_tokens": 5, "total_tokens": 12}
     )
+    reasoning: list[str] = field(default_factory=list)
+    reasoning_as: tuple[str, ...] = ("reasoning_content",)
 
 
 def text(*pieces: str) -> Reply:
@@ -227,6 +232,8 @@ def _chunks(model: str, reply: Reply) -> Any:
         )
 
     yield chunk({"role": "assistant", "content": ""})
+    for piece in reply.reasoning:
+        yield chunk({"content": None, **dict.fromkeys(reply.reasoning_as, piece)})
     for piece in reply.text:
         yield chunk({"content": piece})
     for index, (name, pieces) in enumerate(reply.tool_calls):

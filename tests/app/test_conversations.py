@@ -74,7 +74,7 @@ async def test_export_then_import_gives_the_same_conversation(
     target = tmp_path / "out.json"
     await ops.export_session(store, source, target, as_markdown=False)
     assert json.loads(target.read_text(encoding="utf-8"))["events"]
-    copy = await ops.import_session(store, target)
+    copy = (await ops.import_session(store, target)).session_id
     assert copy != source
     texts = [r.text for r in await store.load_rows(copy)]
     assert texts == [r.text for r in await store.load_rows(source)]

@@ -39,15 +39,20 @@ def import_file(app: Harness, qtbot: Any, path: Path) -> str:
     return banner.text()
 
 
-CHATGPT = [{"title": "Hi", "create_time": 1.0, "mapping": {}, "current_node": "x"}]
-CLAUDE = [{"uuid": "u", "name": "Hi", "chat_messages": []}]
+FIXTURES = Path(__file__).parent.parent / "fixtures"
+# ChatGPT and Claude exports import (tests/app/test_foreign_import.py); these hold no message.
+EMPTY_CHATGPT = [{"title": "Hi", "create_time": 1.0, "mapping": {}, "current_node": "x"}]
+EMPTY_CLAUDE = [{"uuid": "u", "name": "Hi", "chat_messages": []}]
+USERS = [{"uuid": "u", "full_name": "Ada", "email_address": "ada@example.com"}]  # users.json
 
 
 @pytest.mark.parametrize(
     ("content", "reason"),
     [
-        (json.dumps(CHATGPT), "This is a ChatGPT export"),
-        (json.dumps(CLAUDE), "This is a Claude export"),
+        (json.dumps(USERS), "This JSON file is not a conversation export Threadline knows"),
+        (json.dumps([]), "there is no conversation in it"),
+        (json.dumps(EMPTY_CHATGPT), "This ChatGPT export has no messages to import"),
+        (json.dumps(EMPTY_CLAUDE), "This Claude export has no messages to import"),
         ("{not json", "This file is not JSON"),
         ("[" * 100_000 + "]" * 100_000, "nested too deeply"),
         (json.dumps({"hello": "world"}), "not a Threadline export"),
@@ -64,6 +69,35 @@ def test_a_file_of_another_kind_is_named_plainly(
     assert message.startswith("Nothing was imported from other.json:") and reason in message
     assert "Error" not in message.split(":", 1)[1]  # no exception class names
     assert app.window.tree_model.rowCount() == before
+
+
+@pytest.mark.parametrize(
+    ("fixture", "notice", "added"),
+    [
+        (
+            "chatgpt_conversations.json",
+            "Imported 2 conversations and 2 branches from conversations.json (a ChatGPT"
+            " export). 1 empty conversation left out.",
+            2,
+        ),
+        (
+            "claude_conversations.json",
+            "Imported 2 conversations from conversations.json (a Claude export).",
+            2,
+        ),
+    ],
+)
+def test_chatgpt_and_claude_exports_import_and_say_how_much(
+    app: Harness, qtbot: Any, tmp_path: Path, fixture: str, notice: str, added: int
+) -> None:
+    path = tmp_path / "conversations.json"
+    path.write_bytes((FIXTURES / fixture).read_bytes())
+    before = app.window.tree_model.rowCount()
+    dialog = app.window._import()
+    dialog.selectFile(str(path))
+    dialog.accept()
+    qtbot.waitUntil(lambda: app.window.chat.banner.text() == notice, timeout=5000)
+    assert app.window.tree_model.rowCount() == before + added  # branches sit under their parent
 
 
 def test_a_bad_event_imports_nothing_and_says_which(

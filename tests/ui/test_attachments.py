@@ -54,7 +54,7 @@ def test_attach_by_button_and_paste_then_send(app: Harness, qtbot: Any, tmp_path
     texts = " ".join(p.get("text", "") for p in sent["content"] if p["type"] == "text")
     assert "what is in these?" in texts and "- milk" in texts and "notes.md" in texts
     mine = next(i for i in items(app) if i.kind == "user")
-    assert mine.detail.startswith("📎 notes.md") and "pasted image.png" in mine.detail
+    assert mine.detail.startswith("Attached: notes.md") and "pasted image.png" in mine.detail
     # Reopened from the file, the message still says what it carried.
     sid = app.parts.sessions.current_session_id or ""
     app.parts.sessions.new_session()

@@ -297,7 +297,11 @@ def test_an_mcp_server_that_cannot_start_says_why_and_breaks_nothing(
     qtbot.mouseClick(page.add, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: "✕" in page.servers.item(0).text(), timeout=20000)
     status = page.servers.item(0).text()
-    assert status.startswith("ghost: ✕") and "No such file" in status
+    assert (
+        status.startswith("ghost: ✕")
+        and "/nonexistent/mcp-server" in status
+        and "does not exist" in status
+    )
     app.server.script(text("Still here."))
     send(app, qtbot, "hello?")
     qtbot.waitUntil(lambda: any(i.text == "Still here." and i.event_id for i in items(app)))

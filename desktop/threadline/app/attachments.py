@@ -118,5 +118,5 @@ def check_count(current: int, adding: int) -> None:
 
 
 def summary(parts: list[tuple[str, str, int]]) -> str:
-    """The line under a sent message: ``📎 notes.md (2 KB) · photo.png (1.1 MB)``."""
-    return "📎 " + " · ".join(f"{name} ({human_size(size)})" for name, _mime, size in parts)
+    """The line under a sent message: ``Attached: notes.md (2 KB) · photo.png (1.1 MB)``."""
+    return "Attached: " + " · ".join(f"{name} ({human_size(size)})" for name, _mime, size in parts)

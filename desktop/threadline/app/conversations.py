@@ -22,7 +22,15 @@ from threadline.app.timeline import ChatItem, items_from_rows, pending_calls
 from threadline.core.events import Event, EventActions, new_id
 from threadline.runner.agents import ACTIVE_AGENT_KEY
 from threadline.runner.history import rebuild_messages
-from threadline.sessions.export import export_json, import_json, parse_export, to_markdown
+from threadline.sessions.bulk import import_plans
+from threadline.sessions.export import (
+    check_export,
+    export_json,
+    import_json,
+    load_json,
+    to_markdown,
+)
+from threadline.sessions.foreign import ForeignImport, read_foreign
 
 if TYPE_CHECKING:
     from threadline.core.session import Session
@@ -157,16 +165,58 @@ async def export_session(
     await asyncio.to_thread(path.write_text, text, encoding="utf-8")
 
 
-async def import_session(store: SQLiteSessionService, path: Path) -> str:
-    """Adds a conversation from a Threadline JSON export; returns its id.
+@dataclass
+class ImportResult:
+    """What an import added: the conversation to open and how much came in."""
 
-    Raises ``OSError`` (unreadable file), ``ExportFormatError`` (not a Threadline export: the
-    message says what it is) or ``StorageError``. Nothing is imported unless all of it is.
+    session_id: str  # the most recently updated conversation imported
+    kind: str  # "Threadline", "ChatGPT" or "Claude"
+    conversations: int = 1
+    branches: int = 0
+    skipped: int = 0  # conversations with no message to keep
+
+    def notice(self, name: str) -> str:
+        """The line the window shows, e.g. "Imported 3 conversations and 2 branches from
+        conversations.json (a ChatGPT export)."."""
+        what = _count(self.conversations, "conversation")
+        if self.branches:
+            what += f" and {_count(self.branches, 'branch', 'branches')}"
+        line = f"Imported {what} from {name}"
+        line += "." if self.kind == "Threadline" else f" (a {self.kind} export)."
+        if self.skipped:
+            line += f" {_count(self.skipped, 'empty conversation')} left out."
+        return line
+
+
+def _count(number: int, one: str, many: str = "") -> str:
+    return f"{number} {one if number == 1 else many or one + 's'}"
+
+
+async def import_session(store: SQLiteSessionService, path: Path) -> ImportResult:
+    """Adds the conversations in an export: Threadline JSON, or a ChatGPT or Claude
+    ``conversations.json`` (ChatGPT's edits and regenerations become branches).
+
+    Raises ``OSError`` (unreadable file), ``ExportFormatError`` (not an export Threadline
+    reads: the message says what it is) or ``StorageError``. Nothing of the file is imported
+    unless all of it is (one transaction).
     """
     raw = await asyncio.to_thread(path.read_text, encoding="utf-8", errors="replace")
-    data = await asyncio.to_thread(parse_export, raw)  # checked whole before anything is written
-    session = await import_json(store, APP_NAME, USER_ID, data)
-    return session.id
+    # Checked and converted whole, off the loop, before anything is written.
+    found = await asyncio.to_thread(_read_import, raw)
+    if isinstance(found, ForeignImport):
+        ids = await import_plans(store, APP_NAME, USER_ID, found.plans)
+        roots = [n for n, plan in enumerate(found.plans) if plan.parent is None]
+        newest = max(roots, key=lambda n: found.plans[n].updated_at or 0.0)
+        return ImportResult(
+            ids[newest], found.kind, found.conversations, found.branches, found.skipped
+        )
+    session = await import_json(store, APP_NAME, USER_ID, found)
+    return ImportResult(session.id, "Threadline")
+
+
+def _read_import(raw: str) -> ForeignImport | dict[str, Any]:
+    data = load_json(raw)
+    return read_foreign(data) or check_export(data)
 
 
 async def rebuild_request(

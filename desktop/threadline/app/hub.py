@@ -80,6 +80,18 @@ class AgentHub:
             )
         return unique_names(available, strict=False)
 
+    def tool_labels(self) -> dict[str, str]:
+        """Every tool's name (as ``tools``) and how a list shows it: a tool renamed
+        ``server__name`` because another has its name says which MCP server it is from."""
+        labels = {}
+        for name, tool in self.tools().items():
+            server = getattr(tool, "server", None)
+            if server and name != tool.name:
+                labels[name] = f"{tool.name} (MCP server {server})"
+            else:
+                labels[name] = name
+        return labels
+
     def refresh_tools(self) -> None:
         """Gives the assistant the current tools; teams are rebuilt on their next run."""
         self.assistant.tools = list(self.tools().values())

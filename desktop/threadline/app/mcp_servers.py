@@ -15,6 +15,7 @@ import shlex
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from threadline.app.mcp_prompts import McpPrompts
     from threadline.runner.mcp import MCPTool, MCPToolset
     from threadline.settings import SecretStore
     from threadline.settings.config import MCPServerEntry
@@ -54,18 +55,29 @@ def entry_from_form(name: str, command_line: str, url: str, env_names: list[str]
     return entry
 
 
-def status_line(offered: list[str], disabled: list[str]) -> str:
-    """What the MCP page says of a connected server."""
+def status_line(
+    offered: list[str], disabled: list[str], *, status: str = "connected", restarts: int = 0
+) -> str:
+    """What the MCP page says of a server: its state, restarts and tools."""
     enabled = [t for t in offered if t not in disabled]
     off = len(offered) - len(enabled)
-    return f"connected; tools: {', '.join(enabled) or 'none'}" + (f" ({off} off)" if off else "")
+    state = f"{status}, restarts on next use" if status.startswith("died") else status
+    if restarts:
+        state += f"; restarted {restarts} time{'s' if restarts != 1 else ''}"
+    return f"{state}; tools: {', '.join(enabled) or 'none'}" + (f" ({off} off)" if off else "")
 
 
 class MCPServers:
-    """The connected MCP servers, by entry name."""
+    """The connected MCP servers, by entry name.
 
-    def __init__(self, secrets: SecretStore) -> None:
+    With ``prompts`` set (the composition root does), every server may ask the person during a
+    tool call: elicitation (a form in the chat) and sampling (a request to approve), each
+    shown in the conversation whose call it is. Without it the client declares neither.
+    """
+
+    def __init__(self, secrets: SecretStore, prompts: McpPrompts | None = None) -> None:
         self.secrets = secrets
+        self.prompts = prompts
         self._toolsets: dict[str, MCPToolset] = {}
 
     async def connect(self, entry: MCPServerEntry) -> list[MCPTool]:
@@ -85,7 +97,13 @@ class MCPServers:
             env=env,
             url=entry.url or None,
         )
-        toolset = MCPToolset(config, needs_approval=entry.ask_approval)
+        prompts = self.prompts
+        toolset = MCPToolset(
+            config,
+            needs_approval=entry.ask_approval,
+            elicitation_handler=prompts.elicit if prompts is not None else None,
+            sampling_handler=prompts.sample if prompts is not None else None,
+        )
         tools = await toolset.connect()
         await self.disconnect(entry.name)  # a connection that finished meanwhile is replaced
         self._toolsets[entry.name] = toolset
@@ -98,6 +116,11 @@ class MCPServers:
             return False
         await toolset.aclose()
         return True
+
+    def state(self, name: str) -> tuple[str, int] | None:
+        """A connected server's status (``connected``, ``died: …``) and restarts, or None."""
+        toolset = self._toolsets.get(name)
+        return (toolset.status, toolset.restarts) if toolset is not None else None
 
     def tools(self, name: str) -> list[MCPTool]:
         """The tools a connected server offers (enabled or not)."""

@@ -16,7 +16,9 @@ if TYPE_CHECKING:
     from threadline.sessions import EventRow
 
 
-Kind = Literal["user", "assistant", "tool", "error", "transfer", "approval", "note"]
+Kind = Literal[
+    "user", "assistant", "tool", "error", "transfer", "approval", "note", "elicitation", "sampling"
+]
 AWAITING = "awaiting approval"
 WAITING = ("running", AWAITING)  # a tool item's status before its result arrives
 
@@ -48,13 +50,21 @@ def items_from_rows(rows: Sequence[EventRow]) -> list[ChatItem]:
     tools: dict[str, ChatItem] = {}
     for _seq, event_id, author, role, tag, text, body in rows:
         if role == "user":
-            detail = parts_line(Event.model_validate_json(body)) if body else ""
-            items.append(ChatItem("user", author, text, event_id, detail=detail))
+            user = Event.model_validate_json(body) if body else None
+            detail = parts_line(user) if user is not None else ""
+            item = ChatItem("user", author, text, event_id, detail=detail)
+            if user is not None and user.message is not None and user.message.parts:
+                item.data["images"] = image_refs(user.message.parts)
+            items.append(item)
         elif role == "assistant":
             has_calls = '"tool_calls":[{' in body
             status = "interrupted" if tag == "interrupted" else ""
-            if text:
-                items.append(ChatItem("assistant", author, text, event_id, status))
+            thought = '"reasoning":"' in body
+            if text or thought:
+                reply = ChatItem("assistant", author, text, event_id, status)
+                if thought:
+                    reply.data.update(thinking_data(Event.model_validate_json(body)))
+                items.append(reply)
             if has_calls:
                 event = Event.model_validate_json(body)
                 items.extend(_tool_items(event, tools))
@@ -124,7 +134,10 @@ def items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
     if message is None:
         return []
     if message.role == "user":
-        return [ChatItem("user", event.author, message.content, event.id, detail=parts_line(event))]
+        user = ChatItem("user", event.author, message.content, event.id, detail=parts_line(event))
+        if message.parts:
+            user.data["images"] = image_refs(message.parts)
+        return [user]
     if message.role == "tool":
         item = tools.get(message.tool_call_id or "")
         status = str(event.metadata.get("status", "ok"))
@@ -139,6 +152,9 @@ def items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
             created = []
         item.status = status
         item.detail = message.content
+        item.data.pop("progress", None)
+        if message.parts:
+            item.data["images"] = image_refs(message.parts)
         if event.metadata.get("edited"):  # it ran with the arguments the person wrote
             arguments = str(event.metadata.get("arguments", ""))
             item.text = f"{message.name}({_short_args(arguments)})"
@@ -147,18 +163,13 @@ def items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
         item.touch()
         return created
     items: list[ChatItem] = []
-    if message.content:
+    if message.content or message.reasoning:
         status = "interrupted" if message.interrupted else ""
-        items.append(
-            ChatItem(
-                "assistant",
-                event.author,
-                message.content,
-                event.id,
-                status,
-                detail=usage_line(event),
-            )
+        reply = ChatItem(
+            "assistant", event.author, message.content, event.id, status, detail=usage_line(event)
         )
+        reply.data.update(thinking_data(event))
+        items.append(reply)
     items.extend(_tool_items(event, tools))
     return items
 
@@ -180,6 +191,17 @@ def _tool_items(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
     return created
 
 
+def thinking_data(event: Event) -> dict[str, Any]:
+    """What a reply's "Thought for N s" block shows (nothing when the model did not think)."""
+    reasoning = event.message.reasoning if event.message is not None else None
+    if not reasoning:
+        return {}
+    data: dict[str, Any] = {"reasoning": reasoning}
+    if isinstance(event.metadata.get("reasoning_ms"), int | float):
+        data["reasoning_ms"] = event.metadata["reasoning_ms"]
+    return data
+
+
 def parts_line(event: Event) -> str:
     """The attachments a message carries, as the line shown under it ("" without any)."""
     from threadline.app.attachments import summary
@@ -188,6 +210,34 @@ def parts_line(event: Event) -> str:
     if not parts:
         return ""
     return summary([(p.name or p.mime_type, p.mime_type, p.size) for p in parts])
+
+
+def image_refs(parts: Sequence[Any]) -> list[dict[str, Any]]:
+    """What the chat needs to show a message's images: ref, type, size and name of each."""
+    return [
+        {"ref": p.ref, "mime": p.mime_type, "size": p.size, "name": p.name}
+        for p in parts
+        if getattr(p, "type", "") == "image" and p.ref
+    ]
+
+
+def progress_line(progress: Any, total: Any, message: Any) -> str:
+    """ "step 2 of 3 – copying" for a running tool's progress report."""
+
+    def number(value: Any) -> str:
+        return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+    if isinstance(total, int | float) and total > 0:
+        if float(progress).is_integer() and float(total).is_integer():
+            line = f"step {number(progress)} of {number(total)}"
+        else:
+            line = f"{100 * float(progress) / total:.0f} %"
+    elif progress is not None:
+        line = f"step {number(progress)}"
+    else:
+        line = ""
+    text = str(message or "").strip()
+    return f"{line} – {text}" if line and text else line or text
 
 
 def usage_line(event: Event) -> str:

@@ -32,6 +32,7 @@ class EventTag(StrEnum):
     TOOL_START = "tool.start"  # a tool call began (metadata: call id, arguments)
     TOOL_RESULT = "tool.result"  # a tool call ended (metadata: status, timing)
     TOOL_PROGRESS = "tool.progress"  # partial: a running tool reported progress (metadata)
+    REASONING = "reasoning"  # partial: a piece of the model's reasoning (``reasoning_delta``)
     TOOL_APPROVAL = "tool.approval"  # the run paused: metadata["pending"] awaits decisions
     AGENT_TRANSFER = "agent.transfer"  # the conversation moved to another agent
     ERROR = "error"  # the run failed; ``event.error`` says why
@@ -174,8 +175,10 @@ class EventActions(BaseModel):
 class Event(BaseModel):
     """One step of a run: a streamed delta, a message, a tool result, an error or the end.
 
-    ``partial`` events carry a text ``delta`` and are never persisted. ``metadata`` holds
-    structured extras the inspector shows (the model request of a turn, tool timing).
+    ``partial`` events carry a text ``delta`` and are never persisted; a partial event tagged
+    ``reasoning`` carries a piece of the model's reasoning in ``reasoning_delta`` instead (its
+    ``delta`` is empty, so it never reads as reply text). ``metadata`` holds structured extras
+    the inspector shows (the model request of a turn, tool timing, ``reasoning_ms``).
     """
 
     model_config = ConfigDict(extra="ignore")
@@ -188,6 +191,7 @@ class Event(BaseModel):
     partial: bool = False
     message: Message | None = None
     delta: str = ""
+    reasoning_delta: str = ""
     usage: Usage | None = None
     error: ErrorInfo | None = None
     actions: EventActions = Field(default_factory=EventActions)
@@ -220,22 +224,33 @@ class DeltaFactory:
     Every field but ``id``, ``timestamp`` and ``delta`` comes from one validated template, so
     the result is a valid ``Event``; its ``actions`` and ``metadata`` are shared with the
     template and must be treated as read-only (partial events are never modified or stored).
+    ``reasoning(text)`` makes the stream's reasoning events the same way (tag ``reasoning``,
+    the text in ``reasoning_delta``).
     """
 
-    __slots__ = ("_base",)
+    __slots__ = ("_base", "_reasoning_base")
 
     def __init__(self, *, invocation_id: str, author: str, branch: str) -> None:
         template = Event(invocation_id=invocation_id, author=author, branch=branch, partial=True)
         self._base = dict(template.__dict__)
+        self._reasoning_base = {**self._base, "tag": EventTag.REASONING.value}
 
     def __call__(self, delta: str) -> Event:
-        event: Event = _new(Event)
-        values = self._base.copy()
-        values["id"] = new_id()
-        values["timestamp"] = time.time()
-        values["delta"] = delta
-        _set(event, "__dict__", values)
-        _set(event, "__pydantic_fields_set__", _EVENT_FIELDS)
-        _set(event, "__pydantic_extra__", None)
-        _set(event, "__pydantic_private__", None)
-        return event
+        return _fast_event(self._base, "delta", delta)
+
+    def reasoning(self, delta: str) -> Event:
+        """A partial event carrying a piece of reasoning (``reasoning_delta``)."""
+        return _fast_event(self._reasoning_base, "reasoning_delta", delta)
+
+
+def _fast_event(base: dict[str, Any], key: str, delta: str) -> Event:
+    event: Event = _new(Event)
+    values = base.copy()
+    values["id"] = new_id()
+    values["timestamp"] = time.time()
+    values[key] = delta
+    _set(event, "__dict__", values)
+    _set(event, "__pydantic_fields_set__", _EVENT_FIELDS)
+    _set(event, "__pydantic_extra__", None)
+    _set(event, "__pydantic_private__", None)
+    return event

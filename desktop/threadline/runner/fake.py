@@ -9,6 +9,7 @@ from threadline.core.events import Usage
 from threadline.runner.models import (
     ModelChunk,
     ModelRequest,
+    ReasoningChunk,
     TextChunk,
     ToolCallChunk,
     UsageChunk,
@@ -18,11 +19,13 @@ from threadline.runner.models import (
 @dataclass
 class ScriptedReply:
     """One reply: its text (a string is one chunk; a sequence streams piece by piece), the
-    tool calls it asks for, and the usage it reports."""
+    tool calls it asks for, and the usage it reports; ``reasoning`` (a string or pieces)
+    streams before the text as reasoning chunks."""
 
     text: str | Sequence[str] = ""
     tool_calls: Sequence[tuple[str, str]] = ()  # (name, arguments JSON)
     usage: Usage = field(default_factory=lambda: Usage(total_tokens=1, requests=1))
+    reasoning: str | Sequence[str] = ""
 
 
 class ScriptedModel:
@@ -44,9 +47,13 @@ class ScriptedModel:
         self.requests: list[ModelRequest] = []
 
     async def stream(self, request: ModelRequest) -> AsyncGenerator[ModelChunk, None]:
-        """Streams the next reply: its text chunks, then its tool calls, then its usage."""
+        """Streams the next reply: its reasoning and text chunks, its tool calls, its usage."""
         self.requests.append(request)
         reply = self._next(request)
+        thoughts = [reply.reasoning] if isinstance(reply.reasoning, str) else reply.reasoning
+        for thought in thoughts:
+            if thought:
+                yield ReasoningChunk(thought)
         pieces = [reply.text] if isinstance(reply.text, str) else list(reply.text)
         for piece in pieces:
             if piece:

@@ -37,6 +37,7 @@ from threadline.runner.models import (
     GenerationConfig,
     Model,
     ModelRequest,
+    ReasoningChunk,
     TextChunk,
     ToolCallChunk,
     UsageChunk,
@@ -268,6 +269,10 @@ class LLMAgent(BaseAgent):
             yield self._reply(ctx, message, None, request, meta, started)
             return
         texts: list[str] = []
+        reasoning: list[str] = []
+        # When the reasoning began and when the answer (text or a tool call) began after it.
+        thinking_from: float | None = None
+        answer_from: float | None = None
         calls: dict[int, dict[str, str]] = {}
         usage: Usage | None = None
         make_delta = DeltaFactory(
@@ -289,9 +294,19 @@ class LLMAgent(BaseAgent):
                     if kind is TextChunk:
                         assert isinstance(chunk, TextChunk)
                         texts.append(chunk.text)
+                        if answer_from is None and thinking_from and chunk.text.strip():
+                            answer_from = clock()
                         yield make_delta(chunk.text)
+                    elif kind is ReasoningChunk:
+                        assert isinstance(chunk, ReasoningChunk)
+                        if thinking_from is None:
+                            thinking_from = clock()
+                        reasoning.append(chunk.text)
+                        yield make_delta.reasoning(chunk.text)
                     elif kind is ToolCallChunk:
                         assert isinstance(chunk, ToolCallChunk)
+                        if thinking_from is not None and answer_from is None:
+                            answer_from = clock()
                         slot = calls.setdefault(
                             chunk.index, {"id": "", "name": "", "arguments": ""}
                         )
@@ -309,7 +324,16 @@ class LLMAgent(BaseAgent):
             )
             for _, c in sorted(calls.items())
         ]
-        message = Message(role="assistant", content="".join(texts), tool_calls=tool_calls)
+        message = Message(
+            role="assistant",
+            content="".join(texts),
+            reasoning="".join(reasoning).strip() or None,
+            tool_calls=tool_calls,
+        )
+        if thinking_from is not None:
+            # "Thought for 12 s": from the first reasoning to the answer (or the stream's end).
+            thought = (answer_from or clock()) - thinking_from
+            meta = {**meta, "reasoning_ms": round(thought * 1000, 3)}
         replaced = await call_hook(self.callbacks.after_model, ctx, self, request, message)
         if isinstance(replaced, Message):
             message = replaced

@@ -5,8 +5,9 @@ takes the run down. The SDK (``mcp``) is a regular dependency of Threadline.
 
 A stdio server gets the SDK's safe default environment plus the variables its config names,
 never the rest of ours (provider keys live there). A call waits as long as the run's
-``RunConfig.tool_timeout``. A server that died is noticed (``is_connected`` turns false,
-``status`` says why) and started again on its next use.
+``RunConfig.tool_timeout``, not counting the time the user takes to answer an elicitation or
+sampling request (the run's timeout stops meanwhile). A server that died is noticed
+(``is_connected`` turns false, ``status`` says why) and started again on its next use.
 
 Results: text stays text; images become ``ImagePart``s the model sees as images (stored once
 by content hash, see ``runner.content``); audio and binary resources become ``FilePart``s
@@ -41,6 +42,7 @@ from urllib.parse import unquote, urlparse
 
 from threadline.core.errors import ThreadlineError
 from threadline.core.events import FilePart, ImagePart, Part
+from threadline.runner import login_path
 from threadline.runner.content import ToolOutput, tool_text
 from threadline.runner.models import Model, ModelError, ModelRequest, TextChunk
 from threadline.runner.tools import ToolContext
@@ -92,17 +94,23 @@ def child_environment(env: dict[str, str], *, frozen: bool | None = None) -> dic
 
     In a packaged (PyInstaller) app the inherited part also loses ``LD_LIBRARY_PATH``,
     ``QT_PLUGIN_PATH`` and the bootloader's ``_PYI_*`` variables, which point into the bundle.
+    ``PATH`` is completed by the login shell's when needed (see ``runner.login_path``).
     Variables the config names are always passed as given.
     """
     from mcp.client.stdio import get_default_environment
 
     inherited = get_default_environment()
-    if getattr(sys, "frozen", False) if frozen is None else frozen:
+    is_frozen = bool(getattr(sys, "frozen", False)) if frozen is None else frozen
+    if is_frozen:
         inherited = {
             key: value
             for key, value in inherited.items()
             if key not in BUNDLE_VARIABLES and not key.startswith(BUNDLE_PREFIXES)
         }
+    # Opened from the Finder or a desktop menu: the login shell's PATH finds uvx, npx...
+    path = login_path.child_path(inherited.get("PATH", ""), frozen=is_frozen)
+    if path:
+        inherited["PATH"] = path
     return {**inherited, **env}
 
 
@@ -306,10 +314,16 @@ class MCPToolset:
             async with contextlib.AsyncExitStack() as stack:
                 async with asyncio.timeout(CONNECT_TIMEOUT_S):
                     if self.config.command:
+                        child_env = child_environment(self.config.env)
+                        missing = login_path.missing_command(
+                            self.config.command, child_env.get("PATH")
+                        )
+                        if missing is not None:
+                            raise MCPError(missing)
                         params = StdioServerParameters(
                             command=self.config.command,
                             args=list(self.config.args),
-                            env=child_environment(self.config.env),
+                            env=child_env,
                         )
                         # The server's stderr would interleave with ours; it is not the user's.
                         quiet = stack.enter_context(open(os.devnull, "w"))  # noqa: ASYNC230, SIM115
@@ -417,8 +431,14 @@ class MCPToolset:
             self._calls.append(tool_context)
         try:
             # The margin lets the runner's own tool timeout, with its clearer message, win.
+            # Inside a run that timeout alone governs: it stops while the server waits for
+            # the user (elicitation, sampling), which the SDK's read timeout could not do.
+            governed = tool_context is not None and bool(tool_context.deadlines)
             result = await session.call_tool(
-                name, arguments, read_timeout_seconds=wait + 1.0, progress_callback=progress
+                name,
+                arguments,
+                read_timeout_seconds=None if governed else wait + 1.0,
+                progress_callback=progress,
             )
         except Exception as exc:
             if _is_connection_closed(exc) or not self.is_connected:
@@ -489,7 +509,8 @@ class MCPToolset:
             tool_context=self._current_call,
         )
         try:
-            answer = await handler(request)
+            with _waiting_for_user(request.tool_context):
+                answer = await handler(request)
         except Exception:
             log.exception("the elicitation handler failed; the request is cancelled")
             return types.ElicitResult(action="cancel")
@@ -521,7 +542,8 @@ class MCPToolset:
             tool_context=self._current_call,
         )
         try:
-            model = await handler(request)
+            with _waiting_for_user(request.tool_context):
+                model = await handler(request)
         except Exception:
             log.exception("the sampling handler failed; the request is rejected")
             return rejected
@@ -557,6 +579,11 @@ class MCPToolset:
         except TimeoutError:
             owner.cancel()
             await asyncio.gather(owner, return_exceptions=True)
+
+
+def _waiting_for_user(call: ToolContext | None) -> contextlib.AbstractContextManager[None]:
+    """The call's timeout stops while the user answers (see ``ToolContext.waiting_for_user``)."""
+    return call.waiting_for_user() if call is not None else contextlib.nullcontext()
 
 
 def _is_connection_closed(exc: BaseException) -> bool:
@@ -668,4 +695,6 @@ def _dump(block: Any) -> Any:
 def _reason(exc: BaseException) -> str:
     if isinstance(exc, BaseExceptionGroup):
         return "; ".join(_reason(e) for e in exc.exceptions)
+    if isinstance(exc, MCPError):  # already a sentence for the user
+        return str(exc)
     return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__

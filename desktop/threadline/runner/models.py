@@ -1,4 +1,4 @@
-"""The model protocol: a streaming request in, text and tool-call chunks out."""
+"""The model protocol: a streaming request in, text, reasoning and tool-call chunks out."""
 
 from __future__ import annotations
 
@@ -53,6 +53,14 @@ class TextChunk:
 
 
 @dataclass(slots=True)
+class ReasoningChunk:
+    """A piece of the model's reasoning (``reasoning_content`` / ``reasoning`` deltas, or the
+    text of a leading ``<think>`` block): kept with the reply, never part of its text."""
+
+    text: str
+
+
+@dataclass(slots=True)
 class ToolCallChunk:
     """A piece of a tool call; ``index`` ties the pieces of one call together."""
 
@@ -69,7 +77,7 @@ class UsageChunk:
     usage: Usage
 
 
-ModelChunk = TextChunk | ToolCallChunk | UsageChunk
+ModelChunk = TextChunk | ReasoningChunk | ToolCallChunk | UsageChunk
 
 
 class ModelError(ThreadlineError):

@@ -187,6 +187,7 @@ class Runner:
     ) -> AsyncGenerator[Event, None]:
         service = self.session_service
         unsaved: dict[tuple[str, str], list[str]] = {}
+        thinking: dict[tuple[str, str], list[str]] = {}  # streamed reasoning, likewise
         session: Session | None = None
         agent: BaseAgent = self.agent
 
@@ -234,9 +235,14 @@ class Runner:
                                 unsaved.setdefault((event.author, event.branch), []).append(
                                     event.delta
                                 )
+                            elif event.reasoning_delta:
+                                thinking.setdefault((event.author, event.branch), []).append(
+                                    event.reasoning_delta
+                                )
                             yield event
                             continue
                         unsaved.pop((event.author, event.branch), None)
+                        thinking.pop((event.author, event.branch), None)
                         _absorb(ctx, event)
                         await save(event)
                         yield event
@@ -251,14 +257,14 @@ class Runner:
             # Stop or a closed consumer: keep every word streamed so far, then let it go.
             if session is not None:
                 with contextlib.suppress(Exception):
-                    await _save_interrupted(service, session, invocation_id, unsaved)
+                    await _save_interrupted(service, session, invocation_id, unsaved, thinking)
             raise
         except Exception as exc:
             error = _error_info(exc, config)
             save_failure: Exception | None = None
             if session is not None:
                 try:
-                    await _save_interrupted(service, session, invocation_id, unsaved)
+                    await _save_interrupted(service, session, invocation_id, unsaved, thinking)
                 except Exception as failure:  # nothing may escape: report it, then done
                     save_failure = failure
             if save_failure is not None:
@@ -340,11 +346,13 @@ async def _save_interrupted(
     session: Session,
     invocation_id: str,
     unsaved: dict[tuple[str, str], list[str]],
+    thinking: dict[tuple[str, str], list[str]],
 ) -> None:
-    for (author, branch), parts in list(unsaved.items()):
-        text = "".join(parts)
-        if text:
-            message = Message(role="assistant", content=text, interrupted=True)
+    for author, branch in list({**unsaved, **thinking}):
+        text = "".join(unsaved.get((author, branch), ()))
+        reasoning = "".join(thinking.get((author, branch), ())).strip() or None
+        if text or reasoning:
+            message = Message(role="assistant", content=text, reasoning=reasoning, interrupted=True)
             await service.append_event(
                 session,
                 Event(
@@ -356,6 +364,7 @@ async def _save_interrupted(
                 ),
             )
     unsaved.clear()
+    thinking.clear()
 
 
 def _error_info(exc: Exception, config: RunConfig) -> ErrorInfo:

@@ -249,9 +249,11 @@ async def _attempt(
     timeout = ctx.run_config.tool_timeout
     try:
         with span("tool.call", tool=call.name, call_id=call.id):
-            value = await asyncio.wait_for(
-                _call_with_hooks(agent, tool, arguments, tool_context), timeout
-            )
+            # Not wait_for: the tool may stop this clock while it waits for the person
+            # (``ToolContext.waiting_for_user``, an MCP elicitation or sampling request).
+            async with asyncio.timeout(timeout) as deadline:
+                tool_context.deadlines.append(deadline)
+                value = await _call_with_hooks(agent, tool, arguments, tool_context)
     except TimeoutError:
         text = f"Error: the tool {call.name!r} did not finish within {timeout:g} s."
         if tool_context.is_abandoned:

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import functools
 import inspect
 import json
 import re
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Protocol, get_type_hints, overload, runtime_checkable
 
@@ -55,6 +57,37 @@ class ToolContext:
     # Set by the runner: turns ``report_progress`` into partial ``tool.progress`` events.
     progress: ProgressReporter | None = None
     is_abandoned: bool = False
+    # The timeouts running this call (the runner's tool_timeout); ``waiting_for_user`` stops them.
+    deadlines: list[asyncio.Timeout] = field(default_factory=list, repr=False)
+    _waits: int = field(default=0, repr=False)
+    _left: list[tuple[asyncio.Timeout, float]] = field(default_factory=list, repr=False)
+
+    @contextlib.contextmanager
+    def waiting_for_user(self) -> Iterator[None]:
+        """Stops the call's timeouts while a person is asked something (an MCP server's
+        elicitation or sampling request); they go on afterwards with the time that was left.
+
+        A person may take minutes to fill in a form: that time is not the tool's.
+        """
+        self._waits += 1
+        if self._waits == 1:
+            now = asyncio.get_running_loop().time()
+            for deadline in self.deadlines:
+                when = deadline.when()
+                if when is not None and not deadline.expired():
+                    with contextlib.suppress(RuntimeError):  # the timeout already ended
+                        deadline.reschedule(None)
+                        self._left.append((deadline, max(0.0, when - now)))
+        try:
+            yield
+        finally:
+            self._waits -= 1
+            if self._waits == 0:
+                now = asyncio.get_running_loop().time()
+                for deadline, left in self._left:
+                    with contextlib.suppress(RuntimeError):
+                        deadline.reschedule(now + left)
+                self._left.clear()
 
     def report_progress(
         self, progress: float, total: float | None = None, message: str | None = None

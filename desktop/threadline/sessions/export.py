@@ -54,12 +54,21 @@ def parse_export(text: str) -> dict[str, Any]:
     Raises ``ExportFormatError`` saying in plain words what the file is or what is wrong
     with it (another app's export, not JSON, event 12 has no role...).
     """
+    return check_export(load_json(text))
+
+
+def load_json(text: str) -> Any:
+    """The JSON in a file to import; ``ExportFormatError`` when it is not JSON."""
     try:
-        data = json.loads(text)
+        return json.loads(text)
     except RecursionError as exc:
         raise ExportFormatError("This file is nested too deeply to be an export.") from exc
     except ValueError as exc:
         raise ExportFormatError(f"This file is not JSON ({exc}).") from exc
+
+
+def check_export(data: Any) -> dict[str, Any]:
+    """``parse_export`` on JSON already loaded (``load_json``)."""
     kind = _other_app(data)
     if kind:
         raise ExportFormatError(f"This is {kind}, not a Threadline export.")

@@ -13,9 +13,9 @@ import json
 import sqlite3
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from threadline.core.errors import CorruptDatabaseError, StorageError
 from threadline.core.events import Event, new_id
@@ -44,6 +44,9 @@ from threadline.sessions.queries import (
 from threadline.sessions.schema import migrate
 from threadline.sessions.search import index_pending
 from threadline.sessions.worker import DbWorker
+
+if TYPE_CHECKING:
+    from threadline.sessions.bulk import SessionPlan
 
 T = TypeVar("T")
 CACHE_SIZE = 32
@@ -335,6 +338,21 @@ class SQLiteSessionService:
         session = await self.get_session(app_name, user_id, sid)
         assert session is not None
         return session
+
+    async def import_sessions(
+        self, app_name: str, user_id: str, plans: Sequence[SessionPlan]
+    ) -> list[str]:
+        """New sessions and branches (``sessions.bulk.SessionPlan``) in one transaction.
+
+        Returns their ids in plan order. Raises ``StorageError`` when the file cannot take
+        them; nothing is then written.
+        """
+        from threadline.sessions.bulk import prepare, write_plans
+
+        prepared = await asyncio.to_thread(prepare, plans)  # every event's JSON: off the loop
+        ids = await self._call(lambda db: write_plans(db, app_name, user_id, prepared))
+        self._schedule_indexing()
+        return ids
 
     async def update_app_state(self, app_name: str, delta: dict[str, Any]) -> None:
         await self._call(lambda db: in_tx(db, lambda: merge_scoped(db, app_name, None, delta, {})))

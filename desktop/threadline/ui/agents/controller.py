@@ -17,7 +17,8 @@ class AgentsController(PageController):
     Signals:
         agents_loaded(object): the user's agents as ``list[dict]`` (``AgentSpec`` fields).
         teams_listed(object): the teams a session can pick, ``list[(name, description)]``.
-        tools_listed(object): ``list[str]`` of tools an agent can be given right now.
+        tools_listed(object): the tools an agent can be given right now, ``dict[name, label]``
+            (a label names the MCP server of a tool renamed ``server__name``).
         notice(str): a message for the user (``PageController``).
     """
 
@@ -34,7 +35,7 @@ class AgentsController(PageController):
             self.notice.emit(f"The saved agents need fixing in Settings → Agents: {exc}")
         self.agents_loaded.emit([s.model_dump() for s in specs])
         self.teams_listed.emit(self.hub.teams())
-        self.tools_listed.emit(list(self.hub.tools()))
+        self.tools_listed.emit(self.hub.tool_labels())
 
     # -- agents ------------------------------------------------------------------------------
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from PySide6.QtCore import Qt, Signal
@@ -61,6 +62,7 @@ class AgentsEditor(QWidget):
         super().__init__(parent)
         self._agents: list[dict[str, Any]] = []
         self._tools: list[str] = []
+        self._tool_labels: dict[str, str] = {}
         self.agents = named(QListWidget(), "agentList")
         self.agents.setMaximumHeight(120)
         self.agents.setWordWrap(True)
@@ -138,11 +140,13 @@ class AgentsEditor(QWidget):
             self.agents.addItem(item)
         self._refresh_sub_agent_choices(set(checked(self.sub_agents)))
 
-    def set_tools(self, names: list[str]) -> None:
-        """The tools an agent can be given (built-in and connected MCP tools)."""
+    def set_tools(self, names: Mapping[str, str] | list[str]) -> None:
+        """The tools an agent can be given (built-in and connected MCP tools), by name, with
+        the label each shows (an MCP tool renamed ``server__name`` names its server)."""
         self._tools = list(names)
+        self._tool_labels = dict(names) if isinstance(names, Mapping) else {}
         ticked = set(checked(self.tools))
-        fill_checklist(self.tools, self._tools, ticked)
+        fill_checklist(self.tools, self._tools, ticked, self._tool_labels)
 
     def set_models(self, names: list[str]) -> None:
         """Model ids the provider offers, as choices (any id can still be typed)."""
@@ -200,7 +204,7 @@ class AgentsEditor(QWidget):
         self.kind.setCurrentIndex(0)
         self.model.setCurrentIndex(0)
         self.max_iterations.setValue(3)
-        fill_checklist(self.tools, self._tools, set())
+        fill_checklist(self.tools, self._tools, set(), self._tool_labels)
         self._refresh_sub_agent_choices(set())
 
     def _show_agent(self, row: int) -> None:
@@ -220,7 +224,10 @@ class AgentsEditor(QWidget):
         tools = list(agent.get("tools", []))
         # A tool of an MCP server that is offline now still shows (and stays ticked).
         fill_checklist(
-            self.tools, self._tools + [t for t in tools if t not in self._tools], set(tools)
+            self.tools,
+            self._tools + [t for t in tools if t not in self._tools],
+            set(tools),
+            self._tool_labels,
         )
         self._refresh_sub_agent_choices(set(agent.get("sub_agents", [])))
 

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from threadline.app.mcp_servers import entry_from_form, mcp_secret_name, status_line
 from threadline.runner import MCPError
 from threadline.settings.config import MCPServerEntry
-from threadline.ui.settings.page import PageController
+from threadline.ui.settings.page import AppParts, PageController
 
 KEEP = None  # an environment value left as it is in the keyring
 
@@ -19,7 +19,8 @@ class McpController(PageController):
         mcp_status(str, bool, str): a server's name, whether it is connected, and a line
             saying which tools it offers or why it failed.
         mcp_tools(str, object): a server's name and its tools as ``list[(name, enabled)]``.
-        tools_listed(object): ``list[str]`` of tools an agent can be given right now.
+        tools_listed(object): the tools an agent can be given right now, ``dict[name, label]``
+            (a label names the MCP server of a tool renamed ``server__name``).
         notice(str): a message for the user (``PageController``).
     """
 
@@ -27,10 +28,26 @@ class McpController(PageController):
     mcp_tools = Signal(str, object)
     tools_listed = Signal(object)
 
+    WATCH_MS = 500  # how often the page looks whether a connected server died or came back
+
+    def __init__(self, parts: AppParts, parent: QObject | None = None) -> None:
+        super().__init__(parts, parent)
+        self._states: dict[str, tuple[str, int]] = {}  # (status, restarts) last shown
+        self._watch = QTimer(self, interval=self.WATCH_MS)
+        self._watch.timeout.connect(self._check_states)
+
     def restore(self) -> None:
-        """Connects the saved servers, each in the background."""
+        """Connects the saved servers, each in the background, and watches their state."""
         for entry in list(self.settings.mcp_servers):
             self.spawner.spawn(self._connect(entry))
+        self._watch.start()
+
+    def _check_states(self) -> None:
+        """A server that died (or was started again) shows it, with its restart count."""
+        for entry in self.settings.mcp_servers:
+            state = self.hub.mcp.state(entry.name)
+            if state is not None and state != self._states.get(entry.name):
+                self._report(entry)
 
     # -- MCP servers -------------------------------------------------------------------------
 
@@ -77,7 +94,7 @@ class McpController(PageController):
             for variable in entry.env_keys if entry is not None else []:
                 await self.secrets.delete(mcp_secret_name(name, variable))
             await self.hub.disconnect(name)
-            self.tools_listed.emit(list(self.hub.tools()))
+            self.tools_listed.emit(self.hub.tool_labels())
 
         self.spawner.spawn(work())
 
@@ -106,6 +123,9 @@ class McpController(PageController):
 
     def _report(self, entry: MCPServerEntry) -> None:
         offered = [t.name for t in self.hub.mcp.tools(entry.name)]
-        self.mcp_status.emit(entry.name, True, status_line(offered, entry.disabled_tools))
+        status, restarts = self.hub.mcp.state(entry.name) or ("connected", 0)
+        self._states[entry.name] = (status, restarts)
+        line = status_line(offered, entry.disabled_tools, status=status, restarts=restarts)
+        self.mcp_status.emit(entry.name, status == "connected", line)
         self.mcp_tools.emit(entry.name, [(t, t not in entry.disabled_tools) for t in offered])
-        self.tools_listed.emit(list(self.hub.tools()))
+        self.tools_listed.emit(self.hub.tool_labels())

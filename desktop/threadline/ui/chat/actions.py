@@ -37,9 +37,13 @@ class MessageActions(QObject):
         self.window = window
 
     def on_item_action(self, action: str, item: ChatItem) -> None:
-        """Does what ``action`` (branch, regen, retry, approve, deny, always, edit-args) asks."""
+        """Does what ``action`` (branch, regen, retry, approve, deny, always, edit-args,
+        thinking) asks."""
         c = self.runs
-        if action == "branch" and item.event_id:
+        if action == "thinking":  # opens or closes the "Thought for N s" block
+            item.data["thinking_open"] = not item.data.get("thinking_open", False)
+            self.chat_model.update_item(item)
+        elif action == "branch" and item.event_id:
             c.branch_from(item.event_id)
         elif action == "regen" and item.event_id:
             c.regenerate(item.event_id)

@@ -16,6 +16,7 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     QTimer,
+    QUrl,
     Signal,
 )
 from PySide6.QtGui import (
@@ -28,10 +29,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
-from threadline.app.timeline import ChatItem
+from threadline.app.timeline import WAITING, ChatItem
 from threadline.ui.chat.model import ITEM_ROLE
 
 if TYPE_CHECKING:
+    from threadline.ui.chat.images import ImageCache
     from threadline.ui.chat.stream_doc import StreamingDocument
 
 MARGIN = 6
@@ -65,6 +67,7 @@ class ChatDelegate(QStyledItemDelegate):
         # could be handed a dropped item's document.
         self._docs: dict[int, tuple[int, int, QTextDocument]] = {}
         self._streams: dict[int, StreamingDocument] = {}
+        self.images: ImageCache | None = None  # thumbnails of image parts (set by the window)
         self._is_dark = False
         self._reported: dict[int, int] = {}
         model = view.model()
@@ -93,6 +96,11 @@ class ChatDelegate(QStyledItemDelegate):
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         item: ChatItem = index.data(ITEM_ROLE)
         width = self._text_width()
+        widget = self._view.indexWidget(index)  # a card with real inputs (an MCP form)
+        if widget is not None:
+            full = self._view.viewport().width()
+            height = widget.heightForWidth(full) if widget.hasHeightForWidth() else -1
+            return QSize(width, max(height, widget.sizeHint().height()) + MARGIN)
         cached = self._docs.get(id(item))
         if cached is not None and cached[0] == item.revision and cached[1] == width:
             height = math.ceil(cached[2].size().height())
@@ -135,6 +143,9 @@ class ChatDelegate(QStyledItemDelegate):
             painter.setPen(Qt.PenStyle.NoPen)
             painter.setBrush(background)
             painter.drawRoundedRect(rect, 8, 8)
+        if self._view.indexWidget(index) is not None:  # the widget draws the card's content
+            painter.restore()
+            return
         if option.state & QStyle.StateFlag.State_Selected:
             painter.setPen(option.palette.color(QPalette.ColorRole.Highlight))
             painter.setBrush(Qt.BrushStyle.NoBrush)
@@ -169,6 +180,8 @@ class ChatDelegate(QStyledItemDelegate):
             "tool": ("#f1f3f5", "#2b2f33"),
             "error": ("#fdecea", "#5c1f1f"),
             "approval": ("#fff7e0", "#4a3b12"),
+            "elicitation": ("#eef4ff", "#1f2d4a"),
+            "sampling": ("#fff7e0", "#4a3b12"),
         }
         pair = colours.get(item.kind)
         if pair is None:
@@ -186,6 +199,7 @@ class ChatDelegate(QStyledItemDelegate):
             doc = self._stream_document(item, stream, palette)
         else:
             doc = cached[2] if cached is not None else self._new_document(palette)
+            self._add_thumbnails(doc, item)
             doc.setHtml(self._html(item))
         if doc.textWidth() != width:  # a new width re-lays out the whole document
             doc.setTextWidth(width)
@@ -210,12 +224,14 @@ class ChatDelegate(QStyledItemDelegate):
         """A streaming reply's document, grown in place (see ``stream_doc``)."""
         from threadline.ui.chat.stream_doc import StreamingDocument
 
-        header = self._header(item, ["copy", "branch", "regen"])
+        header = self._header(item, ["copy", "branch", "regen"]) + thinking_html(item)
         text = item.text[:DISPLAY_LIMIT]
         if stream is None:
             stream = StreamingDocument(self._new_document(palette), header)
             self._streams[id(item)] = stream
         if item.status == "streaming":
+            if stream.header_html != header:  # thinking grew, or closed as the answer began
+                stream.replace_header(header)
             stream.update(text)
             return stream.doc
         # The stream ended: keep the grown document, refresh its header, stop tracking it.
@@ -240,10 +256,12 @@ class ChatDelegate(QStyledItemDelegate):
             else ""
         )
         if item.kind == "user":
-            return self._header(item, ["copy", "edit", "branch"]) + plain_html(text) + note
+            header = self._header(item, ["copy", "edit", "branch"])
+            return header + plain_html(text) + note + self._images_html(item)
         if item.kind == "assistant":
             body = render_markdown(text)
-            return self._header(item, ["copy", "branch", "regen"]) + body + note
+            header = self._header(item, ["copy", "branch", "regen"])
+            return header + thinking_html(item) + body + note
         if item.kind == "tool":
             return self._tool_html(item)
         if item.kind == "error":
@@ -255,6 +273,10 @@ class ChatDelegate(QStyledItemDelegate):
             return f'<p align="center" style="color:gray">↪ transferred {html.escape(text)}</p>'
         if item.kind == "approval":
             return self._approval_html(item)
+        if item.kind in ("elicitation", "sampling"):
+            from threadline.ui.chat.prompt_html import prompt_html
+
+            return prompt_html(item)
         return f'<p align="center" style="color:gray"><i>{html.escape(text)}</i></p>'
 
     def _header(self, item: ChatItem, actions: list[str]) -> str:
@@ -293,11 +315,48 @@ class ChatDelegate(QStyledItemDelegate):
             timing += " · arguments edited by you"
         result = html.escape(item.detail[:300] + ("…" if len(item.detail) > 300 else ""))
         result_html = f'<br><span style="color:gray">→ {result}</span>' if item.detail else ""
+        progress = item.data.get("progress") if item.status in WAITING else None
+        if progress:
+            timing += f" · {html.escape(str(progress))}"
         return (
             f'<span style="font-family:monospace">⚙ {html.escape(item.text)}</span> &nbsp; '
             f'<span style="color:{colour}">{html.escape(item.status)}</span>'
-            f'<span style="color:gray">{timing}</span>{result_html}'
+            f'<span style="color:gray">{timing}</span>{result_html}{self._images_html(item)}'
         )
+
+    # -- images ------------------------------------------------------------------------------
+
+    def _add_thumbnails(self, doc: QTextDocument, item: ChatItem) -> None:
+        """Hands the document the thumbnails its ``thumb:`` images show."""
+        for image in item.data.get("images", []) if self.images is not None else []:
+            thumb = self.images.thumbnail(str(image["ref"])) if self.images else None
+            if thumb is not None:
+                url = QUrl(f"thumb:{image['ref']}")
+                doc.addResource(QTextDocument.ResourceType.ImageResource, url, thumb)
+
+    def _images_html(self, item: ChatItem) -> str:
+        """Thumbnails of the item's images; each opens the image at full size when clicked."""
+        from threadline.ui.chat.images import size_text
+
+        images = item.data.get("images", [])
+        if not images:
+            return ""
+        cells = []
+        for number, image in enumerate(images):
+            ref = str(image["ref"])
+            thumb = self.images.thumbnail(ref) if self.images is not None else None
+            label = f"{image.get('mime', 'image')}, {size_text(int(image.get('size') or 0))}"
+            if thumb is not None:
+                inner = (
+                    f'<img src="thumb:{html.escape(ref)}" width="{thumb.width()}"'
+                    f' height="{thumb.height()}">'
+                )
+            elif self.images is not None and ref in self.images.failed:
+                inner = f"[image {html.escape(label)}: not readable]"
+            else:
+                inner = f"[image {html.escape(label)}…]"
+            cells.append(f'<a href="act:image:{number}" title="{html.escape(label)}">{inner}</a>')
+        return "<p>" + " &nbsp; ".join(cells) + "</p>"
 
     def _approval_html(self, item: ChatItem) -> str:
         name = html.escape(str(item.data.get("name", "")))
@@ -340,3 +399,33 @@ class ChatDelegate(QStyledItemDelegate):
         doc = self.document(item, self._text_width(), option.palette)
         local = position - QPointF(rect.left() + PADDING, rect.top() + PADDING - 4)
         return doc.documentLayout().anchorAt(local)
+
+
+THINKING_TAIL = 240  # characters of the reasoning shown while the model is still thinking
+
+
+def thinking_html(item: ChatItem) -> str:
+    """The reasoning block above a reply: "Thinking…" with its latest words while only the
+    reasoning streams, then a "Thought for N s" line that opens to the whole text."""
+    reasoning = str(item.data.get("reasoning", ""))
+    if not reasoning:
+        return ""
+    if item.status == "streaming" and not item.text:
+        tail = reasoning[-THINKING_TAIL:]
+        return (
+            f'<p style="color:gray"><i>Thinking…</i> {html.escape(tail).replace(chr(10), " ")}</p>'
+        )
+    milliseconds = item.data.get("reasoning_ms")
+    if not isinstance(milliseconds, int | float):
+        label = "Thought"
+    elif milliseconds < 1000:
+        label = "Thought for less than a second"
+    else:
+        label = f"Thought for {round(float(milliseconds) / 1000)} s"
+    if not item.data.get("thinking_open"):
+        return f'<p><a href="act:thinking">▸ {label}</a></p>'
+    body = html.escape(reasoning).replace("\n", "<br>")
+    return (
+        f'<p><a href="act:thinking">▾ {label}</a></p>'
+        f'<blockquote style="color:gray"><i>{body}</i></blockquote>'
+    )

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
 
-from threadline.app.timeline import ChatItem, items_for_event, parts_line, usage_line
+from threadline.app.timeline import (
+    ChatItem,
+    image_refs,
+    items_for_event,
+    parts_line,
+    progress_line,
+    thinking_data,
+    usage_line,
+)
 
 if TYPE_CHECKING:
     from threadline.core.events import Event
@@ -112,14 +121,30 @@ class ChatModel(QAbstractListModel):
                 self._remove(item)
                 return
 
+    def add_reasoning(self, parts: list[tuple[str, str, str]]) -> None:
+        """Grows the "Thinking…" block of each (author, branch, text) stream."""
+        for author, branch, text in parts:
+            item = self._stream_item(author, branch)
+            item.data.setdefault("thinking_since", time.monotonic())
+            item.data["reasoning"] = item.data.get("reasoning", "") + text
+            item.touch()
+            self._changed(item)
+
+    def _stream_item(self, author: str, branch: str) -> ChatItem:
+        item = self._streams.get((author, branch))
+        if item is None:
+            item = ChatItem("assistant", author, "", status="streaming")
+            self._streams[(author, branch)] = item
+            self.append([item])
+        return item
+
     def add_deltas(self, parts: list[tuple[str, str, str]]) -> None:
         """Grows (or starts) the streaming bubble of each (author, branch, text) part."""
         for author, branch, text in parts:
-            item = self._streams.get((author, branch))
-            if item is None:
-                item = ChatItem("assistant", author, "", status="streaming")
-                self._streams[(author, branch)] = item
-                self.append([item])
+            item = self._stream_item(author, branch)
+            since = item.data.pop("thinking_since", None)
+            if since is not None:  # the answer starts: the thinking block closes
+                item.data["reasoning_ms"] = (time.monotonic() - since) * 1000
             item.text += text
             item.touch()
             self._changed(item)
@@ -132,6 +157,8 @@ class ChatModel(QAbstractListModel):
         if stream is not None and message is not None and message.role == "assistant":
             stream.text = message.content
             stream.event_id = event.id
+            stream.data.pop("thinking_since", None)
+            stream.data.update(thinking_data(event))
             stream.status = "interrupted" if message.interrupted else ""
             stream.detail = usage_line(event)
             stream.touch()
@@ -158,6 +185,8 @@ class ChatModel(QAbstractListModel):
                 pending.event_id = event.id
                 pending.status = ""
                 pending.detail = parts_line(event)
+                if message.parts:
+                    pending.data["images"] = image_refs(message.parts)
                 self.update_item(pending)
                 return
         self.append(items_for_event(event, self._tools))
@@ -174,6 +203,35 @@ class ChatModel(QAbstractListModel):
         """Redraws ``item`` after its fields changed."""
         item.touch()
         self._changed(item)
+
+    def show_progress(self, meta: dict[str, Any]) -> None:
+        """A running tool's progress report (``tool.progress`` metadata) on its tool item."""
+        item = self._tools.get(str(meta.get("call_id", "")))
+        if item is not None and item.status == "running":
+            item.data["progress"] = progress_line(
+                meta.get("progress"), meta.get("total"), meta.get("message")
+            )
+            self.update_item(item)
+
+    def insert_after_call(self, item: ChatItem) -> None:
+        """Adds ``item`` just after the tool call it belongs to (``call_id``), else at the end."""
+        anchor = self._tools.get(item.call_id)
+        position = self._position(anchor) if anchor is not None else -1
+        if position < self._first or position == len(self._items) - 1:
+            self.append([item])
+            return
+        # After the call and the cards already shown for it.
+        position += 1
+        while position < len(self._items) and self._items[position].call_id == item.call_id:
+            position += 1
+        row = position - self._first
+        self.beginInsertRows(QModelIndex(), row, row)
+        self._items.insert(position, item)
+        self.endInsertRows()
+
+    def contains(self, item: ChatItem) -> bool:
+        """True while ``item`` is in the timeline."""
+        return self._position(item) >= 0
 
     def end_streams(self) -> None:
         """Marks any bubble still streaming as interrupted (stop or failure)."""

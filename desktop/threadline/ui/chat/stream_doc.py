@@ -17,6 +17,7 @@ class StreamingDocument:
 
     def __init__(self, doc: QTextDocument, header_html: str) -> None:
         self.doc = doc
+        self.header_html = header_html
         doc.setHtml(header_html)
         self._header_end = self._end()
         self._tail_start = self._header_end
@@ -44,6 +45,7 @@ class StreamingDocument:
 
     def replace_header(self, header_html: str) -> None:
         """Swaps the header (status, usage, actions) when the stream ends."""
+        self.header_html = header_html
         length_before = self._end()
         self._replace(0, header_html, end=self._header_end)
         shift = self._end() - length_before

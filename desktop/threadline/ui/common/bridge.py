@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, QTimer, Signal
@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
 
 COALESCE_MS = 30
+REASONING = "reasoning"  # EventTag.REASONING, without importing the runner here
 
 
 @dataclass(frozen=True)
@@ -20,6 +21,7 @@ class DeltaBatch:
 
     session_id: str
     parts: list[tuple[str, str, str]]
+    reasoning: list[tuple[str, str, str]] = field(default_factory=list)  # the same, thinking
 
 
 @dataclass(frozen=True)
@@ -43,15 +45,18 @@ class EventBridge(QObject):
 
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
-        self._pending: dict[tuple[str, str, str], list[str]] = {}
+        # (session, author, branch, "" for reply text or "reasoning") -> pieces, in order
+        self._pending: dict[tuple[str, str, str, str], list[str]] = {}
         self._timer = QTimer(self, singleShot=True, interval=COALESCE_MS)
         self._timer.timeout.connect(self.flush)
 
     def push(self, session_id: str, event: Event) -> None:
         """Takes one runner event."""
-        if event.partial and not event.tag:
-            self._pending.setdefault((session_id, event.author, event.branch), []).append(
-                event.delta
+        if event.partial and (not event.tag or event.tag == REASONING):
+            kind = "reasoning" if event.tag else ""
+            piece = event.reasoning_delta if kind else event.delta
+            self._pending.setdefault((session_id, event.author, event.branch, kind), []).append(
+                piece
             )
             if not self._timer.isActive():
                 self._timer.start()
@@ -64,9 +69,10 @@ class EventBridge(QObject):
         self._timer.stop()
         if not self._pending:
             return
-        by_session: dict[str, list[tuple[str, str, str]]] = {}
-        for (session_id, author, branch), texts in self._pending.items():
-            by_session.setdefault(session_id, []).append((author, branch, "".join(texts)))
+        batches: dict[str, DeltaBatch] = {}
+        for (session_id, author, branch, kind), texts in self._pending.items():
+            batch = batches.setdefault(session_id, DeltaBatch(session_id, []))
+            (batch.reasoning if kind else batch.parts).append((author, branch, "".join(texts)))
         self._pending.clear()
-        for session_id, parts in by_session.items():
-            self.deltas.emit(DeltaBatch(session_id, parts))
+        for batch in batches.values():
+            self.deltas.emit(batch)

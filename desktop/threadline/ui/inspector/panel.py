@@ -7,11 +7,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QFont, QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
     QHeaderView,
+    QLabel,
     QPlainTextEdit,
     QPushButton,
     QSplitter,
@@ -21,10 +22,12 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from threadline.app.timeline import image_refs
 from threadline.ui.common.widgets import named
 
 if TYPE_CHECKING:
     from threadline.core.events import Event
+    from threadline.ui.chat.images import ImageCache
 
 EVENT_LOG_LINES = 2000
 CALL_ROLE = Qt.ItemDataRole.UserRole + 1
@@ -88,6 +91,11 @@ class Inspector(QTabWidget):
         self.calls.setHorizontalHeaderLabels(["Tool", "Status", "Duration", "Agent", "Call id"])
         self.calls_view = _table(self.calls, "toolCallsView")
         self.call_detail = _monospace(named(QPlainTextEdit(), "toolCallDetail"))
+        self.images: ImageCache | None = None  # thumbnails of a result's images (the window's)
+        self.call_images = named(QWidget(), "toolCallImages")
+        self.call_images_layout = QHBoxLayout(self.call_images)
+        self.call_images_layout.setContentsMargins(0, 0, 0, 0)
+        self.call_images.hide()
         self.approve_button = QPushButton("Approve")
         self.deny_button = QPushButton("Deny")
         self.approve_button.setEnabled(False)
@@ -118,6 +126,7 @@ class Inspector(QTabWidget):
         calls_split.addWidget(self.calls_view)
         calls_split.addWidget(self.call_detail)
         calls_layout.addWidget(calls_split)
+        calls_layout.addWidget(self.call_images)
         calls_layout.addLayout(buttons)
         requests_split = QSplitter(Qt.Orientation.Vertical)
         requests_split.addWidget(self.requests_view)
@@ -144,6 +153,7 @@ class Inspector(QTabWidget):
         self._call_data.clear()
         self._request_events.clear()
         self.call_detail.clear()
+        self._show_thumbnails([])
         self.request_detail.clear()
         self.event_log.clear()
 
@@ -192,6 +202,7 @@ class Inspector(QTabWidget):
                 arguments=meta.get("arguments"),
                 duration_ms=meta.get("duration_ms"),
                 result=(message.content if message else "") if is_done else None,
+                images=image_refs(message.parts) if is_done and message and message.parts else None,
             )
         elif event.tag == "tool.approval":
             for call in event.metadata.get("pending", []):
@@ -245,10 +256,51 @@ class Inspector(QTabWidget):
                 "Result:" if data.get("status") == "ok" else "Result / error:",
                 pretty(data["result"]),
             ]
+        images = data.get("images", [])
+        if images:
+            parts += ["", "Images:", *(self._image_line(n, i) for n, i in enumerate(images, 1))]
         self.call_detail.setPlainText("\n".join(parts))
+        self._show_thumbnails(images)
         is_pending = data.get("status") == "awaiting approval"
         self.approve_button.setEnabled(is_pending)
         self.deny_button.setEnabled(is_pending)
+
+    def _image_line(self, number: int, image: dict[str, Any]) -> str:
+        from threadline.ui.chat.images import size_text
+
+        size = self.images.dimensions(str(image["ref"])) if self.images is not None else None
+        dimensions = f"{size.width()}×{size.height()}" if size is not None else "…"
+        name = f" {image['name']}" if image.get("name") else ""
+        return (
+            f"  {number}.{name} {dimensions}, {size_text(int(image.get('size') or 0))}, "
+            f"{image.get('mime', '')}  ({image['ref']})"
+        )
+
+    def _show_thumbnails(self, images: list[dict[str, Any]]) -> None:
+        while self.call_images_layout.count():
+            taken = self.call_images_layout.takeAt(0)
+            widget = taken.widget() if taken is not None else None
+            if widget is not None:
+                widget.deleteLater()
+        for image in images:
+            thumb = self.images.thumbnail(str(image["ref"])) if self.images is not None else None
+            label = QLabel("…" if thumb is None else "")
+            if thumb is not None:
+                label.setPixmap(QPixmap.fromImage(thumb))
+            label.setToolTip(str(image.get("mime", "")))
+            self.call_images_layout.addWidget(label)
+        self.call_images_layout.addStretch(1)
+        self.call_images.setVisible(bool(images))
+
+    def image_ready(self, ref: str) -> None:
+        """A thumbnail loaded: the call shown now may need it."""
+        current = self.calls_view.currentIndex()
+        if not current.isValid():
+            return
+        call_id = self.calls.item(current.row(), 0).data(CALL_ROLE)
+        images = self._call_data.get(call_id, {}).get("images", [])
+        if any(i.get("ref") == ref for i in images):
+            self._show_call(current, QModelIndex())
 
     def _decide(self, approved: bool) -> None:
         current = self.calls_view.currentIndex()

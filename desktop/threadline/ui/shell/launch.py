@@ -142,12 +142,20 @@ def _run_attached(
     if not settings.is_setup_done:
         window.open_setup()
     if "--smoke-test" in args:
-        # Packaging and e2e checks: open, paint, shut down cleanly, report.
-        def finish() -> None:
-            print(f"smoke test ok: {window.windowTitle()}", flush=True)
-            window.close()
+        # Packaging and e2e checks: open, paint, shut down cleanly, report (the keyring and
+        # MCP checks run only when packaging asks for them, see app/selfcheck.py).
+        async def finish() -> None:
+            from threadline.app.selfcheck import smoke_checks
 
-        QTimer.singleShot(1500, finish)
+            await asyncio.sleep(1.5)
+            try:
+                for line in await smoke_checks(folder, window.windowTitle()):
+                    print(line, flush=True)
+            finally:
+                window.close()
+
+        smoke = loop.create_task(finish())
+        done.add_done_callback(lambda _: smoke.cancel())
     QTimer.singleShot(0, settle_gc)
     # SIGTERM / Ctrl+C close the window the normal way (runs stop, partial replies are saved).
     # Python runs signal handlers only when it gets control, hence the idle timer.

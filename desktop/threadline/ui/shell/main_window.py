@@ -309,6 +309,8 @@ class MainWindow(QMainWindow):
 
     def _on_deltas(self, batch: DeltaBatch) -> None:
         if batch.session_id == self.sessions.current_session_id:
+            if batch.reasoning:  # thinking comes before the answer it leads to
+                self.chat_model.add_reasoning(batch.reasoning)
             self.chat_model.add_deltas(batch.parts)
 
     def _on_event(self, update: EventUpdate) -> None:
@@ -374,7 +376,13 @@ class MainWindow(QMainWindow):
 
         dialog = QFileDialog(self, "Import conversation")
         dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilters(["Threadline JSON (*.json)"])
+        dialog.setNameFilters(
+            [
+                "Threadline JSON (*.json)",
+                "ChatGPT or Claude export (conversations.json)",
+                "All files (*)",
+            ]
+        )
         dialog.fileSelected.connect(self.sessions.import_file)
         dialog.open()
         return dialog

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from threadline.app.approvals import ApprovalBook
 from threadline.app.drafts import UnsentDrafts
 from threadline.app.hub import AgentHub
+from threadline.app.mcp_prompts import McpPrompts
 from threadline.app.services import Services, build_services
 from threadline.core.errors import CorruptDatabaseError, StorageError
 from threadline.settings import save_settings
@@ -51,6 +52,7 @@ class App:
     agents: AgentsController
     mcp: McpController
     notices: list[SignalInstance]  # every controller's ``notice`` signal, for the banner
+    prompts: McpPrompts  # what MCP servers ask the person during tool calls
 
     def start(self) -> None:
         """Restores the agents, MCP servers, instruction, sidebar and last conversation."""
@@ -70,6 +72,7 @@ class App:
 
     async def shutdown(self) -> None:
         """Stops runs (their partial replies are saved), closes MCP servers and the store."""
+        self.prompts.cancel_all()  # a server waiting for an answer gets one
         await self.spawner.cancel_all()
         self.bridge.flush()
         await self.hub.aclose()
@@ -127,6 +130,10 @@ def build_app(
     spawner = TaskSpawner(report)
     bridge = EventBridge()
     hub = AgentHub(services.agent, services.settings, services.secrets)
+    # MCP elicitation and sampling: asked in the conversation whose tool call it is; sampling
+    # runs on that conversation's model (the provider's, when no agent of the team has one).
+    prompts = McpPrompts(fallback_model=lambda: hub.model_for(""))
+    hub.mcp.prompts = prompts
     approvals = ApprovalBook()
     store, settings = services.store, services.settings
     parts = AppParts(hub, store, settings, services.secrets, spawner, save)
@@ -156,5 +163,7 @@ def build_app(
     agents = AgentsController(parts)
     mcp = McpController(parts)
     notices = [c.notice for c in (sessions, chat, settings_ctl, agents, mcp)]
-    app = App(services, hub, spawner, bridge, sessions, chat, settings_ctl, agents, mcp, notices)
+    app = App(
+        services, hub, spawner, bridge, sessions, chat, settings_ctl, agents, mcp, notices, prompts
+    )
     return app

@@ -172,12 +172,14 @@ class SessionsController(QObject):
         self.spawner.spawn(work())
 
     def import_file(self, path: str) -> None:
-        """Adds a conversation from a Threadline JSON export and opens it."""
+        """Adds the conversations of an export (Threadline, ChatGPT, Claude), says how many,
+        and opens the newest."""
 
         async def work() -> None:
             name = Path(path).name
+            self.notice.emit(f"Reading {name}…")  # a large ChatGPT export takes seconds
             try:
-                session_id = await ops.import_session(self.store, Path(path))
+                result = await ops.import_session(self.store, Path(path))
             except OSError as exc:
                 self.notice.emit(f"Could not read {path}: {exc.strerror or exc}.")
                 return
@@ -185,6 +187,7 @@ class SessionsController(QObject):
                 self.notice.emit(f"Nothing was imported from {name}: {exc}")
                 return
             await self.list()
-            await self.show(session_id)
+            await self.show(result.session_id)
+            self.notice.emit(result.notice(name))
 
         self.spawner.spawn(work())
