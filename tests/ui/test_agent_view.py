@@ -23,7 +23,7 @@ def test_instruction_edited_mid_run_reaches_the_next_request(app: Harness, qtbot
     first.hold = gate
     app.server.script(first, text("It is late."))
     send(app, qtbot, "what time is it?")
-    qtbot.waitUntil(lambda: len(app.server.requests) == 1, timeout=3000)
+    qtbot.waitUntil(lambda: len(app.server.requests) == 1, timeout=10000)
     editor = app.window.settings_panel.instruction
     editor.setPlainText("Answer like a pirate.")
     qtbot.mouseClick(app.window.settings_panel.apply_button, Qt.MouseButton.LeftButton)

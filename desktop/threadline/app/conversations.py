@@ -54,6 +54,7 @@ class OpenedSession:
     state: dict[str, Any]
     pending_calls: list[str] = field(default_factory=list)
     team: str = DEFAULT_TEAM  # who answers here
+    model: str = ""  # the model it asks for; "" = the provider's
 
 
 def first_title(text: str) -> str:
@@ -75,7 +76,8 @@ async def open_session(
     items = items_from_rows(rows)
     state = meta.state if meta else {}
     team = picked_team or str(state.get(TEAM_KEY, DEFAULT_TEAM))
-    return OpenedSession(session_id, items, events, state, pending_calls(items), team)
+    model = str(state.get(MODEL_KEY, ""))
+    return OpenedSession(session_id, items, events, state, pending_calls(items), team, model)
 
 
 async def create_session(store: SQLiteSessionService, *, team: str) -> str:
@@ -145,6 +147,26 @@ def team_marker(name: str) -> Event:
         metadata={"team": name},
         actions=EventActions(state_delta={TEAM_KEY: name, ACTIVE_AGENT_KEY: name}),
     )
+
+
+MODEL_KEY = "model"  # session state: the model this conversation asks for ("" = provider's)
+
+
+def model_marker(name: str) -> Event:
+    """The event that makes a conversation ask for model ``name`` from here on (a branch
+    inherits it with the state)."""
+    return Event(
+        author="runner",
+        tag="model",
+        metadata={"model": name},
+        actions=EventActions(state_delta={MODEL_KEY: name}),
+    )
+
+
+async def session_model(store: SQLiteSessionService, session_id: str) -> str:
+    """The model a stored conversation asks for ("" for the provider's)."""
+    meta = await store.get_meta(APP_NAME, USER_ID, session_id)
+    return str(meta.state.get(MODEL_KEY, "")) if meta else ""
 
 
 async def session_team(store: SQLiteSessionService, session_id: str) -> str:

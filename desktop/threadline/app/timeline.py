@@ -74,6 +74,7 @@ def items_from_rows(rows: Sequence[EventRow]) -> list[ChatItem]:
             "error",
             "instruction",
             "team",
+            "model",
         ):
             items.extend(items_for_event(Event.model_validate_json(body), tools))
     _settle_approvals(items, tools)
@@ -131,6 +132,11 @@ def items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
     if event.tag == "team":
         team = event.metadata.get("team", "?")
         return [ChatItem("note", "runner", f"From here on {team} answers", event.id)]
+    if event.tag == "model":
+        model = event.metadata.get("model") or "the provider's model"
+        return [
+            ChatItem("note", "runner", f"From here on this conversation asks {model}", event.id)
+        ]
     if message is None:
         return []
     if message.role == "user":

@@ -40,6 +40,7 @@ class EventTag(StrEnum):
     INTERRUPTED = "interrupted"  # partial reply text saved after a stop or a failure
     INSTRUCTION = "instruction"  # marker: the system instruction changed (a new version)
     TEAM = "team"  # marker: the conversation was handed to another team
+    MODEL = "model"  # marker: the conversation asks another model from here on
 
 
 def new_id() -> str:

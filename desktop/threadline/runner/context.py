@@ -76,6 +76,8 @@ class RunConfig(BaseModel):
         tool_timeout: seconds one tool call may take.
         parallel_tool_calls: run the tool calls of one reply concurrently.
         generation: overrides merged over each agent's ``GenerationConfig``.
+        model_name: the model every LLM agent of this run asks its server for, instead of
+            its own model's name (a conversation's chosen model); None keeps each agent's.
         context: handed to tools as ``ToolContext.context``.
         approval_handler: awaited for calls that need approval; without it the run pauses.
         always_allow: tool names a person has allowed once and for all (no approval asked).
@@ -92,6 +94,7 @@ class RunConfig(BaseModel):
     tool_timeout: float = 60.0
     parallel_tool_calls: bool = True
     generation: GenerationConfig | None = None
+    model_name: str | None = None
     context: dict[str, Any] = {}
     approval_handler: ApprovalHandler | None = None
     always_allow: frozenset[str] = frozenset()

@@ -238,7 +238,7 @@ class LLMAgent(BaseAgent):
                 },
             }
         request = ModelRequest(
-            model=self.model.name,
+            model=ctx.run_config.model_name or self.model.name,
             messages=messages,
             tools=tools,
             params=params,

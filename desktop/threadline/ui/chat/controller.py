@@ -99,6 +99,10 @@ class ChatController(QObject):
         if session_id is None:
             try:
                 session_id = await ops.create_session(self.store, team=self.settings.default_team)
+                if self.sessions.new_model:  # picked while the conversation was still empty
+                    await self.mark_open_session(
+                        ops.model_marker(self.sessions.new_model), session_id
+                    )
             except StorageError as exc:
                 self._not_saved(self.sessions.current_session_id or "", text, str(exc))
                 return
@@ -118,7 +122,9 @@ class ChatController(QObject):
             problem = ""
             try:
                 await self.settings_ctl.ensure_model()
-                stream = make_stream(self._run_config(await self._team_for(session_id)))
+                team = await self._team_for(session_id)
+                model = await ops.session_model(self.store, session_id)
+                stream = make_stream(self._run_config(team, model))
                 async for event in stream:
                     if not is_saved and event.author == "user":
                         is_saved = True
@@ -284,6 +290,23 @@ class ChatController(QObject):
 
         self.spawner.spawn(work())
 
+    def set_session_model(self, name: str) -> None:
+        """The model the open conversation asks for from now on ("" = the provider's).
+
+        A marker event in the session (its state keeps the model, and branches inherit it).
+        A new conversation takes the model picked while it was empty with its first message.
+        """
+        session_id = self.sessions.current_session_id
+        if session_id is None:
+            self.sessions.new_model = name
+            return
+
+        async def work() -> None:
+            if await ops.session_model(self.store, session_id) != name:
+                await self.mark_open_session(ops.model_marker(name), session_id)
+
+        self.spawner.spawn(work())
+
     async def _team_for(self, session_id: str) -> BaseAgent:
         name = self.sessions.picked_teams.get(session_id)
         if name is None:
@@ -294,8 +317,12 @@ class ChatController(QObject):
             self.notice.emit(f"The team {name!r} cannot answer ({exc}); the assistant does.")
             return self.hub.assistant
 
-    def _run_config(self, team: BaseAgent) -> RunConfig:
-        return RunConfig(always_allow=frozenset(self.settings.always_allowed_tools), agent=team)
+    def _run_config(self, team: BaseAgent, model: str = "") -> RunConfig:
+        return RunConfig(
+            always_allow=frozenset(self.settings.always_allowed_tools),
+            agent=team,
+            model_name=model or None,
+        )
 
     # -- inspector ---------------------------------------------------------------------------
 

@@ -26,6 +26,8 @@ from threadline.ui.chat.delegate import ChatDelegate
 from threadline.ui.chat.model import OLDER_BATCH, WINDOW, ChatModel
 from threadline.ui.common.widgets import named
 
+DEFAULT_MODEL_LABEL = "Provider's model"
+
 
 class ChatPanel(QWidget):
     """Timeline plus composer. Emits intents; the controller decides what they do.
@@ -33,6 +35,7 @@ class ChatPanel(QWidget):
     Signals:
         send_requested(str): the composer's text, to send as a new message.
         edit_submitted(object, str): a user ``ChatItem`` and its new text (makes a branch).
+        model_chosen(str): the model this conversation should ask for ("" = the provider's).
         stop_requested(): stop the running reply.
         item_action(str, object): ``branch``/``regen``/``retry``/``approve``/``deny``/
             ``edit-args``/``always`` on a ``ChatItem``.
@@ -41,6 +44,7 @@ class ChatPanel(QWidget):
 
     send_requested = Signal(str)
     edit_submitted = Signal(object, str)
+    model_chosen = Signal(str)
     stop_requested = Signal()
     item_action = Signal(str, object)
     team_chosen = Signal(str)
@@ -112,7 +116,23 @@ class ChatPanel(QWidget):
         self.active_agent = named(QLabel(), "activeAgent")
         self.active_agent.setStyleSheet("color: gray")
         self.active_agent.hide()
+        self.model_picker = named(QComboBox(), "modelPicker")
+        self.model_picker.setEditable(True)  # type to search the server's models, or any name
+        self.model_picker.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
+        self.model_picker.setAccessibleName("Model for this conversation")
+        self.model_picker.setToolTip("The model this conversation asks for (the server's list)")
+        self.model_picker.setMinimumContentsLength(18)
+        self.model_picker.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
+        )
+        self.model_picker.addItem(DEFAULT_MODEL_LABEL, "")
+        completer = self.model_picker.completer()
+        if completer is not None:
+            completer.setFilterMode(Qt.MatchFlag.MatchContains)
+            completer.setCompletionMode(completer.CompletionMode.PopupCompletion)
         team_row = QHBoxLayout()
+        team_row.addWidget(QLabel("Model"))
+        team_row.addWidget(self.model_picker)
         team_row.addWidget(QLabel("Team"))
         team_row.addWidget(self.team_picker)
         team_row.addWidget(self.active_agent)
@@ -146,6 +166,7 @@ class ChatPanel(QWidget):
         self.team_picker.activated.connect(
             lambda index: self.team_chosen.emit(self.team_picker.itemText(index))
         )
+        self.model_picker.activated.connect(lambda _index: self._on_model_picked())
         self.stop_button.clicked.connect(self.stop_requested)
         self.delegate.link_activated.connect(self._on_link)
         self.model.rowsInserted.connect(self._follow)
@@ -173,6 +194,32 @@ class ChatPanel(QWidget):
             self.team_picker.addItem(name)
             self.team_picker.setItemData(row, description, Qt.ItemDataRole.ToolTipRole)
         self.show_team(current)
+
+    def set_models(self, models: list[str]) -> None:
+        """The models the server offers; the current choice stays."""
+        current = self.current_model()
+        self.model_picker.clear()
+        self.model_picker.addItem(DEFAULT_MODEL_LABEL, "")
+        for name in sorted(models):
+            self.model_picker.addItem(name, name)
+        self.show_model(current)
+
+    def show_model(self, name: str) -> None:
+        """Shows the model this conversation asks for ("" = the provider's)."""
+        if not name:
+            self.model_picker.setCurrentIndex(0)
+            return
+        if self.model_picker.findData(name) < 0:
+            self.model_picker.addItem(name, name)
+        self.model_picker.setCurrentIndex(self.model_picker.findData(name))
+
+    def current_model(self) -> str:
+        """The model picked ("" = the provider's)."""
+        text = self.model_picker.currentText().strip()
+        return "" if text in ("", DEFAULT_MODEL_LABEL) else text
+
+    def _on_model_picked(self) -> None:
+        self.model_chosen.emit(self.current_model())
 
     def show_team(self, name: str) -> None:
         """Shows which team answers here (one that no longer exists is shown all the same)."""

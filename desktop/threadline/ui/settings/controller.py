@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Coroutine
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 
 from threadline.app.instructions import InstructionHistory
+from threadline.core.errors import ThreadlineError
 from threadline.core.events import Event
 from threadline.runner import GenerationConfig, ModelError, OpenAIChatModel
 from threadline.ui.settings.page import AppParts, PageController
 
 if TYPE_CHECKING:
     from threadline.settings.config import ProviderSettings
+
+
+log = logging.getLogger(__name__)
 
 
 class SettingsController(PageController):
@@ -107,6 +112,18 @@ class SettingsController(PageController):
                 await self._use_provider()
 
         self.spawner.spawn(work())
+
+    async def list_models(self) -> None:
+        """Asks the provider which models it offers (for the model picker); quiet when it
+        cannot answer (the first message then says why)."""
+        try:
+            await self.ensure_model()
+            model = self.hub.model_for("")
+            models = await model.list_models() if isinstance(model, OpenAIChatModel) else []
+        except ThreadlineError as exc:
+            log.info("no model list from the provider: %s", exc)
+            return
+        self.models_listed.emit(models)
 
     def test_connection(self, provider: ProviderSettings, api_key: str) -> None:
         """Lists the server's models as a connection test."""

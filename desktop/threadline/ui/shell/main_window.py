@@ -272,6 +272,7 @@ class MainWindow(QMainWindow):
         self.chat.cancel_edit()
         self.chat.show_banner("")
         self.chat.show_team(opened.team)
+        self.chat.show_model(opened.model)
         self.chat.show_active_agent(opened.state.get(ACTIVE_AGENT))
         node = self.tree_model.node(opened.session_id) if opened.session_id else None
         self._show_title(node.title if node else "")
@@ -438,6 +439,8 @@ class MainWindow(QMainWindow):
         self.settings_ctl.models_listed.connect(pages.agents.set_models)
         agents.teams_listed.connect(self.chat.set_teams)
         self.chat.team_chosen.connect(self.runs.set_session_team)
+        self.chat.model_chosen.connect(self.runs.set_session_model)
+        self.settings_ctl.models_listed.connect(self.chat.set_models)
         mcp.tools_listed.connect(pages.agents.set_tools)
         pages.mcp.mcp_added.connect(mcp.add_mcp_server)
         pages.mcp.mcp_removed.connect(mcp.remove_mcp_server)

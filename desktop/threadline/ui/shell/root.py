@@ -69,6 +69,7 @@ class App:
         # The openai SDK takes a third of a second to import: do it now, off the GUI thread,
         # rather than freeze the window when the first message is sent.
         await asyncio.to_thread(importlib.import_module, "openai")
+        self.spawner.spawn(self.settings.list_models(), group="list-models")
 
     async def shutdown(self) -> None:
         """Stops runs (their partial replies are saved), closes MCP servers and the store."""

@@ -59,6 +59,7 @@ class SessionsController(QObject):
         self.approvals = approvals
         self.current_session_id: str | None = None
         self.picked_teams: dict[str, str] = {}  # a team picked whose marker is not saved yet
+        self.new_model = ""  # the model picked for the conversation not created yet
 
     async def start(self) -> None:
         """Lists the sessions and reopens the one that was open last."""
@@ -91,6 +92,7 @@ class SessionsController(QObject):
     def new_session(self) -> None:
         """Clears the chat; the session is created with its first message."""
         self.current_session_id = None
+        self.new_model = ""
         self.session_opened.emit(OpenedSession("", [], [], {}, team=self.settings.default_team))
 
     def open_session(self, session_id: str) -> None:
