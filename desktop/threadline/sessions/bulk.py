@@ -18,7 +18,7 @@ from typing import Any
 from threadline.core.events import Event, new_id
 from threadline.core.session import SessionService
 from threadline.sessions import blobs
-from threadline.sessions.queries import dumps, transaction
+from threadline.sessions.queries import EVENT_INSERT, dumps, event_row, transaction
 
 
 @dataclass
@@ -64,25 +64,8 @@ def prepare(plans: Sequence[SessionPlan]) -> PreparedPlans:
     for number, plan in enumerate(plans):
         if plan.parent is not None and not 0 <= plan.parent < number:
             raise ValueError(f"plan {number} branches from plan {plan.parent}, not an earlier one")
-        own: list[tuple[Any, ...]] = []
-        for event in plan.events:
-            message = event.message
-            is_text = message is not None and message.role in ("user", "assistant")
-            stored, found = blobs.split_event(event)
-            found_blobs.extend(found)
-            own.append(
-                (
-                    ids[number],
-                    event.id,
-                    event.invocation_id,
-                    event.author,
-                    message.role if message is not None else None,
-                    event.tag,
-                    event.timestamp,
-                    message.content if is_text and message is not None else "",
-                    stored.model_dump_json(exclude_defaults=True),
-                )
-            )
+        own, found = event_rows(ids[number], plan.events)
+        found_blobs.extend(found)
         rows.append(own)
     return PreparedPlans(plans, ids, rows, found_blobs, time.time())
 
@@ -127,14 +110,66 @@ def write_plans(
                     updated,
                 ),
             )
-            db.executemany(
-                "INSERT INTO events (session_id, id, invocation_id, author, role, tag,"
-                " timestamp, text, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                prepared.rows[number],
-            )
+            db.executemany(EVENT_INSERT, prepared.rows[number])
             if plan.events and number in forked_from:
                 seqs.update(db.execute("SELECT id, seq FROM events WHERE session_id = ?", (sid,)))
     return prepared.ids
+
+
+def event_rows(session_id: str, events: Sequence[Event]) -> tuple[list[tuple[Any, ...]], list[Any]]:
+    """The ``events`` rows of a new session's ``events`` and the blobs they carry."""
+    rows: list[tuple[Any, ...]] = []
+    found_blobs: list[Any] = []
+    for event in events:
+        row, found = event_row(session_id, event)
+        found_blobs.extend(found)
+        rows.append(row)
+    return rows, found_blobs
+
+
+@dataclass
+class PreparedSession:
+    """One imported session turned into rows off the worker thread, for ``write_session``."""
+
+    id: str
+    title: str
+    state: dict[str, Any]
+    rows: list[tuple[Any, ...]]
+    found_blobs: list[Any]
+    now: float
+
+
+def prepare_session(
+    session_id: str, title: str, state: dict[str, Any], events: Sequence[Event]
+) -> PreparedSession:
+    """The rows of a new session holding ``events`` (title made one line)."""
+    rows, found_blobs = event_rows(session_id, events)
+    return PreparedSession(
+        session_id, " ".join(title.split()), state, rows, found_blobs, time.time()
+    )
+
+
+def write_session(
+    db: sqlite3.Connection, app_name: str, user_id: str, prepared: PreparedSession
+) -> None:
+    """Inserts one new session and its event rows in one transaction."""
+    with transaction(db):
+        db.execute(
+            "INSERT INTO sessions (id, app_name, user_id, title, state, created_at,"
+            " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (
+                prepared.id,
+                app_name,
+                user_id,
+                prepared.title,
+                dumps(prepared.state),
+                prepared.now,
+                prepared.now,
+            ),
+        )
+        if prepared.found_blobs:
+            blobs.save(db, prepared.found_blobs)
+        db.executemany(EVENT_INSERT, prepared.rows)
 
 
 async def import_plans(

@@ -10,10 +10,15 @@ from typing import Any, NamedTuple, cast
 
 from threadline.core.events import Event
 from threadline.core.session import Session, merge_state
+from threadline.sessions.blobs import Blob, split_event
 from threadline.sessions.blobs import fill as fill_blobs
 
 SESSION_COLUMNS = (
     "id, app_name, user_id, title, state, parent_id, fork_event_id, created_at, updated_at"
+)
+EVENT_INSERT = (
+    "INSERT INTO events (session_id, id, invocation_id, author, role, tag,"
+    " timestamp, text, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -246,3 +251,64 @@ def index_of_event(events: list[Event], event_id: str) -> int | None:
 
 def session_copy(session: Session) -> Session:
     return session.model_copy(update={"events": list(session.events), "state": dict(session.state)})
+
+
+def event_row(session_id: str, event: Event) -> tuple[tuple[Any, ...], list[Blob]]:
+    """The ``events`` row of ``event`` (for ``EVENT_INSERT``) and the bytes to store beside it.
+
+    ``text`` holds a user or assistant message's text (what search indexes); image and file
+    bytes leave the JSON for ``blobs``, stored once.
+    """
+    message = event.message
+    is_text = message is not None and message.role in ("user", "assistant")
+    stored, found = split_event(event)
+    row = (
+        session_id,
+        event.id,
+        event.invocation_id,
+        event.author,
+        message.role if message is not None else None,
+        event.tag,
+        event.timestamp,
+        message.content if is_text and message is not None else "",
+        stored.model_dump_json(exclude_defaults=True),
+    )
+    return row, found
+
+
+def session_list(db: sqlite3.Connection, app_name: str, user_id: str) -> list[Session]:
+    """The live (not trashed) sessions without their events, most recently updated first."""
+    scoped = scoped_state(db, app_name, user_id)
+    rows = db.execute(
+        f"SELECT {SESSION_COLUMNS} FROM sessions WHERE app_name = ? AND user_id = ?"
+        " AND deleted_at IS NULL ORDER BY updated_at DESC",
+        (app_name, user_id),
+    ).fetchall()
+    return [session_from_row(row, scoped) for row in rows]
+
+
+def session_meta(
+    db: sqlite3.Connection, app_name: str, user_id: str, session_id: str
+) -> Session | None:
+    """One live session without its events, or None."""
+    row = db.execute(
+        f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ? AND app_name = ?"
+        " AND user_id = ? AND deleted_at IS NULL",
+        (session_id, app_name, user_id),
+    ).fetchone()
+    return None if row is None else session_from_row(row, scoped_state(db, app_name, user_id))
+
+
+def load_setting(db: sqlite3.Connection, key: str) -> Any:
+    """The JSON value stored under ``key`` in ``settings``, or None."""
+    row = db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
+    return None if row is None else json.loads(row[0])
+
+
+def store_setting(db: sqlite3.Connection, key: str, value: Any) -> None:
+    execute(
+        db,
+        "INSERT INTO settings (key, value) VALUES (?, ?)"
+        " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+        (key, dumps(value)),
+    )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import sqlite3
 import time
 from collections import OrderedDict
@@ -21,29 +20,28 @@ from threadline.core.errors import CorruptDatabaseError, StorageError
 from threadline.core.events import Event, new_id
 from threadline.core.session import Session, SessionSearchHit, split_state
 from threadline.core.titles import title_from_event
-from threadline.sessions import blobs, store_files
+from threadline.sessions import blobs, store_files, trash
+from threadline.sessions.branches import branch_of_loaded, insert_branch
 from threadline.sessions.queries import (
-    SESSION_COLUMNS,
     EventRow,
     TreeRow,
-    dumps,
+    event_row,
     event_rows,
     execute,
-    find_in_lineage,
     in_tx,
-    index_of_event,
     load_session,
-    merge_json,
+    load_setting,
     merge_scoped,
-    scoped_state,
     session_copy,
-    session_from_row,
-    transaction,
+    session_list,
+    session_meta,
+    store_setting,
     tree_rows,
 )
 from threadline.sessions.schema import migrate
 from threadline.sessions.search import index_pending
 from threadline.sessions.worker import DbWorker
+from threadline.sessions.writes import insert_event, insert_session
 
 if TYPE_CHECKING:
     from threadline.sessions.bulk import SessionPlan
@@ -159,22 +157,9 @@ class SQLiteSessionService:
         state: dict[str, Any] | None = None,
     ) -> Session:
         sid = session_id or new_id()
-        app, user, own = split_state(state or {})
+        scoped = split_state(state or {})
         now = time.time()
-
-        def work(db: sqlite3.Connection) -> None:
-            with transaction(db):
-                row = db.execute("SELECT deleted_at FROM sessions WHERE id = ?", (sid,)).fetchone()
-                if row is not None:
-                    raise ValueError(f"session {sid!r} already exists")
-                db.execute(
-                    "INSERT INTO sessions (id, app_name, user_id, state, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?)",
-                    (sid, app_name, user_id, dumps(own), now, now),
-                )
-                merge_scoped(db, app_name, user_id, app, user)
-
-        await self._call(work)
+        await self._call(lambda db: insert_session(db, app_name, user_id, sid, scoped, now))
         session = await self.get_session(app_name, user_id, sid)
         assert session is not None
         return session
@@ -191,79 +176,32 @@ class SQLiteSessionService:
         return session_copy(session)
 
     async def list_sessions(self, app_name: str, user_id: str) -> list[Session]:
-        def work(db: sqlite3.Connection) -> list[Session]:
-            scoped = scoped_state(db, app_name, user_id)
-            rows = db.execute(
-                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE app_name = ? AND user_id = ?"
-                " AND deleted_at IS NULL ORDER BY updated_at DESC",
-                (app_name, user_id),
-            ).fetchall()
-            return [session_from_row(row, scoped) for row in rows]
-
-        return await self._call(work)
+        return await self._call(lambda db: session_list(db, app_name, user_id))
 
     async def delete_session(self, app_name: str, user_id: str, session_id: str) -> None:
         """Moves the session to the trash (``restore_session`` undoes it)."""
         self._cache.pop((app_name, user_id, session_id), None)
-        await self._call(
-            lambda db: execute(
-                db,
-                "UPDATE sessions SET deleted_at = ? WHERE id = ? AND app_name = ? AND user_id = ?",
-                (time.time(), session_id, app_name, user_id),
-            )
-        )
+        await self._call(lambda db: trash.move_to_trash(db, app_name, user_id, session_id))
 
     async def append_event(self, session: Session, event: Event) -> Event:
         if event.partial:
             return event
         delta = event.actions.state_delta
-        app, user, own = split_state(delta) if delta else ({}, {}, {})
+        scoped = split_state(delta) if delta else ({}, {}, {})
+        app, user, _own = scoped
         title = title_from_event(session.title, event)
-        message = event.message
-        text = (
-            message.content if message is not None and message.role in ("user", "assistant") else ""
-        )
-        stored, found = blobs.split_event(event)  # image and file bytes go once into ``blobs``
-        row = (
-            session.id,
-            event.id,
-            event.invocation_id,
-            event.author,
-            message.role if message is not None else None,
-            event.tag,
-            event.timestamp,
-            text,
-            stored.model_dump_json(exclude_defaults=True),
-        )
+        row, found = event_row(session.id, event)  # image and file bytes go once into ``blobs``
         now = time.time()
         # updated_at only orders the sidebar: refreshing it once a second per session is
         # enough, and skipping the UPDATE keeps an append to one INSERT.
         touch = title is not None or now - self._touched.get(session.id, 0.0) > TOUCH_INTERVAL
         if touch:
             self._touched[session.id] = now
-
-        def work(db: sqlite3.Connection) -> None:
-            with transaction(db):
-                if found:
-                    blobs.save(db, found)
-                db.execute(
-                    "INSERT INTO events (session_id, id, invocation_id, author, role, tag,"
-                    " timestamp, text, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    row,
-                )
-                if own:
-                    merge_json(db, "sessions", "id = ?", (session.id,), own)
-                if app or user:
-                    merge_scoped(db, session.app_name, session.user_id, app, user)
-                if title:
-                    db.execute(
-                        "UPDATE sessions SET updated_at = ?, title = ? WHERE id = ?",
-                        (now, title, session.id),
-                    )
-                elif touch:
-                    db.execute("UPDATE sessions SET updated_at = ? WHERE id = ?", (now, session.id))
-
-        await self._call(work)
+        await self._call(
+            lambda db: insert_event(
+                db, session, row, found, scoped, title=title, touch=touch, now=now
+            )
+        )
         self._schedule_indexing()
         if app or user:
             self._cache.clear()  # other sessions' merged view changed
@@ -293,49 +231,13 @@ class SQLiteSessionService:
         The events' state deltas are not replayed (``state`` is the state to restore).
         Raises ``StorageError`` when the file cannot take it (nothing is then written).
         """
-        sid = new_id()
+        from threadline.sessions.bulk import prepare_session, write_session
+
         _app, _user, own = split_state(state)
-        now = time.time()
-        rows = []
-        found_blobs = []
-        for event in events:
-            message = event.message
-            is_text = message is not None and message.role in ("user", "assistant")
-            stored, found = blobs.split_event(event)
-            found_blobs.extend(found)
-            rows.append(
-                (
-                    sid,
-                    event.id,
-                    event.invocation_id,
-                    event.author,
-                    message.role if message is not None else None,
-                    event.tag,
-                    event.timestamp,
-                    message.content if is_text and message is not None else "",
-                    stored.model_dump_json(exclude_defaults=True),
-                )
-            )
-        one_line = " ".join(title.split())
-
-        def work(db: sqlite3.Connection) -> None:
-            with transaction(db):
-                db.execute(
-                    "INSERT INTO sessions (id, app_name, user_id, title, state, created_at,"
-                    " updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (sid, app_name, user_id, one_line, dumps(own), now, now),
-                )
-                if found_blobs:
-                    blobs.save(db, found_blobs)
-                db.executemany(
-                    "INSERT INTO events (session_id, id, invocation_id, author, role, tag,"
-                    " timestamp, text, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    rows,
-                )
-
-        await self._call(work)
+        prepared = prepare_session(new_id(), title, own, events)
+        await self._call(lambda db: write_session(db, app_name, user_id, prepared))
         self._schedule_indexing()
-        session = await self.get_session(app_name, user_id, sid)
+        session = await self.get_session(app_name, user_id, prepared.id)
         assert session is not None
         return session
 
@@ -369,54 +271,13 @@ class SQLiteSessionService:
     ) -> Session:
         sid = new_id()
         now = time.time()
-
-        def work(db: sqlite3.Connection) -> None:
-            with transaction(db):
-                source = db.execute(
-                    "SELECT title, state FROM sessions"
-                    " WHERE id = ? AND app_name = ? AND user_id = ?",
-                    (session_id, app_name, user_id),
-                ).fetchone()
-                if source is None:
-                    raise KeyError(f"session {session_id!r} does not exist")
-                # "" forks before the first event: a branch that inherits nothing.
-                seq = find_in_lineage(db, session_id, at_event_id) if at_event_id else 0
-                if seq is None:
-                    raise KeyError(f"event {at_event_id!r} is not in session {session_id!r}")
-                db.execute(
-                    "INSERT INTO sessions (id, app_name, user_id, title, state, parent_id,"
-                    " fork_event_id, fork_seq, created_at, updated_at)"
-                    " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    (
-                        sid,
-                        app_name,
-                        user_id,
-                        source[0],
-                        source[1],
-                        session_id,
-                        at_event_id,
-                        seq,
-                        now,
-                        now,
-                    ),
-                )
-
-        await self._call(work)
+        await self._call(
+            lambda db: insert_branch(db, app_name, user_id, session_id, at_event_id, sid, now)
+        )
         source = self._cache.get((app_name, user_id, session_id))
-        found_at = index_of_event(source.events, at_event_id) if source is not None else None
-        if source is not None and found_at is not None:
+        branch = branch_of_loaded(source, session_id, at_event_id, sid, now)
+        if branch is not None:
             # The source is in memory: the branch's history is a slice of it, no reload.
-            branch = source.model_copy(
-                update={
-                    "id": sid,
-                    "events": source.events[: found_at + 1],
-                    "state": dict(source.state),
-                    "parent_id": session_id,
-                    "fork_event_id": at_event_id or None,
-                    "created_at": now,
-                    "updated_at": now,
-                }
-            )
             self._remember(branch)
             return session_copy(branch)
         session = await self.get_session(app_name, user_id, sid)
@@ -443,18 +304,7 @@ class SQLiteSessionService:
 
     async def get_meta(self, app_name: str, user_id: str, session_id: str) -> Session | None:
         """The session without its events (cheap whatever its length), or None."""
-
-        def work(db: sqlite3.Connection) -> Session | None:
-            row = db.execute(
-                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ? AND app_name = ?"
-                " AND user_id = ? AND deleted_at IS NULL",
-                (session_id, app_name, user_id),
-            ).fetchone()
-            return (
-                None if row is None else session_from_row(row, scoped_state(db, app_name, user_id))
-            )
-
-        return await self._call(work)
+        return await self._call(lambda db: session_meta(db, app_name, user_id, session_id))
 
     async def list_tree(self, app_name: str, user_id: str) -> list[TreeRow]:
         """Light sidebar rows (``TreeRow``), most recently updated first.
@@ -467,33 +317,15 @@ class SQLiteSessionService:
 
     async def list_trash(self, app_name: str, user_id: str) -> list[Session]:
         """Sessions in the trash, most recently deleted first."""
-
-        def work(db: sqlite3.Connection) -> list[Session]:
-            rows = db.execute(
-                f"SELECT {SESSION_COLUMNS} FROM sessions WHERE app_name = ? AND user_id = ?"
-                " AND deleted_at IS NOT NULL AND purged_at IS NULL ORDER BY deleted_at DESC",
-                (app_name, user_id),
-            ).fetchall()
-            return [session_from_row(row, ({}, {})) for row in rows]
-
-        return await self._call(work)
+        return await self._call(lambda db: trash.trashed_sessions(db, app_name, user_id))
 
     async def restore_session(self, app_name: str, user_id: str, session_id: str) -> None:
         """Takes a session out of the trash."""
-        await self._call(
-            lambda db: execute(
-                db,
-                "UPDATE sessions SET deleted_at = NULL WHERE id = ? AND app_name = ?"
-                " AND user_id = ? AND purged_at IS NULL",
-                (session_id, app_name, user_id),
-            )
-        )
+        await self._call(lambda db: trash.restore(db, app_name, user_id, session_id))
 
     async def empty_trash(self, app_name: str, user_id: str) -> int:
         """Deletes trashed sessions for good; returns how many. Rows a branch inherits stay."""
-        from threadline.sessions.trash import purge
-
-        return await self._call(lambda db: purge(db, app_name, user_id))
+        return await self._call(lambda db: trash.purge(db, app_name, user_id))
 
     async def search_sessions(
         self, app_name: str, user_id: str, query: str, *, limit: int = 50, match_any: bool = False
@@ -527,21 +359,11 @@ class SQLiteSessionService:
 
     async def get_setting(self, key: str) -> Any:
         """A value stored with the data (not a secret: keys live in the OS keyring)."""
-        row = await self._call(
-            lambda db: db.execute("SELECT value FROM settings WHERE key = ?", (key,)).fetchone()
-        )
-        return None if row is None else json.loads(row[0])
+        return await self._call(lambda db: load_setting(db, key))
 
     async def set_setting(self, key: str, value: Any) -> None:
         """Stores a JSON value under ``key``."""
-        await self._call(
-            lambda db: execute(
-                db,
-                "INSERT INTO settings (key, value) VALUES (?, ?)"
-                " ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                (key, dumps(value)),
-            )
-        )
+        await self._call(lambda db: store_setting(db, key, value))
 
     # -- background full-text indexing --------------------------------------------------
 

@@ -7,10 +7,12 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
 
+from threadline.ui.shell import dialogs
+from threadline.ui.shell.menus import MENU_TITLES
 from threadline.ui.shell.skeleton import Skeleton
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QAction, QCloseEvent
+    from PySide6.QtGui import QCloseEvent
     from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu
 
     from threadline.app.attachments import Attachment
@@ -27,7 +29,6 @@ if TYPE_CHECKING:
     from threadline.ui.sidebar.tree import SessionNode
 
 UNDO_MS = 10_000
-EXPORT_FILTERS = {"Markdown (*.md)": ".md", "Threadline JSON (*.json)": ".json"}
 ACTIVE_AGENT = "runner:active_agent"  # runner.agents.ACTIVE_AGENT_KEY (no runner import here)
 
 
@@ -61,9 +62,7 @@ class MainWindow(QMainWindow):
         self._trashed: tuple[str, str] | None = None
         self._sending: list[Attachment] = []
         menu = self.menuBar()
-        self._menus: list[QMenu] = [
-            menu.addMenu(title) for title in ("&File", "&Edit", "&Chat", "&View")
-        ]
+        self._menus: list[QMenu] = [menu.addMenu(title) for title in MENU_TITLES]
         # No docks and no Qt.* enum here: the first use of the Qt namespace alone costs 20 ms.
         self.setCentralWidget(Skeleton())
         self.resize(1280, 800)
@@ -147,37 +146,17 @@ class MainWindow(QMainWindow):
         return dock
 
     def _build_menus(self) -> None:
-        from PySide6.QtGui import QKeySequence
+        from threadline.ui.shell.menus import build_menus
 
-        file_menu, edit_menu, chat_menu, view_menu = self._menus
-        self.new_action = self._action(file_menu, "&New conversation", QKeySequence.StandardKey.New)
-        self.export_action = self._action(
-            file_menu, "&Export conversation…", QKeySequence("Ctrl+E")
-        )
-        self.import_action = self._action(
-            file_menu, "&Import conversation…", QKeySequence("Ctrl+I")
-        )
-        file_menu.addSeparator()
-        self.quit_action = self._action(file_menu, "&Quit", QKeySequence.StandardKey.Quit)
-        self.search_action = self._action(
-            edit_menu, "&Search conversations", QKeySequence("Ctrl+K")
-        )
-        edit_menu.addAction(self.sidebar.rename_action)
-        edit_menu.addAction(self.sidebar.delete_action)
-        self.stop_action = self._action(chat_menu, "&Stop reply", QKeySequence("Esc"))
-        self.focus_composer_action = self._action(
-            chat_menu, "&Focus composer", QKeySequence("Ctrl+L")
-        )
-        view_menu.addAction(self.inspector_dock.toggleViewAction())
-        view_menu.addAction(self.settings_dock.toggleViewAction())
-
-    def _action(self, menu: Any, text: str, shortcut: Any) -> QAction:
-        from PySide6.QtGui import QAction
-
-        action = QAction(text, self)
-        action.setShortcut(shortcut)
-        menu.addAction(action)
-        return action
+        docks = [self.inspector_dock, self.settings_dock]
+        actions = build_menus(self, self._menus, self.sidebar, docks)
+        self.new_action = actions.new
+        self.export_action = actions.export
+        self.import_action = actions.import_
+        self.quit_action = actions.quit
+        self.search_action = actions.search
+        self.stop_action = actions.stop
+        self.focus_composer_action = actions.focus_composer
 
     def _connect_signals(self, app: App) -> None:
         sessions, runs, settings = self.sessions, self.runs, self.settings_ctl
@@ -356,37 +335,10 @@ class MainWindow(QMainWindow):
         self.statusBar().clearMessage()
 
     def _export(self) -> QFileDialog:
-        from PySide6.QtWidgets import QFileDialog
-
-        # Not the static getSaveFileName: no nested event loops under qasync (STYLE.md).
-        # The chosen filter decides the format. No default suffix: the dialog would add the
-        # first filter's (".md") to a name typed under the JSON filter.
-        dialog = QFileDialog(self, "Export conversation")
-        dialog.setAcceptMode(QFileDialog.AcceptMode.AcceptSave)
-        dialog.setNameFilters(list(EXPORT_FILTERS))
-        dialog.fileSelected.connect(
-            lambda path: self.sessions.export_current(
-                path, suffix=EXPORT_FILTERS.get(dialog.selectedNameFilter(), ".md")
-            )
-        )
-        dialog.open()
-        return dialog
+        return dialogs.open_export(self, self.sessions)
 
     def _import(self) -> QFileDialog:
-        from PySide6.QtWidgets import QFileDialog
-
-        dialog = QFileDialog(self, "Import conversation")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFile)
-        dialog.setNameFilters(
-            [
-                "Threadline JSON (*.json)",
-                "ChatGPT or Claude export (conversations.json)",
-                "All files (*)",
-            ]
-        )
-        dialog.fileSelected.connect(self.sessions.import_file)
-        dialog.open()
-        return dialog
+        return dialogs.open_import(self, self.sessions)
 
     def _save_provider(self) -> None:
         form = self.settings_panel.provider
@@ -459,17 +411,7 @@ class MainWindow(QMainWindow):
 
     def open_setup(self) -> SetupDialog:
         """Shows the first-run setup (non-modal) and saves what the user picks."""
-        from threadline.ui.settings.setup_dialog import SetupDialog
-
-        dialog = SetupDialog(self)
-        dialog.form.load(self.settings_ctl.settings.provider)
-        form = dialog.form
-        self._wire_provider_form(form)
-        dialog.accepted.connect(
-            lambda: self.settings_ctl.save_provider(form.provider(), form.api_key.text())
-        )
-        dialog.open()
-        return dialog
+        return dialogs.open_setup(self, self.settings_ctl, self._wire_provider_form)
 
     # -- closing -------------------------------------------------------------------------------
 

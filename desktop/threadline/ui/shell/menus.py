@@ -1,0 +1,59 @@
+"""The main window's menus: File, Edit, Chat and View, their actions and shortcuts.
+
+The menu titles exist from the window's first frame (``MainWindow.__init__``); their actions
+are made by ``build_menus`` once the widgets they act on exist. The window connects them.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+if TYPE_CHECKING:
+    from PySide6.QtGui import QAction
+    from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
+
+    from threadline.ui.sidebar.panel import Sidebar
+
+MENU_TITLES = ("&File", "&Edit", "&Chat", "&View")
+
+
+class MenuActions(NamedTuple):
+    """The actions the window connects (the sidebar's and the docks' own are only listed)."""
+
+    new: QAction
+    export: QAction
+    import_: QAction
+    quit: QAction
+    search: QAction
+    stop: QAction
+    focus_composer: QAction
+
+
+def build_menus(
+    owner: QWidget, menus: list[QMenu], sidebar: Sidebar, docks: list[QDockWidget]
+) -> MenuActions:
+    """Fills ``menus`` (made from ``MENU_TITLES``); ``docks`` get show/hide items in View."""
+    from PySide6.QtGui import QKeySequence
+
+    def action(menu: Any, text: str, shortcut: Any) -> QAction:
+        from PySide6.QtGui import QAction
+
+        made = QAction(text, owner)
+        made.setShortcut(shortcut)
+        menu.addAction(made)
+        return made
+
+    file_menu, edit_menu, chat_menu, view_menu = menus
+    new = action(file_menu, "&New conversation", QKeySequence.StandardKey.New)
+    export = action(file_menu, "&Export conversation…", QKeySequence("Ctrl+E"))
+    import_ = action(file_menu, "&Import conversation…", QKeySequence("Ctrl+I"))
+    file_menu.addSeparator()
+    quit_ = action(file_menu, "&Quit", QKeySequence.StandardKey.Quit)
+    search = action(edit_menu, "&Search conversations", QKeySequence("Ctrl+K"))
+    edit_menu.addAction(sidebar.rename_action)
+    edit_menu.addAction(sidebar.delete_action)
+    stop = action(chat_menu, "&Stop reply", QKeySequence("Esc"))
+    focus_composer = action(chat_menu, "&Focus composer", QKeySequence("Ctrl+L"))
+    for dock in docks:
+        view_menu.addAction(dock.toggleViewAction())
+    return MenuActions(new, export, import_, quit_, search, stop, focus_composer)
