@@ -47,7 +47,15 @@ def _table_open(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, 
     return '<table border="1" cellspacing="0" cellpadding="4" style="border-color:#d1d5db">\n'
 
 
-_MD = MarkdownIt("commonmark", {"html": False, "linkify": False}).enable(["table", "strikethrough"])
+# breaks: a single line break in a reply stays a line break (poems, addresses), as every chat
+# app shows it, streamed or reopened alike.
+_MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable(
+    ["table", "strikethrough"]
+)
+# Links a model writes may only leave for the web or mail: the window's own actions travel as
+# ``act:`` and ``copy:`` links, and a reply must never be able to trigger one.
+SAFE_SCHEMES = ("https:", "http:", "mailto:")
+_MD.validateLink = lambda url: url.strip().lower().startswith(SAFE_SCHEMES)  # type: ignore[method-assign]
 _MD.add_render_rule("fence", _fence)
 _MD.add_render_rule("code_block", _fence)
 _MD.add_render_rule("table_open", _table_open)

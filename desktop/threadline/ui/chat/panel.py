@@ -5,8 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QKeyEvent, QResizeEvent
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import (
+    QDesktopServices,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeyEvent,
+    QResizeEvent,
+)
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -14,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QMessageBox,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -275,6 +283,24 @@ class ChatPanel(QWidget):
         """What the message being sent carries (the tray empties)."""
         return self.tray.take()
 
+    def open_link(self, href: str) -> QMessageBox | None:
+        """Opens a link from a reply in the browser; one that is not https asks first."""
+        url = QUrl(href)
+        if url.scheme() == "https":
+            QDesktopServices.openUrl(url)
+            return None
+        box = QMessageBox(
+            QMessageBox.Icon.Question,
+            "Open this link?",
+            f"The reply links to {href}, which is not a secure (https) address. Open it?",
+            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
+            self,
+        )
+        box.setObjectName("confirmLink")
+        box.accepted.connect(lambda: QDesktopServices.openUrl(url))
+        box.open()  # not exec(): no nested event loop under qasync
+        return box
+
     def send_current(self) -> None:
         """Sends what the composer holds, as Enter does."""
         self._submit()
@@ -295,6 +321,9 @@ class ChatPanel(QWidget):
             self.send_requested.emit(text)
 
     def _on_link(self, item: ChatItem, href: str) -> None:
+        if href.lower().startswith(("https:", "http:", "mailto:")):  # written by the model
+            self.open_link(href)
+            return
         if href.startswith("copy:"):
             QGuiApplication.clipboard().setText(unquote(href[5:]))
             return
