@@ -66,3 +66,20 @@ def test_links_open_in_the_browser_and_plain_http_asks_first(app: Harness, qtbot
     finally:
         for scheme in ("https", "http"):
             QDesktopServices.unsetUrlHandler(scheme)
+
+
+def test_copy_says_it_copied(app: Harness, qtbot: Any) -> None:
+    from PySide6.QtGui import QGuiApplication
+
+    app.server.script(text("Run this:\n\n```sh\nmake test\n```\n"))
+    send(app, qtbot, "how do I test?")
+    qtbot.waitUntil(lambda: any("Run this" in i.text and i.event_id for i in items(app)))
+    wait_idle(app, qtbot)
+    reply = next(i for i in items(app) if i.kind == "assistant")
+    html = app.window.chat.delegate._html(reply)
+    assert 'href="copy:' in html  # the code block's own Copy link
+    app.window.chat._on_link(reply, "copy:make%20test%0A")
+    assert QGuiApplication.clipboard().text() == "make test\n"
+    assert app.window.statusBar().currentMessage() == "Code copied to the clipboard"
+    app.window.chat._on_link(reply, "act:copy")
+    assert app.window.statusBar().currentMessage() == "Message copied to the clipboard"

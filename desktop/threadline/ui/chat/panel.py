@@ -44,6 +44,7 @@ class ChatPanel(QWidget):
         send_requested(str): the composer's text, to send as a new message.
         edit_submitted(object, str): a user ``ChatItem`` and its new text (makes a branch).
         model_chosen(str): the model this conversation should ask for ("" = the provider's).
+        copied(str): something was copied; the text says what (feedback for the user).
         stop_requested(): stop the running reply.
         item_action(str, object): ``branch``/``regen``/``retry``/``approve``/``deny``/
             ``edit-args``/``always`` on a ``ChatItem``.
@@ -53,6 +54,7 @@ class ChatPanel(QWidget):
     send_requested = Signal(str)
     edit_submitted = Signal(object, str)
     model_chosen = Signal(str)
+    copied = Signal(str)
     stop_requested = Signal()
     item_action = Signal(str, object)
     team_chosen = Signal(str)
@@ -326,10 +328,12 @@ class ChatPanel(QWidget):
             return
         if href.startswith("copy:"):
             QGuiApplication.clipboard().setText(unquote(href[5:]))
+            self.copied.emit("Code copied to the clipboard")
             return
         action = href.removeprefix("act:")
         if action == "copy":
             QGuiApplication.clipboard().setText(item.text)
+            self.copied.emit("Message copied to the clipboard")
         elif action == "edit":
             self.begin_edit(item)
         else:

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from threadline.ui.sidebar.tree import SessionNode
 
 UNDO_MS = 10_000
+COPIED_MS = 2000  # how long "copied" feedback stays in the status bar
 ACTIVE_AGENT = "runner:active_agent"  # runner.agents.ACTIVE_AGENT_KEY (no runner import here)
 
 
@@ -392,6 +393,7 @@ class MainWindow(QMainWindow):
         agents.teams_listed.connect(self.chat.set_teams)
         self.chat.team_chosen.connect(self.runs.set_session_team)
         self.chat.model_chosen.connect(self.runs.set_session_model)
+        self.chat.copied.connect(lambda what: self.statusBar().showMessage(what, COPIED_MS))
         self.settings_ctl.models_listed.connect(self.chat.set_models)
         mcp.tools_listed.connect(pages.agents.set_tools)
         pages.mcp.mcp_added.connect(mcp.add_mcp_server)
