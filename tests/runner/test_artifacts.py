@@ -3,11 +3,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from tests.scripted_server import ScriptedServer, calls, text
 from threadline.runner import (
@@ -22,13 +20,6 @@ from threadline.sessions import SQLiteSessionService
 from threadline.sessions.artifacts import FileArtifactService, InMemoryArtifactService
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest_asyncio.fixture
-async def model(server: ScriptedServer) -> AsyncIterator[OpenAIChatModel]:
-    made = OpenAIChatModel("scripted-large", base_url=server.base_url, api_key="sk-test")
-    yield made
-    await made.aclose()
 
 
 @function_tool

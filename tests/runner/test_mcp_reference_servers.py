@@ -59,13 +59,6 @@ async def everything() -> AsyncIterator[MCPToolset]:
     await toolset.aclose()
 
 
-@pytest_asyncio.fixture
-async def model(server: ScriptedServer) -> AsyncIterator[OpenAIChatModel]:
-    made = OpenAIChatModel("scripted-large", base_url=server.base_url, api_key="sk-test")
-    yield made
-    await made.aclose()
-
-
 async def test_an_image_result_reaches_the_model_as_an_image_part(
     everything: MCPToolset, server: ScriptedServer, model: OpenAIChatModel, tmp_path: Path
 ) -> None:

@@ -4,11 +4,9 @@ their bytes stored once per content hash."""
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from tests.scripted_server import Reply, ScriptedServer, text
 from threadline.core import FilePart as CoreFilePart
@@ -26,13 +24,6 @@ from threadline.sessions import InMemorySessionService, SQLiteSessionService
 
 pytestmark = pytest.mark.asyncio
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 40  # ~10 KB, not valid UTF-8
-
-
-@pytest_asyncio.fixture
-async def model(server: ScriptedServer) -> AsyncIterator[OpenAIChatModel]:
-    made = OpenAIChatModel("scripted-large", base_url=server.base_url, api_key="sk-test")
-    yield made
-    await made.aclose()
 
 
 def _message() -> Message:

@@ -7,11 +7,9 @@ Through the real ``openai`` client against the scripted HTTP server: ``reasoning
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
-import pytest_asyncio
 
 from tests.scripted_server import Reply, ScriptedServer, text
 from threadline.runner import (
@@ -32,13 +30,6 @@ from threadline.sessions import InMemorySessionService, SQLiteSessionService
 pytestmark = pytest.mark.asyncio
 
 THOUGHT = "The user asks 6*7. That is 42."
-
-
-@pytest_asyncio.fixture
-async def model(server: ScriptedServer) -> AsyncIterator[OpenAIChatModel]:
-    made = OpenAIChatModel("scripted-large", base_url=server.base_url, api_key="sk-test")
-    yield made
-    await made.aclose()
 
 
 @function_tool

@@ -4,11 +4,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-import pytest_asyncio
 
 from tests.scripted_server import ScriptedServer, calls, text
 from threadline.runner import (
@@ -27,13 +25,6 @@ from threadline.runner import (
 from threadline.sessions import InMemorySessionService
 
 pytestmark = pytest.mark.asyncio
-
-
-@pytest_asyncio.fixture
-async def model(server: ScriptedServer) -> AsyncIterator[OpenAIChatModel]:
-    made = OpenAIChatModel("scripted-large", base_url=server.base_url, api_key="sk-test")
-    yield made
-    await made.aclose()
 
 
 async def test_temp_state_set_by_a_tool_fills_placeholders_in_the_same_invocation(

@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-import pytest_asyncio
 
 from tests.scripted_server import ScriptedServer, calls, text
 from threadline.runner import EventTag, LLMAgent, OpenAIChatModel, RunConfig, Runner, function_tool
@@ -18,13 +16,6 @@ from threadline.runner.tool_threads import ToolThreads, ToolThreadsExhausted, to
 pytestmark = pytest.mark.asyncio
 
 HUNG = 10
-
-
-@pytest_asyncio.fixture
-async def model(server: ScriptedServer) -> AsyncIterator[OpenAIChatModel]:
-    made = OpenAIChatModel("scripted-large", base_url=server.base_url, api_key="sk-test")
-    yield made
-    await made.aclose()
 
 
 async def test_hung_sync_tools_are_abandoned_and_never_delay_a_fast_one(

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QObject, Qt, QUrl, Slot
 
 from tests.scripted_server import ScriptedServer
 from threadline.app.services import Services
@@ -78,3 +78,16 @@ def wait_idle(app: Harness, qtbot: Any) -> None:
     """Waits until no reply runs in the open conversation."""
     sid = app.parts.sessions.current_session_id
     qtbot.waitUntil(lambda: not app.parts.chat.is_running(sid), timeout=5000)
+
+
+class FakeBrowser(QObject):
+    """Stands in for the system browser (``QDesktopServices.setUrlHandler``)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.opened: list[str] = []
+
+    @Slot(QUrl)
+    def open(self, url: QUrl) -> None:
+        """Records the URL instead of opening it."""
+        self.opened.append(url.toString())

@@ -5,25 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QObject, QUrl, Slot
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QMessageBox
 
 from tests.scripted_server import text
-from tests.ui.helpers import Harness, items, send, wait_idle
+from tests.ui.helpers import FakeBrowser, Harness, items, send, wait_idle
 from threadline.app.markdown import render_markdown
-
-
-class Browser(QObject):
-    """Stands in for the system browser."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened: list[str] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.opened.append(url.toString())
 
 
 def test_single_line_breaks_stay_line_breaks() -> None:
@@ -49,7 +36,7 @@ def test_links_open_in_the_browser_and_plain_http_asks_first(app: Harness, qtbot
     qtbot.waitUntil(lambda: any("the docs" in i.text and i.event_id for i in items(app)))
     wait_idle(app, qtbot)
     reply = next(i for i in items(app) if i.kind == "assistant")
-    browser = Browser()
+    browser = FakeBrowser()
     for scheme in ("https", "http"):
         QDesktopServices.setUrlHandler(scheme, browser, "open")
     try:

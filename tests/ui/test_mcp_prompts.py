@@ -11,13 +11,13 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QUrl, Slot
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import QLineEdit, QMessageBox
 
 from tests.runner.mcp_servers import npm_server
 from tests.scripted_server import calls, text
-from tests.ui.helpers import Harness, items, send, wait_idle
+from tests.ui.helpers import FakeBrowser, Harness, items, send, wait_idle
 from threadline.app.timeline import ChatItem
 from threadline.ui.chat.elicitation_form import ElicitationForm
 from threadline.ui.chat.images import ImageViewer
@@ -114,22 +114,12 @@ def _index(app: Harness, item: ChatItem) -> Any:
     return model.index(row)
 
 
-class _Browser(QObject):
-    def __init__(self) -> None:
-        super().__init__()
-        self.opened: list[str] = []
-
-    @Slot(QUrl)
-    def open(self, url: QUrl) -> None:
-        self.opened.append(url.toString())
-
-
 def test_a_url_elicitation_opens_after_confirmation(app: Harness, qtbot: Any) -> None:
     tool = "trigger-url-elicitation"
     add_everything(app, qtbot, [tool])
     address = "https://example.com/authorize?state=42"
     app.server.script(calls((tool, json.dumps({"url": address}))), text("Opened."))
-    browser = _Browser()
+    browser = FakeBrowser()
     QDesktopServices.setUrlHandler("https", browser, "open")
     try:
         send(app, qtbot, "log me in")

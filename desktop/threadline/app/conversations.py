@@ -163,16 +163,22 @@ def model_marker(name: str) -> Event:
     )
 
 
+async def session_choices(store: SQLiteSessionService, session_id: str) -> tuple[str, str]:
+    """The team that answers in a stored conversation and the model it asks for ("" for the
+    provider's), read together: a run needs both."""
+    meta = await store.get_meta(APP_NAME, USER_ID, session_id)
+    state = meta.state if meta else {}
+    return str(state.get(TEAM_KEY, DEFAULT_TEAM)), str(state.get(MODEL_KEY, ""))
+
+
 async def session_model(store: SQLiteSessionService, session_id: str) -> str:
     """The model a stored conversation asks for ("" for the provider's)."""
-    meta = await store.get_meta(APP_NAME, USER_ID, session_id)
-    return str(meta.state.get(MODEL_KEY, "")) if meta else ""
+    return (await session_choices(store, session_id))[1]
 
 
 async def session_team(store: SQLiteSessionService, session_id: str) -> str:
     """The team that answers in a stored conversation."""
-    meta = await store.get_meta(APP_NAME, USER_ID, session_id)
-    return str(meta.state.get(TEAM_KEY, DEFAULT_TEAM)) if meta else DEFAULT_TEAM
+    return (await session_choices(store, session_id))[0]
 
 
 async def export_session(

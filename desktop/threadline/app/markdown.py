@@ -19,6 +19,8 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
+from threadline.app.links import is_web_link
+
 _FORMATTER = HtmlFormatter(noclasses=True, nowrap=True, style="default")
 
 
@@ -52,10 +54,7 @@ def _table_open(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, 
 _MD = MarkdownIt("commonmark", {"html": False, "linkify": False, "breaks": True}).enable(
     ["table", "strikethrough"]
 )
-# Links a model writes may only leave for the web or mail: the window's own actions travel as
-# ``act:`` and ``copy:`` links, and a reply must never be able to trigger one.
-SAFE_SCHEMES = ("https:", "http:", "mailto:")
-_MD.validateLink = lambda url: url.strip().lower().startswith(SAFE_SCHEMES)  # type: ignore[method-assign]
+_MD.validateLink = is_web_link  # type: ignore[method-assign,assignment]  # never an app action
 _MD.add_render_rule("fence", _fence)
 _MD.add_render_rule("code_block", _fence)
 _MD.add_render_rule("table_open", _table_open)

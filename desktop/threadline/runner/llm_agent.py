@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 
 from threadline.core.events import (
     DeltaFactory,
-    ErrorInfo,
     Event,
     EventActions,
     EventTag,
@@ -42,11 +40,16 @@ from threadline.runner.models import (
     ToolCallChunk,
     UsageChunk,
 )
-from threadline.runner.tools import FunctionTool, Tool, ToolContext, tool_spec, unique_names
+from threadline.runner.tools import Tool, tool_spec, unique_names
 from threadline.runner.tracing import span
+from threadline.runner.turns import (
+    RoundOutcome,
+    attach_structured_output,
+    empty_reply_notice,
+    position,
+    transfer_tool,
+)
 
-EMPTY_REPLY_CODE = "empty_reply"
-EMPTY_REPLY_TEXT = "The model returned no text."
 YIELD_EVERY_S = 0.005
 
 
@@ -137,7 +140,7 @@ class LLMAgent(BaseAgent):
             # Built once per set of targets: a function tool compiles a pydantic model.
             key = tuple(sorted(targets))
             if self._transfer_cache is None or self._transfer_cache[0] != key:
-                self._transfer_cache = (key, _transfer_tool(targets))
+                self._transfer_cache = (key, transfer_tool(targets))
             tools["transfer_to_agent"] = self._transfer_cache[1]
         return tools
 
@@ -153,7 +156,7 @@ class LLMAgent(BaseAgent):
 
     async def _run_impl(self, ctx: InvocationContext) -> AsyncIterator[Event]:
         start = len(ctx.session.events)
-        outcome = _RoundOutcome()
+        outcome = RoundOutcome()
         plan = ctx.resume
         if plan is not None and plan.is_waiting_under(self.path):
             own = plan.take(self.path)
@@ -166,7 +169,7 @@ class LLMAgent(BaseAgent):
                 return
             calls, start_event_id = own
             # The resumed part sees what the paused part saw (``current_invocation``).
-            start = _position(ctx.session.events, start_event_id, default=start)
+            start = position(ctx.session.events, start_event_id, default=start)
             async for event in tool_exec.run_calls(self, ctx, calls, plan.decisions):
                 outcome.note(event)
                 yield event
@@ -182,11 +185,11 @@ class LLMAgent(BaseAgent):
             assert reply is not None and reply.message is not None
             calls = reply.message.tool_calls
             if not calls:
-                self._attach_structured_output(reply)
+                attach_structured_output(self.output_schema, reply)
                 yield reply
                 if not reply.message.content.strip():
                     # Otherwise the person sees nothing at all, as if the run had hung.
-                    yield self._empty_reply_notice(ctx)
+                    yield empty_reply_notice(ctx.invocation_id, self.name, self.path)
                 return
             yield reply
             events = ctx.session.events
@@ -369,29 +372,6 @@ class LLMAgent(BaseAgent):
             },
         )
 
-    def _empty_reply_notice(self, ctx: InvocationContext) -> Event:
-        return Event(
-            invocation_id=ctx.invocation_id,
-            author=self.name,
-            branch=self.path,
-            error=ErrorInfo(code=EMPTY_REPLY_CODE, message=EMPTY_REPLY_TEXT),
-            tag=EventTag.ERROR,
-        )
-
-    def _attach_structured_output(self, reply: Event) -> None:
-        if self.output_schema is None or reply.message is None:
-            return
-        try:
-            value = self.output_schema.model_validate_json(reply.message.content)
-        except ValidationError as exc:
-            reply.error = ErrorInfo(
-                code="invalid_output",
-                message=f"The reply did not match {self.output_schema.__name__}: "
-                f"{exc.errors()[0]['msg']}",
-            )
-            return
-        reply.metadata["structured_output"] = json.loads(value.model_dump_json())
-
     # -- after a tool round ------------------------------------------------------------------
 
     async def _handoff(self, ctx: InvocationContext, target_name: str) -> AsyncIterator[Event]:
@@ -410,46 +390,3 @@ class LLMAgent(BaseAgent):
         )
         async for event in target.run(ctx):
             yield event
-
-
-class _RoundOutcome:
-    """What the tool results of a round asked for: a transfer, or an escalation."""
-
-    def __init__(self) -> None:
-        self.transfer_to: str | None = None
-        self.is_escalated = False
-        self.is_paused = False  # calls wait for approval: the agent stops until ``resume``
-
-    def note(self, event: Event) -> None:
-        self.transfer_to = event.actions.transfer_to_agent or self.transfer_to
-        self.is_escalated = self.is_escalated or event.actions.escalate
-        self.is_paused = self.is_paused or event.tag == EventTag.TOOL_APPROVAL
-
-    @property
-    def stops(self) -> bool:
-        return self.transfer_to is not None or self.is_escalated or self.is_paused
-
-
-def _position(events: Sequence[Event], event_id: str | None, *, default: int) -> int:
-    if event_id is not None:
-        for index in range(len(events) - 1, -1, -1):
-            if events[index].id == event_id:
-                return index
-    return default
-
-
-def _transfer_tool(targets: dict[str, BaseAgent]) -> Tool:
-    listing = "; ".join(
-        f"{name}: {agent.description or 'no description'}" for name, agent in targets.items()
-    )
-
-    def transfer_to_agent(agent_name: str, tool_context: ToolContext) -> str:
-        if agent_name not in targets:
-            raise ValueError(f"no agent named {agent_name!r}; choose one of {', '.join(targets)}")
-        tool_context.actions.transfer_to_agent = agent_name
-        return f"Transferred to {agent_name}."
-
-    return FunctionTool(
-        transfer_to_agent,
-        description=f"Hand the conversation to another agent. Agents: {listing}",
-    )

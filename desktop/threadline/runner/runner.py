@@ -16,6 +16,7 @@ from threadline.core.memory import InMemorySessionService
 from threadline.core.session import Session, SessionService
 from threadline.runner.agents import ACTIVE_AGENT_KEY, BaseAgent
 from threadline.runner.context import ArtifactService, InvocationContext, RunConfig
+from threadline.runner.interrupted import save_interrupted
 from threadline.runner.resume import (
     ResumePlan,
     UnknownAgentError,
@@ -257,14 +258,14 @@ class Runner:
             # Stop or a closed consumer: keep every word streamed so far, then let it go.
             if session is not None:
                 with contextlib.suppress(Exception):
-                    await _save_interrupted(service, session, invocation_id, unsaved, thinking)
+                    await save_interrupted(service, session, invocation_id, unsaved, thinking)
             raise
         except Exception as exc:
             error = _error_info(exc, config)
             save_failure: Exception | None = None
             if session is not None:
                 try:
-                    await _save_interrupted(service, session, invocation_id, unsaved, thinking)
+                    await save_interrupted(service, session, invocation_id, unsaved, thinking)
                 except Exception as failure:  # nothing may escape: report it, then done
                     save_failure = failure
             if save_failure is not None:
@@ -339,32 +340,6 @@ def _absorb(ctx: InvocationContext, event: Event) -> None:
             **event.actions.artifact_delta,
         }
         ctx.pending_artifact_delta.clear()
-
-
-async def _save_interrupted(
-    service: SessionService,
-    session: Session,
-    invocation_id: str,
-    unsaved: dict[tuple[str, str], list[str]],
-    thinking: dict[tuple[str, str], list[str]],
-) -> None:
-    for author, branch in list({**unsaved, **thinking}):
-        text = "".join(unsaved.get((author, branch), ()))
-        reasoning = "".join(thinking.get((author, branch), ())).strip() or None
-        if text or reasoning:
-            message = Message(role="assistant", content=text, reasoning=reasoning, interrupted=True)
-            await service.append_event(
-                session,
-                Event(
-                    invocation_id=invocation_id,
-                    author=author,
-                    branch=branch,
-                    message=message,
-                    tag=EventTag.INTERRUPTED,
-                ),
-            )
-    unsaved.clear()
-    thinking.clear()
 
 
 def _error_info(exc: Exception, config: RunConfig) -> ErrorInfo:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSize, Qt, Signal
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QPlainTextEdit, QToolButton, QWidget
+from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPlainTextEdit, QToolButton, QWidget
 
 from threadline.app.attachments import (
     PASTE_LIMIT_CHARS,
@@ -68,6 +68,14 @@ class Composer(QPlainTextEdit):
             event.acceptProposedAction()
             return
         super().dropEvent(event)
+
+    def choose_files(self) -> QFileDialog:
+        """The attach dialog (non-modal: no nested event loop under qasync)."""
+        dialog = QFileDialog(self.window(), "Attach files")
+        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
+        dialog.filesSelected.connect(lambda paths: self.offer_files(list(map(Path, paths))))
+        dialog.open()
+        return dialog
 
     def offer_files(self, paths: list[Path]) -> None:
         """Reads files to attach; a file that cannot be attached is said, the rest are kept."""

@@ -122,8 +122,8 @@ class ChatController(QObject):
             problem = ""
             try:
                 await self.settings_ctl.ensure_model()
-                team = await self._team_for(session_id)
-                model = await ops.session_model(self.store, session_id)
+                stored_team, model = await ops.session_choices(self.store, session_id)
+                team = self._team_for(session_id, stored_team)
                 stream = make_stream(self._run_config(team, model))
                 async for event in stream:
                     if not is_saved and event.author == "user":
@@ -307,10 +307,10 @@ class ChatController(QObject):
 
         self.spawner.spawn(work())
 
-    async def _team_for(self, session_id: str) -> BaseAgent:
-        name = self.sessions.picked_teams.get(session_id)
-        if name is None:
-            name = await ops.session_team(self.store, session_id)
+    def _team_for(self, session_id: str, stored: str) -> BaseAgent:
+        """The tree that answers: a team just picked (its marker may not be saved yet), else
+        the one the conversation stored."""
+        name = self.sessions.picked_teams.get(session_id, stored)
         try:
             return self.hub.team(name)
         except TeamError as exc:

@@ -16,7 +16,6 @@ from PySide6.QtCore import (
     QSize,
     Qt,
     QTimer,
-    QUrl,
     Signal,
 )
 from PySide6.QtGui import (
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOpti
 
 from threadline.app.timeline import WAITING, ChatItem
 from threadline.ui.chat.model import ITEM_ROLE
+from threadline.ui.chat.thinking import thinking_html
 
 if TYPE_CHECKING:
     from threadline.ui.chat.images import ImageCache
@@ -327,36 +327,13 @@ class ChatDelegate(QStyledItemDelegate):
     # -- images ------------------------------------------------------------------------------
 
     def _add_thumbnails(self, doc: QTextDocument, item: ChatItem) -> None:
-        """Hands the document the thumbnails its ``thumb:`` images show."""
-        for image in item.data.get("images", []) if self.images is not None else []:
-            thumb = self.images.thumbnail(str(image["ref"])) if self.images else None
-            if thumb is not None:
-                url = QUrl(f"thumb:{image['ref']}")
-                doc.addResource(QTextDocument.ResourceType.ImageResource, url, thumb)
+        if self.images is not None:
+            self.images.add_thumbnails(doc, item)
 
     def _images_html(self, item: ChatItem) -> str:
-        """Thumbnails of the item's images; each opens the image at full size when clicked."""
-        from threadline.ui.chat.images import size_text
+        from threadline.ui.chat.images import images_html  # the runner is loaded by now
 
-        images = item.data.get("images", [])
-        if not images:
-            return ""
-        cells = []
-        for number, image in enumerate(images):
-            ref = str(image["ref"])
-            thumb = self.images.thumbnail(ref) if self.images is not None else None
-            label = f"{image.get('mime', 'image')}, {size_text(int(image.get('size') or 0))}"
-            if thumb is not None:
-                inner = (
-                    f'<img src="thumb:{html.escape(ref)}" width="{thumb.width()}"'
-                    f' height="{thumb.height()}">'
-                )
-            elif self.images is not None and ref in self.images.failed:
-                inner = f"[image {html.escape(label)}: not readable]"
-            else:
-                inner = f"[image {html.escape(label)}…]"
-            cells.append(f'<a href="act:image:{number}" title="{html.escape(label)}">{inner}</a>')
-        return "<p>" + " &nbsp; ".join(cells) + "</p>"
+        return images_html(item, self.images)
 
     def _approval_html(self, item: ChatItem) -> str:
         name = html.escape(str(item.data.get("name", "")))
@@ -399,33 +376,3 @@ class ChatDelegate(QStyledItemDelegate):
         doc = self.document(item, self._text_width(), option.palette)
         local = position - QPointF(rect.left() + PADDING, rect.top() + PADDING - 4)
         return doc.documentLayout().anchorAt(local)
-
-
-THINKING_TAIL = 240  # characters of the reasoning shown while the model is still thinking
-
-
-def thinking_html(item: ChatItem) -> str:
-    """The reasoning block above a reply: "Thinking…" with its latest words while only the
-    reasoning streams, then a "Thought for N s" line that opens to the whole text."""
-    reasoning = str(item.data.get("reasoning", ""))
-    if not reasoning:
-        return ""
-    if item.status == "streaming" and not item.text:
-        tail = reasoning[-THINKING_TAIL:]
-        return (
-            f'<p style="color:gray"><i>Thinking…</i> {html.escape(tail).replace(chr(10), " ")}</p>'
-        )
-    milliseconds = item.data.get("reasoning_ms")
-    if not isinstance(milliseconds, int | float):
-        label = "Thought"
-    elif milliseconds < 1000:
-        label = "Thought for less than a second"
-    else:
-        label = f"Thought for {round(float(milliseconds) / 1000)} s"
-    if not item.data.get("thinking_open"):
-        return f'<p><a href="act:thinking">▸ {label}</a></p>'
-    body = html.escape(reasoning).replace("\n", "<br>")
-    return (
-        f'<p><a href="act:thinking">▾ {label}</a></p>'
-        f'<blockquote style="color:gray"><i>{body}</i></blockquote>'
-    )

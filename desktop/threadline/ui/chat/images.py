@@ -7,12 +7,15 @@ and are decoded off the GUI thread; they are shown as stored, never re-encoded.
 from __future__ import annotations
 
 import asyncio
+import html
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QBuffer, QByteArray, QObject, QSize, Qt, Signal
-from PySide6.QtGui import QImage, QImageReader, QPixmap
+from PySide6.QtCore import QBuffer, QByteArray, QObject, QSize, Qt, QUrl, Signal
+from PySide6.QtGui import QImage, QImageReader, QPixmap, QTextDocument
 from PySide6.QtWidgets import QDialog, QLabel, QScrollArea, QVBoxLayout, QWidget
+
+from threadline.runner.content import human_size
 
 if TYPE_CHECKING:
     from threadline.app.timeline import ChatItem
@@ -21,15 +24,6 @@ if TYPE_CHECKING:
 
 THUMB = QSize(240, 160)
 CACHE = 200  # thumbnails kept
-
-
-def size_text(size: int) -> str:
-    """1.2 MB, 34.5 KB, 120 B."""
-    if size >= 1024 * 1024:
-        return f"{size / 1024 / 1024:.1f} MB"
-    if size >= 1024:
-        return f"{size / 1024:.1f} KB"
-    return f"{size} B"
 
 
 def _decode_thumbnail(data: bytes) -> tuple[QImage, QSize]:
@@ -71,6 +65,14 @@ class ImageCache(QObject):
         self._thumbs: OrderedDict[str, tuple[QImage, QSize]] = OrderedDict()
         self._loading: set[str] = set()
         self.failed: set[str] = set()
+
+    def add_thumbnails(self, doc: QTextDocument, item: ChatItem) -> None:
+        """Hands ``doc`` the thumbnails its ``thumb:`` images show (those decoded so far)."""
+        for image in item.data.get("images", []):
+            thumb = self.thumbnail(str(image["ref"]))
+            if thumb is not None:
+                url = QUrl(f"thumb:{image['ref']}")
+                doc.addResource(QTextDocument.ResourceType.ImageResource, url, thumb)
 
     def thumbnail(self, ref: str) -> QImage | None:
         """The thumbnail, or None while it loads (``ready`` follows)."""
@@ -163,7 +165,7 @@ class ImageViewers(QObject):
     def open(self, image: dict[str, Any]) -> ImageViewer:
         """Shows one image (``{ref, mime, size, name}``) in a new viewer window."""
         name = str(image.get("name") or "image")
-        info = f"{image.get('mime', '')} · {size_text(int(image.get('size') or 0))}"
+        info = f"{image.get('mime', '')} · {human_size(int(image.get('size') or 0))}"
         viewer = ImageViewer(name, info, self.window)
         self.open_viewers.append(viewer)
         viewer.destroyed.connect(lambda: self._forget(viewer))
@@ -180,3 +182,26 @@ class ImageViewers(QObject):
     def _forget(self, viewer: ImageViewer) -> None:
         if viewer in self.open_viewers:
             self.open_viewers.remove(viewer)
+
+
+def images_html(item: ChatItem, cache: ImageCache | None) -> str:
+    """Thumbnails of the item's images; each opens the image at full size when clicked."""
+    images = item.data.get("images", [])
+    if not images:
+        return ""
+    cells = []
+    for number, image in enumerate(images):
+        ref = str(image["ref"])
+        thumb = cache.thumbnail(ref) if cache is not None else None
+        label = f"{image.get('mime', 'image')}, {human_size(int(image.get('size') or 0))}"
+        if thumb is not None:
+            inner = (
+                f'<img src="thumb:{html.escape(ref)}" width="{thumb.width()}"'
+                f' height="{thumb.height()}">'
+            )
+        elif cache is not None and ref in cache.failed:
+            inner = f"[image {html.escape(label)}: not readable]"
+        else:
+            inner = f"[image {html.escape(label)}…]"
+        cells.append(f'<a href="act:image:{number}" title="{html.escape(label)}">{inner}</a>')
+    return "<p>" + " &nbsp; ".join(cells) + "</p>"

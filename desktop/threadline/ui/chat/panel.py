@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
 from PySide6.QtGui import (
-    QDesktopServices,
     QDragEnterEvent,
     QDropEvent,
     QGuiApplication,
@@ -31,6 +30,7 @@ from threadline.app.attachments import Attachment
 from threadline.app.timeline import ChatItem
 from threadline.ui.chat.composer import AttachmentTray, Composer
 from threadline.ui.chat.delegate import ChatDelegate
+from threadline.ui.chat.links import is_web_link, open_link
 from threadline.ui.chat.model import OLDER_BATCH, WINDOW, ChatModel
 from threadline.ui.common.widgets import named
 
@@ -272,14 +272,8 @@ class ChatPanel(QWidget):
             self.composer.clear()
 
     def choose_files(self) -> QFileDialog:
-        """The attach dialog (non-modal: no nested event loop under qasync)."""
-        dialog = QFileDialog(self, "Attach files")
-        dialog.setFileMode(QFileDialog.FileMode.ExistingFiles)
-        dialog.filesSelected.connect(
-            lambda paths: self.composer.offer_files(list(map(Path, paths)))
-        )
-        dialog.open()
-        return dialog
+        """The attach dialog (Attach…)."""
+        return self.composer.choose_files()
 
     def take_attachments(self) -> list[Attachment]:
         """What the message being sent carries (the tray empties)."""
@@ -287,21 +281,7 @@ class ChatPanel(QWidget):
 
     def open_link(self, href: str) -> QMessageBox | None:
         """Opens a link from a reply in the browser; one that is not https asks first."""
-        url = QUrl(href)
-        if url.scheme() == "https":
-            QDesktopServices.openUrl(url)
-            return None
-        box = QMessageBox(
-            QMessageBox.Icon.Question,
-            "Open this link?",
-            f"The reply links to {href}, which is not a secure (https) address. Open it?",
-            QMessageBox.StandardButton.Open | QMessageBox.StandardButton.Cancel,
-            self,
-        )
-        box.setObjectName("confirmLink")
-        box.accepted.connect(lambda: QDesktopServices.openUrl(url))
-        box.open()  # not exec(): no nested event loop under qasync
-        return box
+        return open_link(href, self)
 
     def send_current(self) -> None:
         """Sends what the composer holds, as Enter does."""
@@ -323,7 +303,7 @@ class ChatPanel(QWidget):
             self.send_requested.emit(text)
 
     def _on_link(self, item: ChatItem, href: str) -> None:
-        if href.lower().startswith(("https:", "http:", "mailto:")):  # written by the model
+        if is_web_link(href):  # written by the model
             self.open_link(href)
             return
         if href.startswith("copy:"):

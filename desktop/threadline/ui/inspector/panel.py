@@ -266,13 +266,13 @@ class Inspector(QTabWidget):
         self.deny_button.setEnabled(is_pending)
 
     def _image_line(self, number: int, image: dict[str, Any]) -> str:
-        from threadline.ui.chat.images import size_text
+        from threadline.runner.content import human_size
 
         size = self.images.dimensions(str(image["ref"])) if self.images is not None else None
         dimensions = f"{size.width()}×{size.height()}" if size is not None else "…"
         name = f" {image['name']}" if image.get("name") else ""
         return (
-            f"  {number}.{name} {dimensions}, {size_text(int(image.get('size') or 0))}, "
+            f"  {number}.{name} {dimensions}, {human_size(int(image.get('size') or 0))}, "
             f"{image.get('mime', '')}  ({image['ref']})"
         )
 

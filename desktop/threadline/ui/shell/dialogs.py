@@ -6,7 +6,6 @@ loops under qasync, see STYLE.md) and returned, so tests can drive it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -55,18 +54,23 @@ def open_import(parent: QWidget, sessions: SessionsController) -> QFileDialog:
     return dialog
 
 
-def open_setup(
-    parent: QWidget,
-    settings: SettingsController,
-    wire_form: Callable[[ProviderForm], None],
-) -> SetupDialog:
-    """Shows the first-run setup; ``wire_form`` connects its connection checks."""
+def wire_provider_form(form: ProviderForm, settings: SettingsController) -> None:
+    """Connection checks from a provider form (the settings panel's or first-run setup's)."""
+    form.check_requested.connect(
+        lambda: settings.test_connection(form.provider(), form.api_key.text())
+    )
+    settings.connection_checked.connect(form.show_result)
+    settings.models_listed.connect(form.set_models)
+
+
+def open_setup(parent: QWidget, settings: SettingsController) -> SetupDialog:
+    """Shows the first-run setup and saves what the user picks."""
     from threadline.ui.settings.setup_dialog import SetupDialog
 
     dialog = SetupDialog(parent)
     dialog.form.load(settings.settings.provider)
     form = dialog.form
-    wire_form(form)
+    wire_provider_form(form, settings)
     dialog.accepted.connect(lambda: settings.save_provider(form.provider(), form.api_key.text()))
     dialog.open()
     return dialog

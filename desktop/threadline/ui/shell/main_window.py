@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QTimer, Signal
+from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from threadline.ui.shell import dialogs
@@ -22,13 +22,11 @@ if TYPE_CHECKING:
     from threadline.ui.chat.controller import ChatController
     from threadline.ui.common.bridge import DeltaBatch, EventUpdate
     from threadline.ui.settings.controller import SettingsController
-    from threadline.ui.settings.provider_form import ProviderForm
     from threadline.ui.settings.setup_dialog import SetupDialog
     from threadline.ui.shell.root import App
     from threadline.ui.sidebar.controller import SessionsController
     from threadline.ui.sidebar.tree import SessionNode
 
-UNDO_MS = 10_000
 COPIED_MS = 2000  # how long "copied" feedback stays in the status bar
 ACTIVE_AGENT = "runner:active_agent"  # runner.agents.ACTIVE_AGENT_KEY (no runner import here)
 
@@ -60,7 +58,6 @@ class MainWindow(QMainWindow):
         self.mcp_ctl: McpController
         self._may_close = False
         self._is_built = False
-        self._trashed: tuple[str, str] | None = None
         self._sending: list[Attachment] = []
         menu = self.menuBar()
         self._menus: list[QMenu] = [menu.addMenu(title) for title in MENU_TITLES]
@@ -77,11 +74,10 @@ class MainWindow(QMainWindow):
         if self._is_built:
             return
         from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QPushButton, QSplitter
+        from PySide6.QtWidgets import QSplitter
 
         from threadline.ui.chat.model import ChatModel
         from threadline.ui.chat.panel import ChatPanel
-        from threadline.ui.common.widgets import named
         from threadline.ui.inspector.panel import Inspector
         from threadline.ui.settings.panel import SettingsPanel
         from threadline.ui.sidebar.panel import Sidebar
@@ -113,10 +109,10 @@ class MainWindow(QMainWindow):
         self.chat.add_top_bar(self.recovery_bar)
         self.key_bar = KeyBar()
         self.chat.add_top_bar(self.key_bar)
-        self.undo_button = named(QPushButton("Undo"), "undoDelete")
-        self.undo_button.hide()
-        self.statusBar().addPermanentWidget(self.undo_button)
-        self._undo_timer = QTimer(self, singleShot=True, interval=UNDO_MS)
+        from threadline.ui.sidebar.undo import TrashUndo
+
+        self.trash_undo = TrashUndo(self.statusBar(), lambda sid: self.sessions.restore(sid))
+        self.undo_button = self.trash_undo.button
         self._build_menus()
 
     def attach(self, app: App) -> None:
@@ -191,13 +187,11 @@ class MainWindow(QMainWindow):
         runs.request_rebuilt.connect(self.inspector.show_request)
         self.settings_panel.instruction_applied.connect(settings.apply_instruction)
         self.settings_panel.provider_saved.connect(self._save_provider)
-        self._wire_provider_form(self.settings_panel.provider)
+        dialogs.wire_provider_form(self.settings_panel.provider, settings)
         self.settings_panel.generation_changed.connect(settings.set_generation)
         self.settings_panel.theme_changed.connect(self._set_theme)
         self.settings_panel.tool_revoked.connect(runs.revoke_tool)
         self._wire_agents_pages()
-        self.undo_button.clicked.connect(self._undo_delete)
-        self._undo_timer.timeout.connect(self._hide_undo)
         self.quit_action.triggered.connect(self.close)
         self.export_action.triggered.connect(self._export)
         self.import_action.triggered.connect(self._import)
@@ -205,7 +199,7 @@ class MainWindow(QMainWindow):
         sessions.sessions_listed.connect(self._on_sessions)
         sessions.session_upserted.connect(self._on_session_upserted)
         sessions.session_opened.connect(self._on_opened)
-        sessions.trashed.connect(self._on_trashed)
+        sessions.trashed.connect(self.trash_undo.on_trashed)
         sessions.recovered.connect(self.recovery_bar.show_recovery)
         sessions.search_results.connect(
             lambda hits: self.tree_model.set_filter(self.sidebar.search.text(), hits)
@@ -319,22 +313,6 @@ class MainWindow(QMainWindow):
         node = self.tree_model.node(session_id)
         self.sessions.delete(session_id, node.title if node else "")
 
-    def _on_trashed(self, session_id: str, title: str) -> None:
-        self._trashed = (session_id, title)
-        self.statusBar().showMessage(f"Moved “{title or 'conversation'}” to the trash.", UNDO_MS)
-        self.undo_button.show()
-        self._undo_timer.start()
-
-    def _undo_delete(self) -> None:
-        if self._trashed is not None:
-            self.sessions.restore(self._trashed[0])
-        self._hide_undo()
-
-    def _hide_undo(self) -> None:
-        self._trashed = None
-        self.undo_button.hide()
-        self.statusBar().clearMessage()
-
     def _export(self) -> QFileDialog:
         return dialogs.open_export(self, self.sessions)
 
@@ -402,18 +380,9 @@ class MainWindow(QMainWindow):
         mcp.mcp_status.connect(pages.mcp.show_status)
         mcp.mcp_tools.connect(pages.mcp.show_tools)
 
-    def _wire_provider_form(self, form: ProviderForm) -> None:
-        """Connection checks from a provider form (settings panel or first-run setup)."""
-        settings = self.settings_ctl
-        form.check_requested.connect(
-            lambda: settings.test_connection(form.provider(), form.api_key.text())
-        )
-        settings.connection_checked.connect(form.show_result)
-        settings.models_listed.connect(form.set_models)
-
     def open_setup(self) -> SetupDialog:
         """Shows the first-run setup (non-modal) and saves what the user picks."""
-        return dialogs.open_setup(self, self.settings_ctl, self._wire_provider_form)
+        return dialogs.open_setup(self, self.settings_ctl)
 
     # -- closing -------------------------------------------------------------------------------
 

@@ -1,0 +1,92 @@
+"""What an LLM agent's loop works with besides the model call: the outcome of a tool round,
+the transfer tool, structured output, positions in a history."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel, ValidationError
+
+from threadline.core.events import ErrorInfo, Event, EventTag
+from threadline.runner.tools import FunctionTool, Tool, ToolContext
+
+EMPTY_REPLY_CODE = "empty_reply"
+EMPTY_REPLY_TEXT = "The model returned no text."
+
+if TYPE_CHECKING:
+    from threadline.runner.agents import BaseAgent
+
+
+class RoundOutcome:
+    """What the tool results of a round asked for: a transfer, or an escalation."""
+
+    def __init__(self) -> None:
+        self.transfer_to: str | None = None
+        self.is_escalated = False
+        self.is_paused = False  # calls wait for approval: the agent stops until ``resume``
+
+    def note(self, event: Event) -> None:
+        self.transfer_to = event.actions.transfer_to_agent or self.transfer_to
+        self.is_escalated = self.is_escalated or event.actions.escalate
+        self.is_paused = self.is_paused or event.tag == EventTag.TOOL_APPROVAL
+
+    @property
+    def stops(self) -> bool:
+        return self.transfer_to is not None or self.is_escalated or self.is_paused
+
+
+def position(events: Sequence[Event], event_id: str | None, *, default: int) -> int:
+    """Where ``event_id`` is in ``events`` (searched from the end), else ``default``."""
+    if event_id is not None:
+        for index in range(len(events) - 1, -1, -1):
+            if events[index].id == event_id:
+                return index
+    return default
+
+
+def transfer_tool(targets: dict[str, BaseAgent]) -> Tool:
+    """The ``transfer_to_agent`` tool offered when an agent may hand the conversation on."""
+    listing = "; ".join(
+        f"{name}: {agent.description or 'no description'}" for name, agent in targets.items()
+    )
+
+    def transfer_to_agent(agent_name: str, tool_context: ToolContext) -> str:
+        if agent_name not in targets:
+            raise ValueError(f"no agent named {agent_name!r}; choose one of {', '.join(targets)}")
+        tool_context.actions.transfer_to_agent = agent_name
+        return f"Transferred to {agent_name}."
+
+    return FunctionTool(
+        transfer_to_agent,
+        description=f"Hand the conversation to another agent. Agents: {listing}",
+    )
+
+
+def attach_structured_output(schema: type[BaseModel] | None, reply: Event) -> None:
+    """Checks a reply against the agent's ``output_schema``; the parsed value goes into its
+    metadata, a mismatch becomes the reply's ``invalid_output`` error."""
+    if schema is None or reply.message is None:
+        return
+    try:
+        value = schema.model_validate_json(reply.message.content)
+    except ValidationError as exc:
+        reply.error = ErrorInfo(
+            code="invalid_output",
+            message=f"The reply did not match {schema.__name__}: {exc.errors()[0]['msg']}",
+        )
+        return
+    reply.metadata["structured_output"] = json.loads(value.model_dump_json())
+
+
+def empty_reply_notice(invocation_id: str, author: str, branch: str) -> Event:
+    """The stored error a reply without text (only reasoning, or nothing) leaves, so the
+    chat says so instead of showing nothing."""
+    return Event(
+        invocation_id=invocation_id,
+        author=author,
+        branch=branch,
+        error=ErrorInfo(code=EMPTY_REPLY_CODE, message=EMPTY_REPLY_TEXT),
+        tag=EventTag.ERROR,
+    )
