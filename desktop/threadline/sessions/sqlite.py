@@ -1,8 +1,10 @@
 """``SQLiteSessionService``: every session in one local SQLite file (WAL, append-only events).
 
 All SQL runs on one worker thread that owns the connection, so the event loop never waits on
-the disk; each write is one short transaction. A branch is one row pointing at its parent and
-fork event: its history is the parent's rows up to the fork plus its own.
+the disk. Each write is one short transaction; appends that arrive together share one (group
+commit, sessions/appends.py) and WAL checkpoints run beside them (sessions/checkpoints.py). A
+branch is one row pointing at its parent and fork event: its history is the parent's rows up
+to the fork plus its own.
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ from threadline.core.events import Event, new_id
 from threadline.core.session import Session, SessionSearchHit, split_state
 from threadline.core.titles import title_from_event
 from threadline.sessions import blobs, store_files, trash
+from threadline.sessions.appends import GroupCommit
 from threadline.sessions.branches import branch_of_loaded, insert_branch
+from threadline.sessions.checkpoints import WAL_LIMIT, Checkpointer
 from threadline.sessions.queries import (
     EventRow,
     TreeRow,
@@ -41,7 +45,7 @@ from threadline.sessions.queries import (
 from threadline.sessions.schema import migrate
 from threadline.sessions.search import index_pending
 from threadline.sessions.worker import DbWorker
-from threadline.sessions.writes import insert_event, insert_session
+from threadline.sessions.writes import PendingAppend, insert_session
 
 if TYPE_CHECKING:
     from threadline.sessions.bulk import SessionPlan
@@ -73,6 +77,13 @@ class SQLiteSessionService:
         except BaseException:
             self._worker.stop()
             raise
+        self._checkpointer = Checkpointer(self.path)
+        self._appends = GroupCommit(
+            self._worker,
+            lambda func: self._guarded(func, self._db),
+            lambda exc: store_files.explain(exc, self.path),
+            lambda count: self._checkpointer.appended(count, self._db),
+        )
 
     # -- lifecycle -----------------------------------------------------------------------
 
@@ -85,7 +96,7 @@ class SQLiteSessionService:
             if self._instance_lock is not None:  # a later open in this process must not
                 self._instance_lock.release()  # find its own lock taken
             raise
-        return db
+        return _without_autocheckpoint(db)
 
     def close(self) -> None:
         """Checkpoints and closes the file; safe to call twice."""
@@ -94,6 +105,7 @@ class SQLiteSessionService:
         if self._index_handle is not None:
             self._index_handle.cancel()
             self._index_handle = None
+        self._checkpointer.stop()  # the last connection to close checkpoints the rest
 
         def shut() -> None:
             try:
@@ -136,9 +148,11 @@ class SQLiteSessionService:
         one, which the store uses from now on. Returns the error for the failed call."""
         with contextlib.suppress(sqlite3.Error):
             db.close()
+        self._checkpointer.stop()
         self._cache.clear()
         try:
-            self._db, self.recovery = store_files.recover(self.path, migrate, exc)
+            db, self.recovery = store_files.recover(self.path, migrate, exc)
+            self._db = _without_autocheckpoint(db)
         except StorageError as failed:
             return failed
         return CorruptDatabaseError(
@@ -197,11 +211,9 @@ class SQLiteSessionService:
         touch = title is not None or now - self._touched.get(session.id, 0.0) > TOUCH_INTERVAL
         if touch:
             self._touched[session.id] = now
-        await self._call(
-            lambda db: insert_event(
-                db, session, row, found, scoped, title=title, touch=touch, now=now
-            )
-        )
+        if self._worker.is_closed:
+            raise StorageError(f"{self.path} is closed", path=str(self.path))
+        await self._appends.append(PendingAppend(session, row, found, scoped, title, touch, now))
         self._schedule_indexing()
         if app or user:
             self._cache.clear()  # other sessions' merged view changed
@@ -379,6 +391,7 @@ class SQLiteSessionService:
         if not self._worker.is_closed:
             db = self._db
             self._worker.submit(lambda: self._guarded(index_pending, db))
+            self._checkpointer.request()  # the store went quiet: empty the WAL meanwhile
 
     # -- cache ---------------------------------------------------------------------------
 
@@ -388,3 +401,10 @@ class SQLiteSessionService:
         self._cache.move_to_end(key)
         while len(self._cache) > CACHE_SIZE:
             self._cache.popitem(last=False)
+
+
+def _without_autocheckpoint(db: sqlite3.Connection) -> sqlite3.Connection:
+    """Checkpoints run on a connection of their own (sessions/checkpoints.py)."""
+    db.execute("PRAGMA wal_autocheckpoint = 0")
+    db.execute(f"PRAGMA journal_size_limit = {WAL_LIMIT}")  # a WAL started over shrinks
+    return db
