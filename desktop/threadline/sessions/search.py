@@ -4,20 +4,22 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 
 from threadline.core.session import Session, SessionSearchHit
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
-def fts_query(text: str, *, match_any: bool = False) -> str:
+def fts_query(text: str, *, match_any: bool = False, prefix: bool = True) -> str:
     """A safe FTS5 query from what a person typed: every word must match (or any, with
-    ``match_any``), the last as a prefix."""
+    ``match_any``), the last as a prefix unless not ``prefix``."""
     words = _TOKEN.findall(text)
     if not words:
         return ""
     quoted = [f'"{w}"' for w in words]
-    quoted[-1] += "*"
+    if prefix:
+        quoted[-1] += "*"
     return (" OR " if match_any else " ").join(quoted)
 
 
@@ -43,6 +45,11 @@ def index_pending(db: sqlite3.Connection) -> int:
     return int(cursor.rowcount)
 
 
+CHUNK = 256  # matches read per step of the newest-first scan
+MIN_PREFIX = 3  # a shorter last word matches whole words only (a prefix of 1-2 letters
+# matches nearly every message, and expanding it costs more than it finds)
+
+
 def search(
     db: sqlite3.Connection,
     app_name: str,
@@ -52,10 +59,16 @@ def search(
     *,
     match_any: bool = False,
 ) -> list[SessionSearchHit]:
-    """Sessions matching ``text``: title matches first, then message matches by bm25 rank."""
+    """Up to ``limit`` sessions matching ``text``, with a snippet of their newest match: title
+    matches first, then sessions whose messages match, newest first.
+
+    Matches are read newest first and the scan stops once ``limit`` sessions are found, so a
+    common word costs what a rare one does; every session the scan passes is found. The last
+    word matches whole words first; words it only begins fill the places left.
+    """
     index_pending(db)
-    query = fts_query(text, match_any=match_any)
-    if not query:
+    exact = fts_query(text, match_any=match_any, prefix=False)
+    if not exact:
         return []
     hits: dict[str, SessionSearchHit] = {}
     like = f"%{text.strip()}%"
@@ -68,26 +81,115 @@ def search(
         hits[sid] = SessionSearchHit(
             session=_meta(sid, app_name, user_id, title, parent_id, created, updated),
             snippet=title,
-            rank=-1e9,
+            rank=-1e18,
         )
-    rows = db.execute(
-        "SELECT s.id, s.title, s.parent_id, s.created_at, s.updated_at,"
-        " snippet(events_fts, 0, '[', ']', '…', 12), bm25(events_fts) AS rank"
-        " FROM events_fts JOIN events e ON e.seq = events_fts.rowid"
-        " JOIN sessions s ON s.id = e.session_id"
-        " WHERE events_fts MATCH ? AND s.app_name = ? AND s.user_id = ? AND s.deleted_at IS NULL"
-        " ORDER BY rank LIMIT ?",
-        (query, app_name, user_id, limit * 4),
-    )
-    for sid, title, parent_id, created, updated, snippet, rank in rows:
-        if sid not in hits:
-            hits[sid] = SessionSearchHit(
-                session=_meta(sid, app_name, user_id, title, parent_id, created, updated),
-                snippet=snippet,
-                rank=rank,
+    words = _TOKEN.findall(text)
+    queries = [exact]
+    if len(words[-1]) >= MIN_PREFIX:
+        queries.append(fts_query(text, match_any=match_any))
+    scan = _Scan(db, app_name, user_id, set(hits))
+    for query in queries:
+        scan.run(query, limit - len(hits) - len(scan.found))
+    # Found newest first, whole-word matches before prefix ones: that order is the rank.
+    for place, (sid, (_seq, body, meta)) in enumerate(scan.found.items()):
+        hits[sid] = SessionSearchHit(session=meta, snippet=snippet(body, words), rank=place)
+    return sorted(hits.values(), key=lambda h: h.rank)[:limit]
+
+
+class _Scan:
+    """The newest matching row of each session, read newest first (see ``search``)."""
+
+    def __init__(self, db: sqlite3.Connection, app_name: str, user_id: str, skip: set[str]):
+        self.db, self.app_name, self.user_id = db, app_name, user_id
+        self.skip = skip  # sessions not to report: found by title, or not the user's
+        self.found: dict[str, tuple[int, str, Session]] = {}
+
+    def run(self, query: str, wanted: int) -> None:
+        goal = len(self.found) + wanted
+        cursor = 1 << 62
+        while len(self.found) < goal and cursor:
+            cursor = self._read(query, cursor, goal)
+
+    def _read(self, query: str, cursor: int, goal: int) -> int:
+        """Reads matches below ``cursor`` until ``goal`` sessions are found (returns 0) or a
+        stretch of rows finds none (returns where to go on, past those sessions' rows). One
+        statement is read as far as it goes: a prefix query costs its whole evaluation."""
+        rows = self.db.execute(
+            "SELECT f.rowid, e.session_id, e.text FROM events_fts f"
+            " JOIN events e ON e.seq = f.rowid"
+            " WHERE events_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid DESC",
+            (query, cursor),
+        )
+        while chunk := rows.fetchmany(CHUNK):
+            new = 0
+            for seq, sid, body in chunk:
+                if sid in self.found or sid in self.skip:
+                    continue
+                meta = _owned_meta(self.db, self.app_name, self.user_id, sid)
+                if meta is None:
+                    self.skip.add(sid)
+                    continue
+                self.found[sid] = (seq, body, meta)
+                new += 1
+                if len(self.found) == goal:
+                    return 0
+            if not new and len(chunk) == CHUNK:
+                # A long conversation full of matches: every row down to the newest row of
+                # any other session belongs to sessions already seen, so jump over them.
+                return self._below_seen(chunk[-1][0])
+        return 0
+
+    def _below_seen(self, cursor: int) -> int:
+        """One above the newest row below ``cursor`` of a session not seen yet (a scan of
+        the table by seq: cheaper than reading those rows' matches)."""
+        seen = self.skip | set(self.found)
+        marks = ",".join("?" * len(seen))
+        row = self.db.execute(
+            f"SELECT seq FROM events WHERE seq < ? AND session_id NOT IN ({marks})"
+            " ORDER BY seq DESC LIMIT 1",
+            (cursor, *seen),
+        ).fetchone()
+        return 0 if row is None else int(row[0]) + 1
+
+
+def snippet(text: str, words: list[str], width: int = 12) -> str:
+    """About ``width`` words of ``text`` around the first word that matches one of ``words``
+    (case and accents aside; the last may be a prefix), the match in [brackets]."""
+    wanted = [_fold(w) for w in words]
+    tokens = text.split()
+    at = next(
+        (
+            i
+            for i, token in enumerate(tokens)
+            if any(
+                (w.startswith(q) if k == len(wanted) - 1 else w == q)
+                for k, q in enumerate(wanted)
+                for w in map(_fold, _TOKEN.findall(token))
             )
-    ordered = sorted(hits.values(), key=lambda h: h.rank)
-    return ordered[:limit]
+        ),
+        None,
+    )
+    if at is None:
+        return " ".join(tokens[:width]) + ("…" if len(tokens) > width else "")
+    first = max(0, at - width // 3)
+    shown = tokens[first : first + width]
+    shown[at - first] = f"[{shown[at - first]}]"
+    return ("…" if first else "") + " ".join(shown) + ("…" if first + width < len(tokens) else "")
+
+
+def _fold(word: str) -> str:
+    """Lower case without accents, as the index's tokenizer compares words."""
+    decomposed = unicodedata.normalize("NFKD", word.casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
+
+
+def _owned_meta(db: sqlite3.Connection, app_name: str, user_id: str, sid: str) -> Session | None:
+    row = db.execute(
+        "SELECT title, parent_id, created_at, updated_at FROM sessions WHERE id = ?"
+        " AND app_name = ? AND user_id = ? AND deleted_at IS NULL",
+        (sid, app_name, user_id),
+    ).fetchone()
+    return None if row is None else _meta(sid, app_name, user_id, *row)
 
 
 def _meta(
