@@ -230,3 +230,28 @@ async def test_second_instance_is_detected(tmp_path: Path) -> None:
     assert not is_held(path)
     second = SQLiteSessionService(path, exclusive=True)
     await second.aclose()
+
+
+async def test_the_newest_rows_are_read_across_a_branch_lineage(tmp_path: Path) -> None:
+    store = SQLiteSessionService(tmp_path / "s.db")
+    root = await store.create_session("app", "u", "root")
+    for i in range(10):
+        await store.append_event(root, msg(f"root {i}"))
+    branch = await store.branch("app", "u", "root", root.events[5].id)  # inherits root 0-5
+    assert branch.events == [] and branch.parent_id == "root"
+    own = await store.get_meta("app", "u", branch.id)
+    assert own is not None
+    for i in range(3):
+        await store.append_event(own, msg(f"branch {i}"))
+    whole = [r.text for r in await store.load_rows(branch.id)]
+    assert whole == [f"root {i}" for i in range(6)] + [f"branch {i}" for i in range(3)]
+    newest = await store.load_rows(branch.id, last=5)
+    assert [r.text for r in newest] == whole[-5:]
+    older = await store.load_rows(branch.id, last=3, before=newest[0].seq)
+    assert [r.text for r in older] == whole[1:4]
+    assert [r.text for r in await store.load_rows(branch.id, last=9, before=older[0].seq)] == [
+        "root 0"
+    ]
+    assert await store.event_seq(branch.id, root.events[7].id) is None  # past the fork
+    assert await store.event_seq(branch.id, root.events[2].id) == older[1].seq
+    await store.aclose()

@@ -262,14 +262,16 @@ def test_a_long_streamed_reply_keeps_its_end_in_view(app: Harness, qtbot: Any) -
 def test_a_long_conversation_opens_at_its_end_and_loads_earlier_messages_upwards(
     app: Harness, qtbot: Any
 ) -> None:
+    from threadline.app.conversations import OLDER_ROWS, OPEN_ROWS
     from threadline.core.events import Event, Message
     from threadline.ui.chat.model import OLDER_BATCH, WINDOW
 
     store = app.services.store
+    total = OPEN_ROWS + OLDER_ROWS + 10  # read from the store in three goes
 
     async def fill() -> None:
         session = await store.create_session("threadline", "local", "long")
-        for n in range(WINDOW + 2 * OLDER_BATCH + 10):
+        for n in range(total):
             role = "user" if n % 2 == 0 else "assistant"
             author = "user" if role == "user" else "assistant"
             await store.append_event(
@@ -277,11 +279,10 @@ def test_a_long_conversation_opens_at_its_end_and_loads_earlier_messages_upwards
             )
 
     app.run(qtbot, fill(), timeout=30000)
-    total = WINDOW + 2 * OLDER_BATCH + 10
     app.parts.sessions.open_session("long")
     model, view = app.window.chat_model, app.window.chat.view
-    qtbot.waitUntil(lambda: len(model.items()) == total, timeout=5000)
-    assert model.rowCount() == WINDOW  # only the latest are laid out
+    qtbot.waitUntil(lambda: len(model.items()) == OPEN_ROWS, timeout=5000)  # the newest only
+    assert model.rowCount() == WINDOW  # and only the latest of those are laid out
     assert model.item(model.rowCount() - 1).text == f"message {total - 1}"
     bar = view.verticalScrollBar()
     qtbot.waitUntil(lambda: bar.value() == bar.maximum() > 0)
@@ -290,11 +291,12 @@ def test_a_long_conversation_opens_at_its_end_and_loads_earlier_messages_upwards
     qtbot.waitUntil(lambda: model.rowCount() == WINDOW + OLDER_BATCH)
     top = view.indexAt(view.viewport().rect().topLeft() + QPoint(10, 10))
     assert model.item(top.row()).text == first_shown  # what they saw did not move
-    bar.setValue(0)
-    qtbot.waitUntil(lambda: model.rowCount() == WINDOW + 2 * OLDER_BATCH)
-    bar.setValue(0)
-    qtbot.waitUntil(lambda: model.rowCount() == total)
-    assert model.item(0).text == "message 0" and bar.value() > 0  # the reader stays put
+    while model.rowCount() < total:  # on up: rows in memory first, then from the store
+        shown = model.rowCount()
+        bar.setValue(0)
+        qtbot.waitUntil(lambda: model.rowCount() > shown, timeout=5000)  # noqa: B023
+    assert [i.text for i in model.items()] == [f"message {n}" for n in range(total)]
+    assert bar.value() > 0  # the reader stays put
     bar.setValue(bar.maximum())  # back at the end, the earlier rows are let go again
     qtbot.waitUntil(lambda: model.rowCount() == WINDOW)
     qtbot.waitUntil(lambda: bar.value() == bar.maximum())

@@ -41,6 +41,10 @@ USER_ID = "local"
 # The inspector lists these events of an opened session (the newest INSPECT_LIMIT of them).
 INSPECT_TAGS = ("model.reply", "tool.result", "tool.approval")
 INSPECT_LIMIT = 400
+# Rows read when a conversation opens (its newest; older ones come as the reader scrolls up),
+# so opening costs the same at 100 messages and at 100,000.
+OPEN_ROWS = 800
+OLDER_ROWS = 400
 TITLE_CHARS = 60
 
 
@@ -55,6 +59,7 @@ class OpenedSession:
     pending_calls: list[str] = field(default_factory=list)
     team: str = DEFAULT_TEAM  # who answers here
     model: str = ""  # the model it asks for; "" = the provider's
+    older_than: int | None = None  # seq of the first row read, when older rows may exist
 
 
 def first_title(text: str) -> str:
@@ -69,7 +74,7 @@ async def open_session(
 
     ``picked_team`` is a team chosen for it whose marker event is not saved yet.
     """
-    rows = await store.load_rows(session_id)
+    rows = await store.load_rows(session_id, last=OPEN_ROWS)
     meta = await store.get_meta(APP_NAME, USER_ID, session_id)
     inspect_rows = [r for r in rows if r.tag in INSPECT_TAGS][-INSPECT_LIMIT:]
     events = [Event.model_validate_json(r.body) for r in inspect_rows]
@@ -77,7 +82,17 @@ async def open_session(
     state = meta.state if meta else {}
     team = picked_team or str(state.get(TEAM_KEY, DEFAULT_TEAM))
     model = str(state.get(MODEL_KEY, ""))
-    return OpenedSession(session_id, items, events, state, pending_calls(items), team, model)
+    older = rows[0].seq if len(rows) == OPEN_ROWS else None
+    return OpenedSession(session_id, items, events, state, pending_calls(items), team, model, older)
+
+
+async def older_items(
+    store: SQLiteSessionService, session_id: str, before: int
+) -> tuple[list[ChatItem], int | None]:
+    """Timeline items of the rows older than seq ``before`` (up to ``OLDER_ROWS``), and the
+    seq to ask below next time (None when the history's start was reached)."""
+    rows = await store.load_rows(session_id, last=OLDER_ROWS, before=before)
+    return items_from_rows(rows), rows[0].seq if len(rows) == OLDER_ROWS else None
 
 
 async def create_session(store: SQLiteSessionService, *, team: str) -> str:
@@ -93,7 +108,7 @@ async def fork(store: SQLiteSessionService, session_id: str, at_event_id: str) -
 
     An empty ``at_event_id`` makes a branch with no events of the parent.
     """
-    branch = await store.fork_session(APP_NAME, USER_ID, session_id, at_event_id)
+    branch = await store.branch(APP_NAME, USER_ID, session_id, at_event_id)
     return branch.id
 
 
@@ -105,14 +120,18 @@ async def regenerate_branch(
     Returns the branch id (the caller asks the model again there), or None when the reply or
     a user message before it is not in the session.
     """
-    rows = await store.load_rows(session_id)
-    position = next((i for i, r in enumerate(rows) if r.id == reply_event_id), None)
-    if position is None:
+    seq = await store.event_seq(session_id, reply_event_id)
+    if seq is None:
         return None
-    user_rows = [r for r in rows[:position] if r.author == "user"]
-    if not user_rows:
-        return None
-    return await fork(store, session_id, user_rows[-1].id)
+    before = seq
+    while True:  # the user message is usually just above the reply
+        rows = await store.load_rows(session_id, last=OLDER_ROWS, before=before)
+        user_rows = [r for r in rows if r.author == "user"]
+        if user_rows:
+            return await fork(store, session_id, user_rows[-1].id)
+        if len(rows) < OLDER_ROWS:
+            return None
+        before = rows[0].seq
 
 
 async def edit_branch(
@@ -122,12 +141,11 @@ async def edit_branch(
 
     Returns the branch id, or None when the message is not in the session.
     """
-    rows = await store.load_rows(session_id)
-    position = next((i for i, r in enumerate(rows) if r.id == user_event_id), None)
-    if position is None:
+    seq = await store.event_seq(session_id, user_event_id)
+    if seq is None:
         return None
-    before = rows[position - 1].id if position > 0 else ""
-    return await fork(store, session_id, before)
+    previous = await store.load_rows(session_id, last=1, before=seq)
+    return await fork(store, session_id, previous[0].id if previous else "")
 
 
 async def append_marker(store: SQLiteSessionService, meta: Session, event: Event) -> None:

@@ -195,9 +195,45 @@ def lineage(db: sqlite3.Connection, session_id: str) -> list[tuple[str, int | No
 _VIEW_BODY = "CASE WHEN role = 'user' AND instr(body, '\"parts\"') = 0 THEN '' ELSE body END"
 
 
-def event_rows(db: sqlite3.Connection, session_id: str) -> list[EventRow]:
-    """The session's history (a branch's inherited part first) as light ``EventRow`` rows."""
-    return list(map(_event_row, lineage_rows(db, session_id, light=True)))
+def event_rows(
+    db: sqlite3.Connection, session_id: str, last: int | None = None, before: int | None = None
+) -> list[EventRow]:
+    """The session's history (a branch's inherited part first) as light ``EventRow`` rows:
+    all of it, or the newest ``last`` rows (older than seq ``before`` when given)."""
+    if last is None and before is None:
+        return list(map(_event_row, lineage_rows(db, session_id, light=True)))
+    return list(map(_event_row, tail_rows(db, session_id, last, before)))
+
+
+def tail_rows(
+    db: sqlite3.Connection, session_id: str, last: int | None, before: int | None
+) -> list[Any]:
+    """The newest ``last`` light rows below seq ``before``: read from the newest segment of
+    the lineage backwards, so the cost follows ``last``, not the history's length."""
+    columns = f"seq, id, author, role, tag, text, {_VIEW_BODY}"
+    wanted = last if last is not None else -1  # SQLite: LIMIT -1 is no limit
+    newest_first: list[Any] = []
+    for sid, limit in reversed(lineage(db, session_id)):
+        bounds = [b for b in (limit, None if before is None else before - 1) if b is not None]
+        ceiling = min(bounds) if bounds else None
+        if ceiling is None:
+            found = db.execute(
+                f"SELECT {columns} FROM events WHERE session_id = ? ORDER BY seq DESC LIMIT ?",
+                (sid, wanted),
+            ).fetchall()
+        else:
+            found = db.execute(
+                f"SELECT {columns} FROM events WHERE session_id = ? AND seq <= ?"
+                " ORDER BY seq DESC LIMIT ?",
+                (sid, ceiling, wanted),
+            ).fetchall()
+        newest_first += found
+        if last is not None:
+            wanted = last - len(newest_first)
+            if wanted <= 0:
+                break
+    newest_first.reverse()
+    return newest_first
 
 
 def tree_rows(db: sqlite3.Connection, app_name: str, user_id: str) -> list[TreeRow]:

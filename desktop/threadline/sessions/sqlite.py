@@ -32,6 +32,7 @@ from threadline.sessions.queries import (
     event_row,
     event_rows,
     execute,
+    find_in_lineage,
     in_tx,
     load_session,
     load_setting,
@@ -281,18 +282,14 @@ class SQLiteSessionService:
     async def fork_session(
         self, app_name: str, user_id: str, session_id: str, at_event_id: str
     ) -> Session:
-        sid = new_id()
-        now = time.time()
-        await self._call(
-            lambda db: insert_branch(db, app_name, user_id, session_id, at_event_id, sid, now)
-        )
         source = self._cache.get((app_name, user_id, session_id))
-        branch = branch_of_loaded(source, session_id, at_event_id, sid, now)
-        if branch is not None:
+        branch = await self.branch(app_name, user_id, session_id, at_event_id)
+        loaded = branch_of_loaded(source, session_id, at_event_id, branch.id, branch.created_at)
+        if loaded is not None:
             # The source is in memory: the branch's history is a slice of it, no reload.
-            self._remember(branch)
-            return session_copy(branch)
-        session = await self.get_session(app_name, user_id, sid)
+            self._remember(loaded)
+            return session_copy(loaded)
+        session = await self.get_session(app_name, user_id, branch.id)
         assert session is not None
         return session
 
@@ -317,6 +314,27 @@ class SQLiteSessionService:
     async def get_meta(self, app_name: str, user_id: str, session_id: str) -> Session | None:
         """The session without its events (cheap whatever its length), or None."""
         return await self._call(lambda db: session_meta(db, app_name, user_id, session_id))
+
+    async def branch(
+        self, app_name: str, user_id: str, session_id: str, at_event_id: str
+    ) -> Session:
+        """``fork_session`` without reading any history: the new branch without its events
+        (what the window needs), O(1) whatever the length of the source.
+
+        Raises ``KeyError`` when the session or the event is not found.
+        """
+        sid = new_id()
+        now = time.time()
+        await self._call(
+            lambda db: insert_branch(db, app_name, user_id, session_id, at_event_id, sid, now)
+        )
+        meta = await self.get_meta(app_name, user_id, sid)
+        assert meta is not None
+        return meta
+
+    async def event_seq(self, session_id: str, event_id: str) -> int | None:
+        """Where ``event_id`` is in the session's history (its row's seq), or None."""
+        return await self._call(lambda db: find_in_lineage(db, session_id, event_id))
 
     async def list_tree(self, app_name: str, user_id: str) -> list[TreeRow]:
         """Light sidebar rows (``TreeRow``), most recently updated first.
@@ -352,15 +370,19 @@ class SQLiteSessionService:
             lambda db: search(db, app_name, user_id, query, limit, match_any=match_any)
         )
 
-    async def load_rows(self, session_id: str) -> list[EventRow]:
-        """The history as light ``EventRow`` rows for views, a branch's inherited part first.
+    async def load_rows(
+        self, session_id: str, *, last: int | None = None, before: int | None = None
+    ) -> list[EventRow]:
+        """The history as light ``EventRow`` rows for views, a branch's inherited part first:
+        all of it, or the newest ``last`` rows (those older than seq ``before`` when given),
+        at a cost that follows ``last``.
 
         Fields: ``seq, id, author, role, tag, text, body`` (tuple order kept). ``body`` (the
         event JSON) is empty for user messages (``text`` is all they need); views parse the
         others' only for rows they draw or inspect. Raises ``StorageError`` when the file
         cannot be read.
         """
-        return await self._call(lambda db: event_rows(db, session_id))
+        return await self._call(lambda db: event_rows(db, session_id, last, before))
 
     async def get_blob(self, ref: str) -> bytes | None:
         """The bytes of an image or file part by its ``ref`` (``sha256:<hex>``), or None.

@@ -41,6 +41,7 @@ class ChatModel(QAbstractListModel):
         self._first = 0  # index in _items of row 0
         self._tools: dict[str, ChatItem] = {}
         self._streams: dict[tuple[str, str], ChatItem] = {}
+        self.older_than: int | None = None  # see ``reset``
 
     # -- Qt model API ----------------------------------------------------------------------
 
@@ -62,9 +63,11 @@ class ChatModel(QAbstractListModel):
 
     # -- content -----------------------------------------------------------------------------
 
-    def reset(self, items: list[ChatItem]) -> None:
-        """Replaces the whole timeline (opening a session)."""
+    def reset(self, items: list[ChatItem], older_than: int | None = None) -> None:
+        """Replaces the whole timeline (opening a session); ``older_than`` is the seq below
+        which the store holds rows not read yet (None: the history starts here)."""
         self.beginResetModel()
+        self.older_than = older_than
         self._items = items
         self._first = max(0, len(items) - WINDOW)
         self._tools = {i.call_id: i for i in items if i.kind == "tool" and i.call_id}
@@ -91,6 +94,16 @@ class ChatModel(QAbstractListModel):
             self._first -= count
             self.endInsertRows()
         return count
+
+    def prepend(self, items: list[ChatItem], older_than: int | None) -> None:
+        """Puts items read from the store before the first ones (not rows yet: ``load_older``
+        makes them rows); ``older_than`` as in ``reset``."""
+        self.older_than = older_than
+        self._items[0:0] = items
+        self._first += len(items)
+        for item in items:
+            if item.kind == "tool" and item.call_id:
+                self._tools.setdefault(item.call_id, item)
 
     def trim_older(self, keep: int) -> int:
         """Keeps only the latest ``keep`` items as rows; returns how many stopped being rows."""

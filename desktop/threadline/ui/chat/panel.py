@@ -49,6 +49,8 @@ class ChatPanel(QWidget):
         item_action(str, object): ``branch``/``regen``/``retry``/``approve``/``deny``/
             ``edit-args``/``always`` on a ``ChatItem``.
         team_chosen(str): the team that should answer in this conversation.
+        older_wanted(int): the reader scrolled above the rows read; read those below this seq
+            and hand them to ``show_older``.
     """
 
     send_requested = Signal(str)
@@ -58,6 +60,7 @@ class ChatPanel(QWidget):
     stop_requested = Signal()
     item_action = Signal(str, object)
     team_chosen = Signal(str)
+    older_wanted = Signal(int)  # the reader reached the first row read: rows below this seq
 
     def __init__(self, model: ChatModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -65,6 +68,7 @@ class ChatPanel(QWidget):
         self._editing: ChatItem | None = None
         self._is_running = False
         self._stick_to_bottom = True
+        self._fetching_older = False
 
         self.view = named(QListView(), "chatView")
         self.view.setModel(model)
@@ -168,6 +172,7 @@ class ChatPanel(QWidget):
         self._connect_signals()
 
     def _connect_signals(self) -> None:
+        self.model.modelReset.connect(self._forget_fetch)
         self.send_button.clicked.connect(self._submit)
         self.attach_button.clicked.connect(self.choose_files)
         self.composer.attachments_offered.connect(self.tray.add)
@@ -346,6 +351,9 @@ class ChatPanel(QWidget):
         self._stick_to_bottom = value >= bar.maximum() - 4
         if value == 0 and bar.maximum() > 0 and self.model.has_older():
             QTimer.singleShot(0, self._load_older)
+        elif value == 0 and self.model.older_than is not None and not self._fetching_older:
+            self._fetching_older = True  # until ``show_older`` brings them
+            self.older_wanted.emit(self.model.older_than)
         elif self._stick_to_bottom and self.model.rowCount() > WINDOW + OLDER_BATCH:
             QTimer.singleShot(0, self._trim_older)
 
@@ -353,6 +361,15 @@ class ChatPanel(QWidget):
         """Back at the end: let go of the earlier rows again, so layouts stay small."""
         if self._stick_to_bottom and self.model.trim_older(WINDOW):
             self.view.scrollToBottom()
+
+    def _forget_fetch(self) -> None:
+        self._fetching_older = False  # another conversation: its own rows, when asked
+
+    def show_older(self, items: list[ChatItem], older_than: int | None) -> None:
+        """Older items read from the store (``older_wanted``): shown above, the view kept."""
+        self._fetching_older = False
+        self.model.prepend(items, older_than)
+        self._load_older()
 
     def _load_older(self) -> None:
         """The reader reached the top: bring earlier items in without moving what they see."""

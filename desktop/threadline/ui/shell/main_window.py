@@ -199,6 +199,12 @@ class MainWindow(QMainWindow):
         sessions.sessions_listed.connect(self._on_sessions)
         sessions.session_upserted.connect(self._on_session_upserted)
         sessions.session_opened.connect(self._on_opened)
+        self.chat.older_wanted.connect(sessions.fetch_older)
+        sessions.older_loaded.connect(
+            lambda sid, items, older: (
+                self.chat.show_older(items, older) if sid == sessions.current_session_id else None
+            )
+        )
         sessions.trashed.connect(self.trash_undo.on_trashed)
         sessions.recovered.connect(self.recovery_bar.show_recovery)
         sessions.search_results.connect(
@@ -240,7 +246,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{title or 'New conversation'} — Threadline")
 
     def _on_opened(self, opened: OpenedSession) -> None:
-        self.chat_model.reset(opened.items)
+        self.chat_model.reset(opened.items, opened.older_than)
         self.prompt_cards.show_session(opened.session_id)
         self.inspector.load(opened.events, opened.state)
         self.chat.cancel_edit()

@@ -29,6 +29,8 @@ class SessionsController(QObject):
         sessions_listed(object): ``list[SessionNode]`` for the sidebar.
         session_upserted(object): a ``SessionNode`` that is new or renamed.
         session_opened(object): an ``OpenedSession``.
+        older_loaded(str, object, object): a session id, the ``ChatItem``s of its rows read
+            by ``fetch_older``, and the seq to read below next (None: none left).
         trashed(str, str): a session id and its title, just moved to the trash.
         search_results(object): ``dict[str, str]`` session id to snippet.
         recovered(str, str): a damaged data file was salvaged: the message, the kept file.
@@ -38,6 +40,7 @@ class SessionsController(QObject):
     sessions_listed = Signal(object)
     session_upserted = Signal(object)
     session_opened = Signal(object)
+    older_loaded = Signal(str, object, object)  # session id, items, seq to read below or None
     trashed = Signal(str, str)
     search_results = Signal(object)
     recovered = Signal(str, str)
@@ -111,6 +114,18 @@ class SessionsController(QObject):
         self.approvals.expect(session_id, opened.pending_calls, reset=True)
         self.settings.last_session_id = session_id
         self.session_opened.emit(opened)
+
+    def fetch_older(self, before: int) -> None:
+        """Reads the open conversation's rows older than seq ``before`` (``older_loaded``)."""
+        session_id = self.current_session_id
+        if not session_id:
+            return
+
+        async def work() -> None:
+            items, older = await ops.older_items(self.store, session_id, before)
+            self.older_loaded.emit(session_id, items, older)
+
+        self.spawner.spawn(work(), group="open")
 
     def rename(self, session_id: str, title: str) -> None:
         """Sets a session's title."""
