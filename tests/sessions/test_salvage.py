@@ -108,3 +108,31 @@ async def test_damage_found_in_use_is_salvaged_on_the_first_error(tmp_path: Path
         await store.append_event(session, msg("still saving"))  # the fresh file is in use
     finally:
         await store.aclose()
+
+
+async def test_a_big_file_opens_at_once_and_damage_found_meanwhile_is_salvaged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncio
+
+    from threadline.sessions import store_files
+
+    path = tmp_path / "threadline.db"
+    texts = await filled(path, 2, 150)
+    pages = path.stat().st_size // PAGE
+    damage(path, (pages // 2) * PAGE, 2 * PAGE)
+    monkeypatch.setattr(store_files, "CHECK_AT_OPEN_BYTES", 0)  # "big": checked after opening
+    store = SQLiteSessionService(path)
+    try:
+        assert store.recovery is None  # opened without reading every page
+        deadline = asyncio.get_running_loop().time() + 10
+        while store._damage is None:  # the background check reports on its own thread
+            assert asyncio.get_running_loop().time() < deadline, "the check never reported"
+            await asyncio.sleep(0.01)
+        with pytest.raises(CorruptDatabaseError, match="Try again"):
+            await store.list_sessions("threadline", "local")
+        assert store.recovery is not None and Path(store.recovery.moved_to).exists()  # noqa: ASYNC240
+        kept = await stored_texts(store)  # the next call works on the salvaged file
+        assert kept and kept <= set(texts)
+    finally:
+        await store.aclose()

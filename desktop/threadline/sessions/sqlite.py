@@ -78,6 +78,9 @@ class SQLiteSessionService:
         except BaseException:
             self._worker.stop()
             raise
+        self._damage: str | None = None  # found by the background check, acted on next call
+        if store_files.checked_later(self.path):
+            store_files.check_in_background(self.path, self._found_damage)
         self._checkpointer = Checkpointer(self.path)
         self._appends = GroupCommit(
             self._worker,
@@ -134,7 +137,15 @@ class SQLiteSessionService:
         db = self._db
         return await self._worker.call(lambda: self._guarded(func, db))
 
+    def _found_damage(self, problem: str) -> None:
+        self._damage = problem
+
     def _guarded(self, func: Callable[[sqlite3.Connection], T], db: sqlite3.Connection) -> T:
+        if self._damage is not None and db is self._db:  # as if this call had met it
+            problem, self._damage = self._damage, None
+            raise self._recover(
+                db, sqlite3.DatabaseError(f"database disk image is malformed ({problem})")
+            )
         try:
             return func(db)
         except sqlite3.Error as exc:
