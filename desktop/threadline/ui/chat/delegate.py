@@ -29,7 +29,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
 
 from threadline.app.timeline import WAITING, ChatItem
-from threadline.ui.chat.model import ITEM_ROLE
+from threadline.ui.chat.model import ITEM_ROLE, ChatModel
 from threadline.ui.chat.thinking import thinking_html
 
 if TYPE_CHECKING:
@@ -70,13 +70,26 @@ class ChatDelegate(QStyledItemDelegate):
         self.images: ImageCache | None = None  # thumbnails of image parts (set by the window)
         self._is_dark = False
         self._reported: dict[int, int] = {}
+        # Heights by item: (revision, width, height). The view asks every row's size on each
+        # relayout, so the answer must be a lookup, not a document or Qt round trips.
+        self._heights: dict[int, tuple[int, int, int]] = {}
+        self._width = 0  # the text width, kept current by resize events (see eventFilter)
+        self._relayout_pending = False
         model = view.model()
         model.modelAboutToBeReset.connect(self._forget_all)
         model.rowsAboutToBeRemoved.connect(self._forget_rows)
         self._char_width = view.fontMetrics().averageCharWidth() or 7
         self._line_height = view.fontMetrics().lineSpacing() or 16
+        self._model = model
+        view.viewport().installEventFilter(self)
+
+    def eventFilter(self, watched: Any, event: QEvent) -> bool:
+        if event.type() == QEvent.Type.Resize:
+            self._width = 0  # measured again on the next ask
+        return False
 
     def _forget_all(self) -> None:
+        self._heights.clear()
         self._docs.clear()
         self._streams.clear()
         self._reported.clear()
@@ -85,32 +98,44 @@ class ChatDelegate(QStyledItemDelegate):
         model = self._view.model()
         for row in range(first, last + 1):
             key = id(model.index(row, 0, parent).data(ITEM_ROLE))
-            for cache in (self._docs, self._streams, self._reported):
+            for cache in (self._docs, self._streams, self._reported, self._heights):
                 cache.pop(key, None)
 
     # -- geometry ----------------------------------------------------------------------------
 
     def _text_width(self) -> int:
-        return max(200, self._view.viewport().width() - 2 * (MARGIN + PADDING))
+        if not self._width:
+            self._width = max(200, self._view.viewport().width() - 2 * (MARGIN + PADDING))
+        return self._width
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
-        item: ChatItem = index.data(ITEM_ROLE)
-        width = self._text_width()
-        widget = self._view.indexWidget(index)  # a card with real inputs (an MCP form)
-        if widget is not None:
-            full = self._view.viewport().width()
-            height = widget.heightForWidth(full) if widget.hasHeightForWidth() else -1
-            return QSize(width, max(height, widget.sizeHint().height()) + MARGIN)
-        cached = self._docs.get(id(item))
+        model = self._model
+        item: ChatItem = (
+            model.item(index.row()) if isinstance(model, ChatModel) else index.data(ITEM_ROLE)
+        )
+        width = self._width or self._text_width()
+        key = id(item)
+        if item.kind == "elicitation":
+            widget = self._view.indexWidget(index)  # a card with real inputs (an MCP form)
+            if widget is not None:
+                full = self._view.viewport().width()
+                height = widget.heightForWidth(full) if widget.hasHeightForWidth() else -1
+                return QSize(width, max(height, widget.sizeHint().height()) + MARGIN)
+        known = self._heights.get(key)
+        if known is not None and known[0] == item.revision and known[1] == width:
+            return QSize(width, known[2] + 2 * (MARGIN + PADDING) - 8)
+        cached = self._docs.get(key)
         if cached is not None and cached[0] == item.revision and cached[1] == width:
             height = math.ceil(cached[2].size().height())
-        elif id(item) in self._streams:
+        elif key in self._streams:
             # A growing reply: its document updates in place for little, so measure it now
             # rather than paint at a guessed height, find it wrong and paint again.
             height = math.ceil(self.document(item, width, option.palette).size().height())
         else:
             height = self._estimate(item, width)
-        self._reported[id(item)] = height
+        self._reported[key] = height
+        if key not in self._streams:
+            self._heights[key] = (item.revision, width, height)
         return QSize(width, height + 2 * (MARGIN + PADDING) - 8)
 
     def may_have_resized(self, index: Index) -> bool:
@@ -164,11 +189,16 @@ class ChatDelegate(QStyledItemDelegate):
         exact = math.ceil(doc.size().height())
         if self._reported.get(id(item)) != exact:
             self._reported[id(item)] = exact
-            persistent = QPersistentModelIndex(index)
-            QTimer.singleShot(0, self, lambda: self._relayout(persistent))
+            if id(item) not in self._streams:
+                self._heights[id(item)] = (item.revision, width, exact)
+            if not self._relayout_pending:  # one relayout for all the rows a frame measured
+                self._relayout_pending = True
+                persistent = QPersistentModelIndex(index)
+                QTimer.singleShot(0, self, lambda: self._relayout(persistent))
 
     def _relayout(self, persistent: QPersistentModelIndex) -> None:
-        if persistent.isValid():
+        self._relayout_pending = False
+        if persistent.isValid():  # any row will do: the view lays out all of them again
             model = persistent.model()
             self.sizeHintChanged.emit(model.index(persistent.row(), persistent.column()))
 

@@ -53,6 +53,7 @@ class App:
     mcp: McpController
     notices: list[SignalInstance]  # every controller's ``notice`` signal, for the banner
     prompts: McpPrompts  # what MCP servers ask the person during tool calls
+    warmed: bool = False  # the slow imports are done (benchmarks wait for it)
 
     def start(self) -> None:
         """Restores the agents, MCP servers, instruction, sidebar and last conversation."""
@@ -66,9 +67,12 @@ class App:
         secrets = self.services.secrets
         if secrets.problem:
             self.sessions.notice.emit(secrets.problem)
-        # The openai SDK takes a third of a second to import: do it now, off the GUI thread,
-        # rather than freeze the window when the first message is sent.
+        # The openai SDK takes a third of a second to import, Markdown and Pygments a tenth: do
+        # it now, off the GUI thread, rather than freeze the window when the first message is
+        # sent or the first conversation drawn.
+        await asyncio.to_thread(importlib.import_module, "threadline.app.markdown")
         await asyncio.to_thread(importlib.import_module, "openai")
+        self.warmed = True
         self.spawner.spawn(self.settings.list_models(), group="list-models")
 
     async def shutdown(self) -> None:

@@ -82,35 +82,43 @@ class SessionTreeModel(QAbstractItemModel):
         self._rebuild()
 
     def _rebuild(self) -> None:
+        # 50,000 conversations: each pass over them costs milliseconds, so few passes.
         self.beginResetModel()
-        for node in self._all:
+        by_id: dict[str, SessionNode] = {}
+        for key, node in enumerate(self._all):
+            node.key = key
             node.children = []
             node.parent = None
             node.snippet = ""
-        self._by_id = {n.id: n for n in self._all}
+            by_id[node.id] = node
+        self._by_id = by_id
+        roots: list[SessionNode] = []
         if self._filter:
             hits = getattr(self, "_hits", {})
-            roots = []
+            wanted = self._filter
             for node in self._all:
-                if self._filter in node.title.casefold() or node.id in hits:
-                    node.snippet = hits.get(node.id, "")
+                if node.id in hits:
+                    node.snippet = hits[node.id]
                     roots.append(node)
+                elif wanted in node.title.casefold():
+                    roots.append(node)
+            families: list[SessionNode] = []
         else:
-            roots = []
+            families = []
             for node in self._all:
-                parent = self._by_id.get(node.parent_id or "")
+                parent = by_id.get(node.parent_id) if node.parent_id else None
                 if parent is None:
                     roots.append(node)
                 else:
                     node.parent = parent
+                    if not parent.children:
+                        families.append(parent)
                     parent.children.append(node)
-            for node in self._all:
-                node.children.sort(key=lambda n: n.updated_at)
+            for parent in families:
+                parent.children.sort(key=lambda n: n.updated_at)
         self._roots = roots
         self._shown = min(len(roots), BATCH)
-        for key, node in enumerate(self._all):
-            node.key = key
-        for siblings in [roots, *(n.children for n in self._all)]:
+        for siblings in [roots, *(n.children for n in families)]:
             for row, node in enumerate(siblings):
                 node.row = row
         self.endResetModel()
