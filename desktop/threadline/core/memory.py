@@ -6,12 +6,15 @@ which re-exports it.
 
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from threadline.core import word_match
 from threadline.core.events import Event, new_id
-from threadline.core.session import Session, merge_state, split_state
+from threadline.core.session import Session, SessionSearchHit, merge_state, split_state
 from threadline.core.titles import title_from_event
 
 
@@ -29,9 +32,15 @@ class InMemorySessionService:
 
     Image and file bytes (``Message.parts``) are held once per content hash: parts with the
     same bytes share one ``bytes`` object (``get_blob`` returns it by ``ref``).
+
+    ``event_limit`` keeps the newest N events of a history in what ``get_session`` returns (the
+    model's view); every event stays stored, and forks can still start at older ones.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, event_limit: int | None = None) -> None:
+        if event_limit is not None and event_limit < 0:
+            raise ValueError("event_limit must be a count of events (0 or more)")
+        self.event_limit = event_limit
         self._blobs: dict[str, bytes] = {}
         self._records: dict[tuple[str, str, str], _Record] = {}
         self._app_state: dict[str, dict[str, Any]] = {}
@@ -144,6 +153,41 @@ class InMemorySessionService:
             raise KeyError(f"session {session_id!r} does not exist")
         record.session.title = " ".join(title.split())
 
+    @contextlib.asynccontextmanager
+    async def run_lock(self, app_name: str, user_id: str, session_id: str) -> AsyncIterator[None]:
+        """A no-op: these sessions live in one process, where the runner's own lock is enough."""
+        yield
+
+    async def search_sessions(
+        self, app_name: str, user_id: str, query: str, *, limit: int = 50, match_any: bool = False
+    ) -> list[SessionSearchHit]:
+        """Sessions whose title or messages hold the words of ``query`` (title matches first).
+
+        Scans every message (this store has no index); ``match_any`` as on SQLite.
+        """
+        words = word_match.query_words(query)
+        hits: list[SessionSearchHit] = []
+        for (app, user, _), record in self._records.items():
+            if app != app_name or user != user_id or record.is_deleted:
+                continue
+            title = record.session.title
+            if word_match.matches(words, title, match_any=match_any):
+                hits.append(SessionSearchHit(session=self._meta(record), snippet=title, rank=-1e9))
+                continue
+            texts = (
+                e.message.content
+                for e in record.own_events
+                if e.message is not None and e.message.role in ("user", "assistant")
+            )
+            found = next(
+                (t for t in texts if word_match.matches(words, t, match_any=match_any)), None
+            )
+            if found is not None:
+                snippet = word_match.snippet(words, found)
+                hits.append(SessionSearchHit(session=self._meta(record), snippet=snippet))
+        hits.sort(key=lambda hit: (hit.rank, -hit.session.updated_at))
+        return hits[:limit]
+
     def get_blob(self, ref: str) -> bytes | None:
         """The bytes of an image or file part by its ``ref`` (``sha256:<hex>``), or None."""
         return self._blobs.get(ref)
@@ -166,5 +210,8 @@ class InMemorySessionService:
 
     def _materialise(self, record: _Record) -> Session:
         session = self._meta(record)
-        session.events = self._history(record)
+        history = self._history(record)
+        if self.event_limit is not None:
+            history = history[-self.event_limit :] if self.event_limit else []
+        session.events = history
         return session

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import time
+from contextlib import AbstractAsyncContextManager
 from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
@@ -118,3 +120,32 @@ class SessionService(Protocol):
         Raises ``KeyError`` when the session or event does not exist.
         """
         ...
+
+
+@runtime_checkable
+class RunLocking(Protocol):
+    """A ``SessionService`` that serialises runs on one session across processes.
+
+    A service shared by several processes or machines (PostgreSQL, Redis) implements it; the
+    runner holds ``run_lock`` from before it loads the session until the run's last append,
+    so two runs on one session never interleave, whichever process runs them.
+    """
+
+    def run_lock(
+        self, app_name: str, user_id: str, session_id: str
+    ) -> AbstractAsyncContextManager[None]:
+        """Waits until no other run holds the session, and holds it until the block ends."""
+        ...
+
+
+def session_run_lock(
+    service: object, app_name: str, user_id: str, session_id: str
+) -> AbstractAsyncContextManager[None]:
+    """The service's cross-process run lock, or a no-op for a service without one.
+
+    A store only one process can reach (in memory) has no other process to exclude: the
+    runner's in-process lock is all it needs.
+    """
+    if isinstance(service, RunLocking):
+        return service.run_lock(app_name, user_id, session_id)
+    return contextlib.nullcontext()

@@ -9,28 +9,47 @@ import typing
 
 if typing.TYPE_CHECKING:
     from threadline.core.memory import InMemorySessionService
-    from threadline.core.session import Session, SessionSearchHit, SessionService
+    from threadline.core.session import (
+        RunLocking,
+        Session,
+        SessionSearchHit,
+        SessionService,
+        session_run_lock,
+    )
+    from threadline.sessions.postgres import PostgresSessionService
     from threadline.sessions.queries import EventRow, TreeRow
+    from threadline.sessions.redis_store import RedisSessionService, RunLockLostError
     from threadline.sessions.sqlite import SQLiteSessionService
 
 _SOURCES = {
     "EventRow": "threadline.sessions.queries",
     "InMemorySessionService": "threadline.core.memory",
+    # The shared backends need their optional drivers (extras "postgres", "redis").
+    "PostgresSessionService": "threadline.sessions.postgres",
+    "RedisSessionService": "threadline.sessions.redis_store",
+    "RunLockLostError": "threadline.sessions.redis_store",
+    "RunLocking": "threadline.core.session",
     "SQLiteSessionService": "threadline.sessions.sqlite",
     "Session": "threadline.core.session",
     "SessionSearchHit": "threadline.core.session",
     "SessionService": "threadline.core.session",
     "TreeRow": "threadline.sessions.queries",
+    "session_run_lock": "threadline.core.session",
 }
 
 __all__ = [
     "EventRow",
     "InMemorySessionService",
+    "PostgresSessionService",
+    "RedisSessionService",
+    "RunLockLostError",
+    "RunLocking",
     "SQLiteSessionService",
     "Session",
     "SessionSearchHit",
     "SessionService",
     "TreeRow",
+    "session_run_lock",
 ]
 
 

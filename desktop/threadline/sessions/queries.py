@@ -33,6 +33,7 @@ class EventRow(NamedTuple):
         tag: The event's ``EventTag`` value, or ``""`` for a plain message.
         text: The text of a user or assistant message, else ``""``.
         body: The event JSON; ``""`` for user messages (``text`` is all they need).
+        timestamp: When it happened (seconds since the epoch).
     """
 
     seq: int
@@ -42,6 +43,7 @@ class EventRow(NamedTuple):
     tag: str
     text: str
     body: str
+    timestamp: float
 
 
 class TreeRow(NamedTuple):
@@ -153,8 +155,13 @@ def session_from_row(
 
 
 def load_session(
-    db: sqlite3.Connection, app_name: str, user_id: str, session_id: str
+    db: sqlite3.Connection,
+    app_name: str,
+    user_id: str,
+    session_id: str,
+    last: int | None = None,
 ) -> Session | None:
+    """The session with its history (only the newest ``last`` events when given), or None."""
     row = db.execute(
         f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ? AND app_name = ? AND user_id = ?"
         " AND deleted_at IS NULL",
@@ -164,7 +171,12 @@ def load_session(
         return None
     session = session_from_row(row, scoped_state(db, app_name, user_id))
     validate = Event.model_validate_json
-    session.events = [validate(body) for _, body in lineage_rows(db, session_id, light=False)]
+    rows = (
+        lineage_rows(db, session_id, light=False)
+        if last is None
+        else (tail_rows(db, session_id, last, None, light=False) if last else [])
+    )
+    session.events = [validate(body) for _, body in rows]
     fill_blobs(db, session.events)  # image and file bytes are stored apart, once per hash
     return session
 
@@ -206,11 +218,17 @@ def event_rows(
 
 
 def tail_rows(
-    db: sqlite3.Connection, session_id: str, last: int | None, before: int | None
+    db: sqlite3.Connection,
+    session_id: str,
+    last: int | None,
+    before: int | None,
+    *,
+    light: bool = True,
 ) -> list[Any]:
-    """The newest ``last`` light rows below seq ``before``: read from the newest segment of
-    the lineage backwards, so the cost follows ``last``, not the history's length."""
-    columns = f"seq, id, author, role, tag, text, {_VIEW_BODY}"
+    """The newest ``last`` rows below seq ``before`` (``EventRow`` columns when ``light``,
+    else ``(seq, body)``): read from the newest segment of the lineage backwards, so the cost
+    follows ``last``, not the history's length."""
+    columns = f"seq, id, author, role, tag, text, {_VIEW_BODY}, timestamp" if light else "seq, body"
     wanted = last if last is not None else -1  # SQLite: LIMIT -1 is no limit
     newest_first: list[Any] = []
     for sid, limit in reversed(lineage(db, session_id)):
@@ -250,7 +268,7 @@ def tree_rows(db: sqlite3.Connection, app_name: str, user_id: str) -> list[TreeR
 
 def lineage_rows(db: sqlite3.Connection, session_id: str, *, light: bool) -> list[Any]:
     """Raw history rows: ``EventRow`` columns when ``light``, else ``(seq, body)``."""
-    columns = f"seq, id, author, role, tag, text, {_VIEW_BODY}" if light else "seq, body"
+    columns = f"seq, id, author, role, tag, text, {_VIEW_BODY}, timestamp" if light else "seq, body"
     rows: list[Any] = []
     for sid, limit in lineage(db, session_id):
         if limit is None:

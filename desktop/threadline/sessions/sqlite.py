@@ -43,6 +43,7 @@ from threadline.sessions.queries import (
     store_setting,
     tree_rows,
 )
+from threadline.sessions.run_locks import RunLock, RunLocks, run_lock_path
 from threadline.sessions.schema import migrate
 from threadline.sessions.search import index_pending
 from threadline.sessions.worker import DbWorker
@@ -64,8 +65,18 @@ class SQLiteSessionService:
     read-only, locked, corrupt (moved aside and kept), or from a newer version.
     """
 
-    def __init__(self, path: str | Path, *, exclusive: bool = False) -> None:
+    def __init__(
+        self, path: str | Path, *, exclusive: bool = False, event_limit: int | None = None
+    ) -> None:
+        if event_limit is not None and event_limit < 0:
+            raise ValueError("event_limit must be a count of events (0 or more)")
         self.path = Path(path)
+        self.exclusive = exclusive
+        # The newest N events of a history are what get_session returns (the model's view);
+        # nothing is deleted, views (load_rows) and forks still reach every event.
+        self.event_limit = event_limit
+        self._run_locks = RunLocks(run_lock_path(self.path))
+        self._data_version: int | None = None
         self._worker = DbWorker("threadline-db")
         self._instance_lock = store_files.InstanceLock(self.path) if exclusive else None
         self._index_handle: asyncio.TimerHandle | None = None
@@ -110,6 +121,7 @@ class SQLiteSessionService:
             self._index_handle.cancel()
             self._index_handle = None
         self._checkpointer.stop()  # the last connection to close checkpoints the rest
+        self._run_locks.close()
 
         def shut() -> None:
             try:
@@ -191,15 +203,38 @@ class SQLiteSessionService:
         return session
 
     async def get_session(self, app_name: str, user_id: str, session_id: str) -> Session | None:
+        if self._cache:
+            await self._drop_cache_if_written_elsewhere()
         cached = self._cache.get((app_name, user_id, session_id))
-        if cached is not None:
+        if cached is None:
+            limit = self.event_limit
+            cached = await self._call(
+                lambda db: load_session(db, app_name, user_id, session_id, limit)
+            )
+            if cached is None:
+                return None
+            self._remember(cached)
+        else:
             self._cache.move_to_end((app_name, user_id, session_id))
-            return session_copy(cached)
-        session = await self._call(lambda db: load_session(db, app_name, user_id, session_id))
-        if session is None:
-            return None
-        self._remember(session)
-        return session_copy(session)
+        session = session_copy(cached)
+        if self.event_limit is not None and len(session.events) > self.event_limit:
+            session.events = session.events[-self.event_limit :] if self.event_limit else []
+        return session
+
+    def run_lock(self, app_name: str, user_id: str, session_id: str) -> RunLock:
+        """Held while a run works on a session: other runs on it wait, in this process and in
+        any other that opened the same file (``run_locks``)."""
+        return self._run_locks.hold(f"{app_name}\x1f{user_id}\x1f{session_id}")
+
+    async def _drop_cache_if_written_elsewhere(self) -> None:
+        """Another process sharing the file may have appended: its sessions are read again."""
+        if self.exclusive:  # no other process writes this file
+            return
+        # data_version changes only when another connection commits to the file.
+        version = await self._call(lambda db: db.execute("PRAGMA data_version").fetchone()[0])
+        if version != self._data_version:
+            self._data_version = version
+            self._cache.clear()
 
     async def list_sessions(self, app_name: str, user_id: str) -> list[Session]:
         return await self._call(lambda db: session_list(db, app_name, user_id))
@@ -388,7 +423,7 @@ class SQLiteSessionService:
         all of it, or the newest ``last`` rows (those older than seq ``before`` when given),
         at a cost that follows ``last``.
 
-        Fields: ``seq, id, author, role, tag, text, body`` (tuple order kept). ``body`` (the
+        Fields: ``seq, id, author, role, tag, text, body, timestamp`` (tuple order kept). ``body``
         event JSON) is empty for user messages (``text`` is all they need); views parse the
         others' only for rows they draw or inspect. Raises ``StorageError`` when the file
         cannot be read.
