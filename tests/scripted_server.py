@@ -2,7 +2,8 @@
 
 It speaks real HTTP (chunked SSE, like the OpenAI API) so the real ``openai`` client is used
 end to end. Each POST to ``/v1/chat/completions`` takes the next scripted ``Reply``; every
-request body is recorded so tests can assert what was sent.
+request body is recorded so tests can assert what was sent. A request with ``"stream": false``
+gets the same reply as one ``chat.completion`` JSON body.
 """
 
 from __future__ import annotations
@@ -34,6 +35,12 @@ class Reply:
         reasoning: reasoning pieces streamed before the text, one per SSE chunk.
         reasoning_as: the delta fields each reasoning piece is sent in (``reasoning_content``
             like DeepSeek, vLLM and llama.cpp; ``reasoning`` like Ollama and OpenRouter; both).
+        pause_after: stream this many chunks (the first is the role chunk), then wait on
+            ``pause`` (at most 30 s) before the rest: a test can see text arrive mid-reply.
+        pause: the event ``pause_after`` waits on.
+
+    A non-streaming request gets the same text, reasoning, tool calls and usage in one body;
+    ``cut_after`` then cuts that body after this many bytes (the client sees it end early).
     """
 
     text: list[str] = field(default_factory=list)
@@ -50,6 +57,8 @@ class Reply:
     )
     reasoning: list[str] = field(default_factory=list)
     reasoning_as: tuple[str, ...] = ("reasoning_content",)
+    pause_after: int | None = None
+    pause: threading.Event | None = None
 
 
 def text(*pieces: str) -> Reply:
@@ -150,7 +159,28 @@ class ScriptedServer:
                         reply.headers,
                     )
                     return
-                self._stream(body, reply)
+                if body.get("stream"):
+                    self._stream(body, reply)
+                else:
+                    self._complete(body, reply)
+
+            def _complete(self, body: dict[str, Any], reply: Reply) -> None:
+                if reply.hold is not None:
+                    reply.hold.wait(30)
+                if reply.delay:
+                    time.sleep(reply.delay)
+                payload = json.dumps(_completion(body.get("model", "scripted"), reply)).encode()
+                self.send_response(200)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if reply.cut_after is None:
+                    self.wfile.write(payload)
+                    return
+                self.wfile.write(payload[: reply.cut_after])
+                self.wfile.flush()
+                self.connection.shutdown(2)  # fewer bytes than Content-Length said
+                self.close_connection = True
 
             def _json(self, status: int, data: Any, headers: dict[str, str] | None = None) -> None:
                 payload = json.dumps(data).encode()
@@ -182,6 +212,8 @@ class ScriptedServer:
                         return
                     if reply.delay:
                         time.sleep(reply.delay)
+                    if index == reply.pause_after and reply.pause is not None:
+                        reply.pause.wait(30)
                     data = f"data: {chunk}\n\n".encode()
                     try:
                         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
@@ -218,6 +250,40 @@ class ScriptedServer:
         return Handler
 
 
+def _call_id(index: int, name: str, pieces: list[str]) -> str:
+    return f"call_{index}_{abs(hash((name, tuple(pieces)))) % 10**8}"
+
+
+def _completion(model: str, reply: Reply) -> dict[str, Any]:
+    """The whole reply as one ``chat.completion`` body (a non-streaming request)."""
+    message: dict[str, Any] = {"role": "assistant", "content": "".join(reply.text) or None}
+    if reply.reasoning:
+        message.update(dict.fromkeys(reply.reasoning_as, "".join(reply.reasoning)))
+    if reply.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": _call_id(index, name, pieces),
+                "type": "function",
+                "function": {"name": name, "arguments": "".join(pieces)},
+            }
+            for index, (name, pieces) in enumerate(reply.tool_calls)
+        ]
+    return {
+        "id": "chatcmpl-scripted",
+        "object": "chat.completion",
+        "created": 0,
+        "model": model,
+        "choices": [
+            {
+                "index": 0,
+                "message": message,
+                "finish_reason": "tool_calls" if reply.tool_calls else "stop",
+            }
+        ],
+        "usage": reply.usage,
+    }
+
+
 def _chunks(model: str, reply: Reply) -> Any:
     base = {
         "id": "chatcmpl-scripted",
@@ -237,7 +303,7 @@ def _chunks(model: str, reply: Reply) -> Any:
     for piece in reply.text:
         yield chunk({"content": piece})
     for index, (name, pieces) in enumerate(reply.tool_calls):
-        call_id = f"call_{index}_{abs(hash((name, tuple(pieces)))) % 10**8}"
+        call_id = _call_id(index, name, pieces)
         first = {
             "index": index,
             "id": call_id,

@@ -1,14 +1,26 @@
-"""``main()``: the ``threadline`` command, which starts the desktop app.
+"""``main()``: the ``threadline`` command, which starts the desktop app (or, as
+``threadline chat``, a conversation in the terminal).
 
 Kept to nothing but the entry point: everything imported before the first frame delays it
-(logging and dataclasses alone cost 20 ms). The app is assembled in ``ui/shell/root.py``.
+(logging and dataclasses alone cost 20 ms). The app is assembled in ``ui/shell/root.py``, the
+terminal conversation in ``console/``.
 """
 
 from __future__ import annotations
 
+import sys
+
 
 def main(argv: list[str] | None = None) -> int:
-    """Starts the desktop app; returns the exit code (logging starts after the first paint)."""
+    """Starts the desktop app, or ``threadline chat``; returns the exit code.
+
+    ``argv`` is the whole command line, program name first (``sys.argv`` by default).
+    """
+    args = sys.argv if argv is None else argv
+    if len(args) > 1 and args[1] == "chat":
+        from threadline.console import main as chat  # no Qt on this path
+
+        return chat(args[2:])
     from threadline.ui.shell.launch import run  # the Qt side lives in ui/, the only Qt importer
 
     return run(argv)

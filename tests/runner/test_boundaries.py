@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+import threadline.console as console_pkg
 import threadline.core as core_pkg
 import threadline.runner as runner_pkg
 import threadline.sessions as sessions_pkg
@@ -56,6 +57,11 @@ def imports_of(package: str) -> dict[str, set[str]]:
         ("sessions", ("threadline.core", "threadline.sessions")),
         # threadline.presets: the provider presets, plain data the provider form shares.
         ("runner", ("threadline.core", "threadline.runner", "threadline.presets")),
+        # threadline chat: the runner in a terminal, beside app (never importing it or Qt).
+        (
+            "console",
+            ("threadline.core", "threadline.runner", "threadline.sessions", "threadline.console"),
+        ),
     ],
 )
 def test_layers_import_only_below_them(package: str, allowed: tuple[str, ...]) -> None:
@@ -86,7 +92,9 @@ def public_names(package: types.ModuleType) -> set[str]:
     }
 
 
-@pytest.mark.parametrize("package", [core_pkg, runner_pkg, sessions_pkg], ids=lambda p: p.__name__)
+@pytest.mark.parametrize(
+    "package", [core_pkg, runner_pkg, sessions_pkg, console_pkg], ids=lambda p: p.__name__
+)
 def test_all_lists_exactly_the_public_names(package: types.ModuleType) -> None:
     listed = list(package.__all__)
     assert len(set(listed)) == len(listed), "a name is listed twice"

@@ -38,6 +38,10 @@ The tree, with each ``code``:
   * ``ToolThreadsExhausted`` (``tool_threads_exhausted``, ``runner.tool_threads``): too many
     abandoned sync tool calls still run in the background; no new one is started (a tool
     error for the model).
+  * ``SessionURLError`` (``session_url``, ``sessions.urls``, also a ``ValueError``): a
+    ``--sessions`` URL names no store this installation can open.
+  * ``AgentLoadError`` (``agent_load``, ``console.loader``, also a ``ValueError``): ``threadline
+    chat --agent MODULE:ATTR`` names no agent.
 
 Codes an error event can carry without a class of ours: ``timeout`` (the builtin
 ``TimeoutError``: the run took longer than ``RunConfig.timeout``), ``invalid_output`` (a reply

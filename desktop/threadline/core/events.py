@@ -201,8 +201,11 @@ class Event(BaseModel):
     metadata: dict[str, Any] = Field(default_factory=dict)
 
     def is_final_response(self) -> bool:
-        """True for a complete assistant reply that asks for no tool calls."""
+        """True for a complete assistant reply that asks for no tool calls (a transfer's
+        announcement is not one: the agent it names answers next)."""
         if self.partial or self.done or self.error is not None or self.message is None:
+            return False
+        if self.tag == EventTag.AGENT_TRANSFER:
             return False
         return self.message.role == "assistant" and not self.message.tool_calls
 

@@ -55,6 +55,7 @@ from threadline.runner.models import (
 from threadline.runner.openai_model import OpenAIChatModel
 from threadline.runner.providers import PROVIDER_PRESETS, ProviderPreset, resolve_model
 from threadline.runner.runner import Runner, RunResult
+from threadline.runner.steps import Step, StepToolCall
 from threadline.runner.tools import (
     FunctionTool,
     Tool,
@@ -112,6 +113,8 @@ __all__ = [
     "SamplingRequest",
     "ScriptedModel",
     "ScriptedReply",
+    "Step",
+    "StepToolCall",
     "TextChunk",
     "ThreadlineError",
     "Tool",

@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from threadline.core.events import (
     DeltaFactory,
     Event,
-    EventActions,
     EventTag,
     Message,
     ToolCall,
@@ -21,7 +20,7 @@ from threadline.core.events import (
     new_id,
 )
 from threadline.runner import tool_exec
-from threadline.runner.agents import ACTIVE_AGENT_KEY, BaseAgent, ChainAgent, CycleAgent
+from threadline.runner.agents import BaseAgent, ChainAgent, CycleAgent
 from threadline.runner.callbacks import Callbacks, call_hook
 from threadline.runner.context import InvocationContext
 from threadline.runner.history import (
@@ -42,12 +41,12 @@ from threadline.runner.models import (
 )
 from threadline.runner.tools import Tool, tool_spec, unique_names
 from threadline.runner.tracing import span
+from threadline.runner.transfer import TRANSFER_TOOL, handoff, transfer_tool
 from threadline.runner.turns import (
     RoundOutcome,
     attach_structured_output,
     empty_reply_notice,
     position,
-    transfer_tool,
 )
 
 YIELD_EVERY_S = 0.005
@@ -58,6 +57,11 @@ class LLMAgent(BaseAgent):
 
     ``set_instruction`` and ``set_global_instruction`` may be called from any thread while a
     run is going; the next model request uses the new text and records its version.
+
+    A transfer (``transfer_to_agent``, a tool that returns an agent of the tree, or a tool
+    setting ``actions.transfer_to_agent``) emits an ``agent.transfer`` event whose message is
+    the announcement the next agent reads: the model's ``message`` argument, else
+    ``default_transfer_message`` ("" sends none; the event is emitted all the same).
     """
 
     def __init__(
@@ -75,9 +79,17 @@ class LLMAgent(BaseAgent):
         callbacks: Callbacks | None = None,
         timeline_filter: TimelineFilter = "all",
         branch_filter: BranchFilter = "prefix",
+        default_transfer_message: str | None = None,
     ) -> None:
         super().__init__(name, description=description, sub_agents=sub_agents, callbacks=callbacks)
         self.model = model
+        # What the agent this one hands the conversation to reads when the model said nothing
+        # (seed 001's WithDefaultTransferMessage); None: "Task delegated from <name>.", "": none.
+        self.default_transfer_message = (
+            f"Task delegated from {name}."
+            if default_transfer_message is None
+            else default_transfer_message
+        )
         self.generation = generation or GenerationConfig()
         self.output_schema = output_schema
         self.timeline_filter: TimelineFilter = timeline_filter
@@ -141,7 +153,7 @@ class LLMAgent(BaseAgent):
             key = tuple(sorted(targets))
             if self._transfer_cache is None or self._transfer_cache[0] != key:
                 self._transfer_cache = (key, transfer_tool(targets))
-            tools["transfer_to_agent"] = self._transfer_cache[1]
+            tools[TRANSFER_TOOL] = self._transfer_cache[1]
         return tools
 
     def _transfer_targets(self) -> dict[str, BaseAgent]:
@@ -198,7 +210,8 @@ class LLMAgent(BaseAgent):
                 outcome.note(event)
                 yield event
         if outcome.transfer_to and not outcome.is_paused and not ctx.is_ended:
-            async for event in self._handoff(ctx, outcome.transfer_to):
+            announcement = outcome.transfer_message or self.default_transfer_message
+            async for event in handoff(self, ctx, outcome.transfer_to, announcement):
                 yield event
 
     # -- one model call ----------------------------------------------------------------------
@@ -230,7 +243,8 @@ class LLMAgent(BaseAgent):
         messages = rebuild_messages(ctx.session.events, history, system or None)
         assert messages is not None  # the reference points into these very events
         tools = [tool_spec(t, name) for name, t in self.tool_map.items()]
-        params = self.generation.merged(ctx.run_config.generation).as_params()
+        generation = self.generation.merged(ctx.run_config.generation)
+        params = generation.as_params()
         response_format = None
         if self.output_schema is not None:
             response_format = {
@@ -247,6 +261,7 @@ class LLMAgent(BaseAgent):
             params=params,
             response_format=response_format,
             parallel_tool_calls=ctx.run_config.parallel_tool_calls,
+            stream=generation.stream,
         )
         meta = {
             "system": system or None,
@@ -283,6 +298,8 @@ class LLMAgent(BaseAgent):
         )
         clock = time.perf_counter
         last_yield = clock()
+        # Without streaming the reply is one event: no deltas, even from a model that streams.
+        is_streaming = request.stream
         # aclosing: a cancelled run closes the stream here, in this task, not in a finalizer.
         stream = contextlib.aclosing(self.model.stream(request))
         with span("model.call", agent=self.name, model=self.model.name):
@@ -299,13 +316,15 @@ class LLMAgent(BaseAgent):
                         texts.append(chunk.text)
                         if answer_from is None and thinking_from and chunk.text.strip():
                             answer_from = clock()
-                        yield make_delta(chunk.text)
+                        if is_streaming:
+                            yield make_delta(chunk.text)
                     elif kind is ReasoningChunk:
                         assert isinstance(chunk, ReasoningChunk)
                         if thinking_from is None:
                             thinking_from = clock()
                         reasoning.append(chunk.text)
-                        yield make_delta.reasoning(chunk.text)
+                        if is_streaming:
+                            yield make_delta.reasoning(chunk.text)
                     elif kind is ToolCallChunk:
                         assert isinstance(chunk, ToolCallChunk)
                         if thinking_from is not None and answer_from is None:
@@ -354,7 +373,8 @@ class LLMAgent(BaseAgent):
         started: float,
     ) -> Event:
         ctx.usage.add(usage)
-        latency_ms = round((time.perf_counter() - started) * 1000, 3)
+        latency = time.perf_counter() - started
+        latency_ms = round(latency * 1000, 3)
         # The request is stored without its messages: "history" says which stored events they
         # came from (runner.history.rebuild_messages redoes them exactly), so a long
         # conversation does not store its whole past again with every reply.
@@ -369,24 +389,6 @@ class LLMAgent(BaseAgent):
                 **meta,
                 "request": request.model_dump(exclude={"messages"}),
                 "latency_ms": latency_ms,
+                "started_at": time.time() - latency,  # wall clock, for RunResult.steps
             },
         )
-
-    # -- after a tool round ------------------------------------------------------------------
-
-    async def _handoff(self, ctx: InvocationContext, target_name: str) -> AsyncIterator[Event]:
-        target = self.root.find_agent(target_name)
-        if target is None:
-            return
-        yield Event(
-            invocation_id=ctx.invocation_id,
-            author=self.name,
-            branch=self.path,
-            tag=EventTag.AGENT_TRANSFER,
-            actions=EventActions(
-                transfer_to_agent=target.name, state_delta={ACTIVE_AGENT_KEY: target.name}
-            ),
-            metadata={"from": self.name, "to": target.name},
-        )
-        async for event in target.run(ctx):
-            yield event

@@ -13,7 +13,12 @@ from threadline.core.events import Usage
 
 
 class GenerationConfig(BaseModel):
-    """Sampling parameters; None means "the server's default"."""
+    """Sampling parameters; None means "the server's default".
+
+    ``stream=False`` asks for the whole reply in one response instead of a stream (some
+    servers only support tools that way): the agent then yields it as one non-partial event,
+    with no text deltas before it.
+    """
 
     temperature: float | None = None
     top_p: float | None = None
@@ -22,16 +27,22 @@ class GenerationConfig(BaseModel):
     seed: int | None = None
     presence_penalty: float | None = None
     frequency_penalty: float | None = None
+    stream: bool = True
 
     def merged(self, override: GenerationConfig | None) -> GenerationConfig:
-        """This config with every field that ``override`` sets replaced."""
+        """This config with every field that ``override`` sets replaced.
+
+        Only fields given explicitly count: an override made as ``GenerationConfig(seed=1)``
+        leaves the agent's ``stream=False`` alone.
+        """
         if override is None:
             return self
-        return self.model_copy(update=override.model_dump(exclude_none=True))
+        return self.model_copy(update=override.model_dump(exclude_none=True, exclude_unset=True))
 
     def as_params(self) -> dict[str, Any]:
-        """The fields that are set, as request parameters."""
-        return self.model_dump(exclude_none=True)
+        """The sampling fields that are set, as request parameters (``stream`` is not one:
+        it chooses how the request is sent, ``ModelRequest.stream``)."""
+        return self.model_dump(exclude_none=True, exclude={"stream"})
 
 
 class ModelRequest(BaseModel):
@@ -43,6 +54,8 @@ class ModelRequest(BaseModel):
     params: dict[str, Any] = {}
     response_format: dict[str, Any] | None = None
     parallel_tool_calls: bool = True
+    # False: one complete response instead of a stream (GenerationConfig.stream).
+    stream: bool = True
 
 
 @dataclass(slots=True)
@@ -102,6 +115,8 @@ class Model(Protocol):
     def stream(self, request: ModelRequest) -> AsyncGenerator[ModelChunk, None]:
         """Streams the reply (an async generator, so it can be closed early).
 
-        Raises ``ModelError`` on failure.
+        With ``request.stream`` false a model may send one request for the whole reply and
+        yield its chunks at once; a model that can only stream may ignore it (the agent shows
+        no deltas either way). Raises ``ModelError`` on failure.
         """
         ...

@@ -11,7 +11,6 @@ import time
 from collections.abc import AsyncGenerator, Mapping
 from typing import TYPE_CHECKING, Any
 
-from threadline.core.events import Usage
 from threadline.core.text import valid_text
 from threadline.runner.content import has_images, without_images
 from threadline.runner.models import (
@@ -19,10 +18,10 @@ from threadline.runner.models import (
     ModelError,
     ModelRequest,
     ReasoningChunk,
-    TextChunk,
     ToolCallChunk,
     UsageChunk,
 )
+from threadline.runner.replies import ThinkSplitter, completion_chunks, reasoning_of, usage_of
 
 if TYPE_CHECKING:
     import openai
@@ -43,11 +42,6 @@ log = logging.getLogger(__name__)
 RETRY_AFTER_CAP = 60.0
 NO_KEY = "not-needed"
 CUT_TEXT = "The connection to the model dropped mid-reply."
-# Delta fields that carry reasoning, by preference: DeepSeek, vLLM, llama.cpp and LM Studio
-# send ``reasoning_content``; Ollama, OpenRouter and newer vLLM send ``reasoning``.
-REASONING_FIELDS = ("reasoning_content", "reasoning")
-THINK_OPEN = "<think>"
-THINK_CLOSE = "</think>"
 
 
 class OpenAIChatModel:
@@ -70,6 +64,9 @@ class OpenAIChatModel:
     Reasoning arrives as ``ReasoningChunk``s: from ``reasoning_content`` or ``reasoning``
     deltas, and from a ``<think>…</think>`` block that opens the reply text (the tags may be
     split across chunks anywhere; the text after ``</think>`` is the reply).
+
+    A request with ``stream`` false (``GenerationConfig(stream=False)``) is sent as one
+    non-streaming call; its whole answer comes back as the same chunks, all at once.
     """
 
     def __init__(
@@ -104,6 +101,12 @@ class OpenAIChatModel:
         return str(self.client.base_url)
 
     async def stream(self, request: ModelRequest) -> AsyncGenerator[ModelChunk, None]:
+        if not request.stream:
+            # One complete response: nothing was streamed, so a failure (a cut body too) is
+            # retried like a refused request, and the chunks come all at once.
+            for piece in completion_chunks(await self._open(request)):
+                yield piece
+            return
         stream = await self._open(request)
         received = False
         finished = False
@@ -114,14 +117,7 @@ class OpenAIChatModel:
                 if chunk.usage is not None:
                     # Servers send usage after the last choice (stream_options.include_usage).
                     finished = True
-                    yield UsageChunk(
-                        Usage(
-                            prompt_tokens=chunk.usage.prompt_tokens or 0,
-                            completion_tokens=chunk.usage.completion_tokens or 0,
-                            total_tokens=chunk.usage.total_tokens or 0,
-                            requests=1,
-                        )
-                    )
+                    yield UsageChunk(usage_of(chunk.usage))
                 if not chunk.choices:
                     continue
                 choice = chunk.choices[0]
@@ -129,7 +125,7 @@ class OpenAIChatModel:
                 delta = choice.delta
                 if delta is None:
                     continue
-                reasoning = _reasoning_of(delta)
+                reasoning = reasoning_of(delta)
                 if reasoning:
                     yield ReasoningChunk(valid_text(reasoning))
                 if delta.content:
@@ -182,10 +178,11 @@ class OpenAIChatModel:
         body: dict[str, Any] = {
             "model": request.model or self.name,
             "messages": messages,
-            "stream": True,
-            "stream_options": {"include_usage": True},
+            "stream": request.stream,
             **request.params,
         }
+        if request.stream:
+            body["stream_options"] = {"include_usage": True}
         if request.tools:
             body["tools"] = request.tools
             body["parallel_tool_calls"] = request.parallel_tool_calls
@@ -210,87 +207,6 @@ class OpenAIChatModel:
                 )
                 attempt += 1
                 await asyncio.sleep(delay)
-
-
-def _reasoning_of(delta: Any) -> str:
-    """The reasoning text a stream delta carries (a field the SDK keeps as an extra)."""
-    extra = getattr(delta, "model_extra", None) or {}
-    for name in REASONING_FIELDS:
-        value = extra.get(name)
-        if value is None:
-            value = getattr(delta, name, None)  # an SDK that declares the field
-        if isinstance(value, str) and value:
-            return value  # servers sending both fields send the same text in each
-    return ""
-
-
-class ThinkSplitter:
-    """Splits reply text streamed in pieces into a leading ``<think>`` block and the reply.
-
-    ``feed`` takes each piece of text and returns the chunks that are certain so far (a piece
-    that may still be part of a tag is held back); ``close`` returns the rest at the end.
-    Whitespace before ``<think>`` and between ``</think>`` and the reply is dropped. Text that
-    does not open with ``<think>`` passes unchanged; a block never closed is all reasoning.
-    """
-
-    __slots__ = ("_held", "_state")
-
-    def __init__(self) -> None:
-        self._state = "start"  # start -> think -> after -> text, or start -> text
-        self._held = ""
-
-    def feed(self, text: str) -> list[TextChunk | ReasoningChunk]:
-        """The chunks ``text`` completes."""
-        if self._state == "text":
-            return [TextChunk(text)]
-        out: list[TextChunk | ReasoningChunk] = []
-        held = self._held + text
-        self._held = ""
-        if self._state == "start":
-            lead = held.lstrip()
-            if len(lead) < len(THINK_OPEN) and THINK_OPEN.startswith(lead):
-                self._held = held  # "", whitespace or the start of the tag: wait and see
-                return out
-            if not lead.startswith(THINK_OPEN):
-                self._state = "text"
-                return [TextChunk(held)]
-            self._state = "think"
-            held = lead[len(THINK_OPEN) :].lstrip()
-        if self._state == "think":
-            end = held.find(THINK_CLOSE)
-            if end < 0:
-                keep = _tag_prefix_at_end(held, THINK_CLOSE)
-                self._held = held[len(held) - keep :] if keep else ""
-                reasoning = held[: len(held) - keep]
-                if reasoning:
-                    out.append(ReasoningChunk(reasoning))
-                return out
-            if held[:end]:
-                out.append(ReasoningChunk(held[:end]))
-            self._state = "after"
-            held = held[end + len(THINK_CLOSE) :]
-        answer = held.lstrip()  # state "after": the reply starts at its first visible text
-        if answer:
-            self._state = "text"
-            out.append(TextChunk(answer))
-        return out
-
-    def close(self) -> list[TextChunk | ReasoningChunk]:
-        """What is still held back when the stream ends."""
-        held, self._held = self._held, ""
-        if not held:
-            return []
-        if self._state == "think":  # never closed: what looked like a tag was reasoning
-            return [ReasoningChunk(held)]
-        return [TextChunk(held)]  # "start": only whitespace or a piece of "<think>" came
-
-
-def _tag_prefix_at_end(text: str, tag: str) -> int:
-    """How many characters at the end of ``text`` could begin ``tag``."""
-    for size in range(min(len(tag) - 1, len(text)), 0, -1):
-        if tag.startswith(text[-size:]):
-            return size
-    return 0
 
 
 def _env_key(base_url: str | None) -> str | None:

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from threadline.core.errors import ThreadlineError
 from threadline.core.events import ErrorInfo, Event, EventTag, Message, Usage, new_id
 from threadline.core.memory import InMemorySessionService
-from threadline.core.session import Session, SessionService
+from threadline.core.session import Session, SessionService, session_run_lock
 from threadline.runner.agents import ACTIVE_AGENT_KEY, BaseAgent
 from threadline.runner.context import ArtifactService, InvocationContext, RunConfig
 from threadline.runner.interrupted import save_interrupted
@@ -23,13 +23,24 @@ from threadline.runner.resume import (
     build_plan,
     pending_approvals,
 )
+from threadline.runner.steps import Step, StepRecorder
 from threadline.runner.tracing import span
 
 RUNNER_AUTHOR = "runner"
 
 
 class RunResult(BaseModel):
-    """What ``run_to_end`` returns."""
+    """What ``run_to_end`` returns.
+
+    Attributes:
+        final_output: the text of the last final reply.
+        events: every non-partial event of the run, in order.
+        usage: the tokens of all model calls together.
+        last_agent: the agent that had the conversation at the end.
+        error: the last error event's error, if any.
+        steps: one per model call: agent, start, duration, tool calls and their outcome,
+            usage (``threadline.runner.steps.Step``).
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -38,6 +49,7 @@ class RunResult(BaseModel):
     usage: Usage = Field(default_factory=Usage)
     last_agent: str = ""
     error: ErrorInfo | None = None
+    steps: list[Step] = Field(default_factory=list)
 
 
 class Runner:
@@ -167,7 +179,12 @@ class Runner:
             lock = asyncio.Lock()
             self._session_locks[session_id] = lock
         slots = self._slots or contextlib.nullcontext()
-        async with lock, slots:
+        # This process's lock first (queued runs here hold no server connection), then the
+        # store's lock across processes (PostgreSQL, Redis, a shared SQLite file), then a
+        # slot: a run waiting on another machine takes no local slot. The session is read
+        # inside all three, so no run works from a history another is still writing.
+        shared = session_run_lock(self.session_service, self.app_name, user_id, session_id)
+        async with lock, shared, slots:
             stream = self._invoke_locked(
                 user_id, session_id, config, message, decisions, invocation_id
             )
@@ -361,10 +378,12 @@ def _check_ids(user_id: str, session_id: str) -> None:
 async def collect(events: AsyncIterator[Event]) -> RunResult:
     """Drains an event stream into a ``RunResult``."""
     result = RunResult()
+    steps = StepRecorder()
     async for event in events:
         if event.partial:
             continue
         result.events.append(event)
+        steps.note(event)
         if event.usage is not None:
             result.usage.add(event.usage)
         if event.error is not None:
@@ -374,4 +393,5 @@ async def collect(events: AsyncIterator[Event]) -> RunResult:
             result.last_agent = event.author
         elif event.author not in ("user", RUNNER_AUTHOR) and not event.done:
             result.last_agent = event.author
+    result.steps = steps.steps
     return result

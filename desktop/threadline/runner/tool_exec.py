@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from threadline.core.events import Event, EventActions, EventTag, Message, Part, ToolCall
 from threadline.core.text import valid_text
+from threadline.runner.agents import BaseAgent
 from threadline.runner.callbacks import call_hook
 from threadline.runner.content import ToolOutput
 from threadline.runner.context import ApprovalRequest, InvocationContext
@@ -23,6 +24,7 @@ from threadline.runner.tools import (
     result_text,
 )
 from threadline.runner.tracing import span
+from threadline.runner.transfer import returned_agent
 
 if TYPE_CHECKING:
     from threadline.runner.llm_agent import LLMAgent
@@ -270,6 +272,9 @@ async def _attempt(
     except Exception as exc:
         text = f"Error: the tool {call.name!r} failed: {type(exc).__name__}: {exc}"
         return _Outcome(call, text, "error", arguments, tool_context.actions)
+    if isinstance(value, BaseAgent):  # a handoff by return value (seed 002)
+        text, status = returned_agent(agent, call.name, value, tool_context.actions)
+        return _Outcome(call, text, status, arguments, tool_context.actions)
     if isinstance(value, ToolOutput):  # text plus images or files (an MCP tool's result)
         outcome = _Outcome(call, value.text, "ok", arguments, tool_context.actions)
         outcome.parts = list(value.parts)

@@ -1,34 +1,37 @@
 """What an LLM agent's loop works with besides the model call: the outcome of a tool round,
-the transfer tool, structured output, positions in a history."""
+structured output, positions in a history."""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ValidationError
 
 from threadline.core.events import ErrorInfo, Event, EventTag
-from threadline.runner.tools import FunctionTool, Tool, ToolContext
+from threadline.runner.transfer import transfer_message
 
 EMPTY_REPLY_CODE = "empty_reply"
 EMPTY_REPLY_TEXT = "The model returned no text."
 
-if TYPE_CHECKING:
-    from threadline.runner.agents import BaseAgent
-
 
 class RoundOutcome:
-    """What the tool results of a round asked for: a transfer, or an escalation."""
+    """What the tool results of a round asked for: a transfer, or an escalation.
+
+    ``transfer_message`` is what the model told the next agent to do (the ``message``
+    argument of ``transfer_to_agent``), or None when it said nothing.
+    """
 
     def __init__(self) -> None:
         self.transfer_to: str | None = None
+        self.transfer_message: str | None = None
         self.is_escalated = False
         self.is_paused = False  # calls wait for approval: the agent stops until ``resume``
 
     def note(self, event: Event) -> None:
-        self.transfer_to = event.actions.transfer_to_agent or self.transfer_to
+        if event.actions.transfer_to_agent:
+            self.transfer_to = event.actions.transfer_to_agent
+            self.transfer_message = transfer_message(event)
         self.is_escalated = self.is_escalated or event.actions.escalate
         self.is_paused = self.is_paused or event.tag == EventTag.TOOL_APPROVAL
 
@@ -44,24 +47,6 @@ def position(events: Sequence[Event], event_id: str | None, *, default: int) -> 
             if events[index].id == event_id:
                 return index
     return default
-
-
-def transfer_tool(targets: dict[str, BaseAgent]) -> Tool:
-    """The ``transfer_to_agent`` tool offered when an agent may hand the conversation on."""
-    listing = "; ".join(
-        f"{name}: {agent.description or 'no description'}" for name, agent in targets.items()
-    )
-
-    def transfer_to_agent(agent_name: str, tool_context: ToolContext) -> str:
-        if agent_name not in targets:
-            raise ValueError(f"no agent named {agent_name!r}; choose one of {', '.join(targets)}")
-        tool_context.actions.transfer_to_agent = agent_name
-        return f"Transferred to {agent_name}."
-
-    return FunctionTool(
-        transfer_to_agent,
-        description=f"Hand the conversation to another agent. Agents: {listing}",
-    )
 
 
 def attach_structured_output(schema: type[BaseModel] | None, reply: Event) -> None:
