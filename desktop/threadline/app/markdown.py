@@ -14,14 +14,29 @@ from urllib.parse import quote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
+from mdit_py_plugins.dollarmath import dollarmath_plugin
+from mdit_py_plugins.texmath import texmath_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import TextLexer, get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from threadline.app.links import is_web_link
+from threadline.app.math import math_html
 
 _FORMATTER = HtmlFormatter(noclasses=True, nowrap=True, style="default")
+# A code block's long lines run past the bubble until the reader asks for them wrapped (the
+# view swaps these for ``wrapped``'s, per message).
+PRE_STYLE = 'style="margin:0;font-family:monospace;color:#1f2328"'
+WRAP_LABEL = "Wrap lines"
+
+
+def wrapped(html_text: str) -> str:
+    """``html_text`` with its code blocks' lines wrapped (and the toggle saying so)."""
+    return html_text.replace(
+        f"<pre {PRE_STYLE}>",
+        '<pre style="margin:0;font-family:monospace;color:#1f2328;white-space:pre-wrap">',
+    ).replace(f">{WRAP_LABEL}<", ">Unwrap lines<")
 
 
 def _fence(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
@@ -39,8 +54,9 @@ def _fence(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: 
     return (
         '<table width="100%" cellpadding="8" cellspacing="0" bgcolor="#f1f3f5"><tr><td>'
         f'<span style="color:#6b7280">{label}</span> &nbsp; '
-        f'<a href="{copy}" style="color:#2563eb">Copy</a>'
-        '<pre style="margin:0;font-family:monospace;color:#1f2328">'
+        f'<a href="{copy}" style="color:#2563eb">Copy</a> &nbsp; '
+        f'<a href="act:wrap" style="color:#2563eb">{WRAP_LABEL}</a>'
+        f"<pre {PRE_STYLE}>"
         f"{body}</pre></td></tr></table>\n"
     )
 
@@ -58,12 +74,60 @@ _MD.validateLink = is_web_link  # type: ignore[method-assign,assignment]  # neve
 _MD.add_render_rule("fence", _fence)
 _MD.add_render_rule("code_block", _fence)
 _MD.add_render_rule("table_open", _table_open)
+# Math: $…$ and $$…$$ (not "$5 and $10": no digit or space just inside the dollars), \(…\)
+# and \[…\]; never inside code. Drawn by app.math.
+dollarmath_plugin(_MD, allow_space=False, allow_digits=False, double_inline=True)
+texmath_plugin(_MD, delimiters="brackets")
+
+
+def _inline_math(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return math_html(tokens[idx].content, display=False)
+
+
+def _display_math(renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any) -> str:
+    return math_html(tokens[idx].content, display=True)
+
+
+def _display_in_line(
+    renderer: Any, tokens: Sequence[Token], idx: int, options: Any, env: Any
+) -> str:
+    return math_html(tokens[idx].content, display=True, block=False)
+
+
+_MD.add_render_rule("math_inline", _inline_math)
+_MD.add_render_rule("math_inline_double", _display_in_line)
+for _rule in ("math_block", "math_block_label", "math_block_eqno"):
+    _MD.add_render_rule(_rule, _display_math)
 
 
 @lru_cache(maxsize=4096)
 def render_block(text: str) -> str:
     """HTML for a run of complete Markdown blocks (cached: finished text never re-renders)."""
-    return str(_MD.render(text))
+    return str(_MD.render(_separate_display_math(text)))
+
+
+def _separate_display_math(text: str) -> str:
+    """Blank lines around display math that starts or ends a line (models write "So:\n\\[")
+    outside code fences: a math block, like any block, cannot interrupt a paragraph."""
+    if "\\[" not in text and "$$" not in text:
+        return text
+    out: list[str] = []
+    in_fence = False
+    for line in text.split("\n"):
+        stripped = line.strip()
+        if stripped.startswith(("```", "~~~")):
+            in_fence = not in_fence
+        opens = not in_fence and stripped.startswith(("\\[", "$$"))
+        if opens and out and out[-1].strip():
+            out.append("")
+        out.append(line)
+        if (
+            not in_fence
+            and stripped.endswith(("\\]", "$$"))
+            and (opens or stripped in ("\\]", "$$"))
+        ):
+            out.append("")
+    return "\n".join(out)
 
 
 def split_stable(text: str) -> tuple[str, str]:

@@ -48,7 +48,8 @@ def items_from_rows(rows: Sequence[EventRow]) -> list[ChatItem]:
 
     items: list[ChatItem] = []
     tools: dict[str, ChatItem] = {}
-    for _seq, event_id, author, role, tag, text, body in rows:
+    for _seq, event_id, author, role, tag, text, body, stamp in rows:
+        first = len(items)
         if role == "user":
             user = Event.model_validate_json(body) if body else None
             detail = parts_line(user) if user is not None else ""
@@ -56,7 +57,7 @@ def items_from_rows(rows: Sequence[EventRow]) -> list[ChatItem]:
             if user is not None and user.message is not None and user.message.parts:
                 item.data["images"] = image_refs(user.message.parts)
             items.append(item)
-        elif role == "assistant":
+        elif role == "assistant" and tag != "agent.transfer":  # a transfer's announcement
             has_calls = '"tool_calls":[{' in body
             status = "interrupted" if tag == "interrupted" else ""
             thought = '"reasoning":"' in body
@@ -77,6 +78,8 @@ def items_from_rows(rows: Sequence[EventRow]) -> list[ChatItem]:
             "model",
         ):
             items.extend(items_for_event(Event.model_validate_json(body), tools))
+        for item in items[first:]:
+            item.data.setdefault("time", stamp)
     _settle_approvals(items, tools)
     return items
 
@@ -100,7 +103,15 @@ def pending_calls(items: list[ChatItem]) -> list[str]:
 
 
 def items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
-    """New items for a non-partial live event; tool results update ``tools`` in place."""
+    """New items for a non-partial live event; tool results update ``tools`` in place. Each
+    item knows when its event happened (``data["time"]``, shown on hover)."""
+    made = _items_for_event(event, tools)
+    for item in made:
+        item.data.setdefault("time", event.timestamp)
+    return made
+
+
+def _items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]:
     message = event.message
     if event.error is not None:
         return [ChatItem("error", event.author, event.error.message, event.id, event.error.code)]

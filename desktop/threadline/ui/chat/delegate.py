@@ -30,6 +30,7 @@ from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOpti
 
 from threadline.app.timeline import WAITING, ChatItem
 from threadline.ui.chat.model import ITEM_ROLE, ChatModel
+from threadline.ui.chat.rich_doc import RichDocument
 from threadline.ui.chat.thinking import thinking_html
 
 if TYPE_CHECKING:
@@ -241,7 +242,7 @@ class ChatDelegate(QStyledItemDelegate):
         return doc
 
     def _new_document(self, palette: QPalette) -> QTextDocument:
-        doc = QTextDocument()
+        doc = RichDocument(palette.color(QPalette.ColorRole.Text))  # draws math: images
         doc.setDocumentMargin(0)
         doc.setDefaultFont(self._view.font())
         link = palette.color(QPalette.ColorRole.Link).name()
@@ -273,7 +274,7 @@ class ChatDelegate(QStyledItemDelegate):
 
     def _html(self, item: ChatItem) -> str:
         # markdown-it and Pygments load on the first message drawn, not at start-up.
-        from threadline.app.markdown import plain_html, render_markdown
+        from threadline.app.markdown import plain_html, render_markdown, wrapped
 
         text = item.text
         clipped = len(text) > DISPLAY_LIMIT
@@ -290,6 +291,8 @@ class ChatDelegate(QStyledItemDelegate):
             return header + plain_html(text) + note + self._images_html(item)
         if item.kind == "assistant":
             body = render_markdown(text)
+            if item.data.get("wrap"):
+                body = wrapped(body)
             header = self._header(item, ["copy", "branch", "regen"])
             return header + thinking_html(item) + body + note
         if item.kind == "tool":

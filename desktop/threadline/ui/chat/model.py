@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
@@ -24,6 +25,20 @@ ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
 WINDOW = 400  # rows shown when a conversation opens: its latest items
 OLDER_BATCH = 200  # rows brought in each time the reader scrolls to the top
+
+
+def _when(stamp: object) -> str | None:
+    """ "Today 14:32", "Yesterday 09:05" or "Mon 2 Dec 2026, 14:32": when a message was sent."""
+    if not isinstance(stamp, int | float):
+        return None
+    moment = datetime.fromtimestamp(stamp)
+    days = (date.today() - moment.date()).days
+    clock = moment.strftime("%H:%M")
+    if days == 0:
+        return f"Today {clock}"
+    if days == 1:
+        return f"Yesterday {clock}"
+    return f"{moment.strftime('%a')} {moment.day} {moment.strftime('%b %Y')}, {clock}"
 
 
 class ChatModel(QAbstractListModel):
@@ -59,6 +74,8 @@ class ChatModel(QAbstractListModel):
             return item.text
         if role == Qt.ItemDataRole.AccessibleTextRole:
             return f"{item.author}: {item.text}"
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return _when(item.data.get("time"))
         return None
 
     # -- content -----------------------------------------------------------------------------
@@ -125,7 +142,9 @@ class ChatModel(QAbstractListModel):
 
     def add_pending_user(self, text: str, detail: str = "") -> None:
         """Shows a message the moment it is sent; the saved event fills it in."""
-        self.append([ChatItem("user", "user", text, status="sending", detail=detail)])
+        sent = ChatItem("user", "user", text, status="sending", detail=detail)
+        sent.data["time"] = time.time()
+        self.append([sent])
 
     def drop_pending_user(self, text: str) -> None:
         """Takes back a shown message that was never saved (it returns to the composer)."""
@@ -170,6 +189,7 @@ class ChatModel(QAbstractListModel):
         if stream is not None and message is not None and message.role == "assistant":
             stream.text = message.content
             stream.event_id = event.id
+            stream.data["time"] = event.timestamp
             stream.data.pop("thinking_since", None)
             stream.data.update(thinking_data(event))
             stream.status = "interrupted" if message.interrupted else ""
@@ -196,6 +216,7 @@ class ChatModel(QAbstractListModel):
             )
             if pending is not None:
                 pending.event_id = event.id
+                pending.data["time"] = event.timestamp
                 pending.status = ""
                 pending.detail = parts_line(event)
                 if message.parts:

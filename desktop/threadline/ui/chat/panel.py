@@ -321,6 +321,9 @@ class ChatPanel(QWidget):
             self.copied.emit("Message copied to the clipboard")
         elif action == "edit":
             self.begin_edit(item)
+        elif action == "wrap":  # this message's code blocks: long lines wrapped or not
+            item.data["wrap"] = not item.data.get("wrap")
+            self.model.update_item(item)
         else:
             self.item_action.emit(action, item)
 

@@ -162,6 +162,7 @@ class MainWindow(QMainWindow):
         self.sidebar.new_requested.connect(self._new_session)
         self.new_action.triggered.connect(self._new_session)
         self.sidebar.delete_requested.connect(self._delete)
+        self.sidebar.pin_requested.connect(sessions.set_pinned)
         self.sidebar.search_changed.connect(sessions.search)
         self.tree_model.rename_requested.connect(sessions.rename)
         self.tree_model.rename_requested.connect(self._on_renamed)

@@ -22,6 +22,9 @@ if TYPE_CHECKING:
     from threadline.ui.common.tasks import TaskSpawner
 
 
+PINNED_KEY = "pinned_sessions"  # a setting stored with the data: pinned session ids
+
+
 class SessionsController(QObject):
     """Lists, opens, renames, trashes, searches, exports and imports conversations.
 
@@ -76,7 +79,26 @@ class SessionsController(QObject):
     async def list(self) -> None:
         """Sends the sidebar every conversation and branch."""
         rows = await self.store.list_tree(APP_NAME, USER_ID)
-        self.sessions_listed.emit([SessionNode(*row) for row in rows])
+        pinned = frozenset(await self._pinned())
+        nodes = [SessionNode(*row) for row in rows]
+        for node in nodes:
+            node.pinned = node.id in pinned
+        self.sessions_listed.emit(nodes)
+
+    async def _pinned(self) -> tuple[str, ...]:
+        stored = await self.store.get_setting(PINNED_KEY)
+        return tuple(str(s) for s in stored) if isinstance(stored, (list, tuple)) else ()
+
+    def set_pinned(self, session_id: str, pinned: bool) -> None:
+        """Keeps a conversation at the top of the sidebar, or lets it go (saved with the data,
+        so pins survive a restart)."""
+
+        async def work() -> None:
+            others = [s for s in await self._pinned() if s != session_id]
+            await self.store.set_setting(PINNED_KEY, [session_id, *others] if pinned else others)
+            await self.list()
+
+        self.spawner.spawn(work())
 
     async def refresh_node(self, session_id: str) -> None:
         """Sends the sidebar one conversation again (its title may have changed)."""

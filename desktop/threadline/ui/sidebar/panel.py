@@ -9,13 +9,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QMenu,
     QPushButton,
-    QTreeView,
     QVBoxLayout,
     QWidget,
 )
 
 from threadline.ui.common.widgets import named
-from threadline.ui.sidebar.tree import SESSION_ID_ROLE, SessionTreeModel
+from threadline.ui.sidebar.tree import PINNED_ROLE, SESSION_ID_ROLE, SessionTreeModel
+from threadline.ui.sidebar.view import SessionTreeView
 
 SEARCH_DELAY_MS = 200
 
@@ -28,12 +28,14 @@ class Sidebar(QWidget):
         new_requested(): the New button or Ctrl+N.
         delete_requested(str): a session to move to the trash.
         search_changed(str): text to search message contents for (debounced).
+        pin_requested(str, bool): keep a conversation at the top (True) or not (False).
     """
 
     session_selected = Signal(str)
     new_requested = Signal()
     delete_requested = Signal(str)
     search_changed = Signal(str)
+    pin_requested = Signal(str, bool)  # a session id, and whether it should be pinned
 
     def __init__(self, model: SessionTreeModel, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -44,10 +46,12 @@ class Sidebar(QWidget):
         self.search.setClearButtonEnabled(True)
         self.new_button = named(QPushButton("New conversation"), "newSessionButton")
         self.new_button.setToolTip("Start a new conversation (Ctrl+N)")
-        self.tree = named(QTreeView(), "sessionSidebar")
+        self.tree = named(SessionTreeView(), "sessionSidebar")
         self.tree.setModel(model)
         self.tree.setHeaderHidden(True)
-        self.tree.setUniformRowHeights(True)
+        # Not uniform: a group's first row carries its label ("Today"). The view only holds
+        # the rows fetched so far (tree.BATCH at a time), so heights stay cheap at 50,000.
+        self.tree.setUniformRowHeights(False)
         self.tree.setEditTriggers(QAbstractItemView.EditTrigger.EditKeyPressed)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.setAccessibleName("Conversations")
@@ -143,6 +147,10 @@ class Sidebar(QWidget):
             return
         self.tree.setCurrentIndex(index)
         menu = QMenu(self.tree)
+        session_id = index.data(SESSION_ID_ROLE)
+        pinned = bool(index.data(PINNED_ROLE))
+        pin = menu.addAction("Unpin" if pinned else "Pin to top")
+        pin.triggered.connect(lambda: self.pin_requested.emit(session_id, not pinned))
         menu.addAction(self.rename_action)
         menu.addAction(self.delete_action)
         menu.popup(self.tree.viewport().mapToGlobal(position))

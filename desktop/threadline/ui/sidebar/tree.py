@@ -17,6 +17,36 @@ BATCH = 200
 _ROW_FLAGS = Qt.ItemFlag.ItemIsEnabled | Qt.ItemFlag.ItemIsSelectable | Qt.ItemFlag.ItemIsEditable
 _MARKUP = re.compile(r"[*_`#>|]+")  # Markdown marks read badly in a one-line label
 SESSION_ID_ROLE = Qt.ItemDataRole.UserRole + 1
+HEADER_ROLE = Qt.ItemDataRole.UserRole + 2  # "Pinned", "Today"…: the group a row opens
+PINNED_ROLE = Qt.ItemDataRole.UserRole + 3
+DAY = 86400.0
+
+
+def group_start(updated_at: float, now: float | None = None) -> float:
+    """When the date group of ``updated_at`` begins (see ``date_group``)."""
+    current = time.localtime(now)
+    midnight = time.mktime((*current[:3], 0, 0, 0, 0, 0, -1))
+    for start in (midnight, midnight - DAY, midnight - 6 * DAY, midnight - 29 * DAY):
+        if updated_at >= start:
+            return start
+    then = time.localtime(updated_at)
+    return time.mktime((then.tm_year, then.tm_mon, 1, 0, 0, 0, 0, 0, -1))
+
+
+def date_group(updated_at: float, now: float | None = None) -> str:
+    """The sidebar group of a conversation last changed at ``updated_at``, as peers group:
+    Today, Yesterday, Previous 7 days, Previous 30 days, then by month ("March 2026")."""
+    current = time.localtime(now)
+    midnight = time.mktime((*current[:3], 0, 0, 0, 0, 0, -1))
+    if updated_at >= midnight:
+        return "Today"
+    if updated_at >= midnight - DAY:
+        return "Yesterday"
+    if updated_at >= midnight - 6 * DAY:
+        return "Previous 7 days"
+    if updated_at >= midnight - 29 * DAY:
+        return "Previous 30 days"
+    return time.strftime("%B %Y", time.localtime(updated_at))
 
 
 @dataclass(eq=False)
@@ -33,6 +63,8 @@ class SessionNode:
     children: list[SessionNode] = field(default_factory=list)
     row: int = 0
     key: int = 0  # position in the model's node list: the index's internalId
+    pinned: bool = False  # kept at the top of the sidebar
+    header: str = ""  # the group this row opens ("" inside a group)
 
     @property
     def label(self) -> str:
@@ -90,6 +122,7 @@ class SessionTreeModel(QAbstractItemModel):
             node.children = []
             node.parent = None
             node.snippet = ""
+            node.header = ""
             by_id[node.id] = node
         self._by_id = by_id
         roots: list[SessionNode] = []
@@ -116,12 +149,31 @@ class SessionTreeModel(QAbstractItemModel):
                     parent.children.append(node)
             for parent in families:
                 parent.children.sort(key=lambda n: n.updated_at)
+            roots = self._grouped(roots)
         self._roots = roots
         self._shown = min(len(roots), BATCH)
         for siblings in [roots, *(n.children for n in families)]:
             for row, node in enumerate(siblings):
                 node.row = row
         self.endResetModel()
+
+    @staticmethod
+    def _grouped(roots: list[SessionNode]) -> list[SessionNode]:
+        """Pinned conversations first, then by date (roots come newest first); the first row
+        of each group carries its header. The group changes only where a row is older than
+        the current group's start, so 50,000 rows cost a comparison each."""
+        pinned = [n for n in roots if n.pinned]
+        if pinned:
+            roots = pinned + [n for n in roots if not n.pinned]
+            pinned[0].header = "Pinned"
+        now = time.time()
+        group, start = "", float("inf")
+        for node in roots[len(pinned) :]:
+            if node.updated_at < start or not group:
+                group = date_group(node.updated_at, now)
+                start = group_start(node.updated_at, now)
+                node.header = group
+        return roots
 
     def parents_with_branches(self) -> list[str]:
         """Ids of the shown sessions that have branches under them."""
@@ -229,6 +281,10 @@ class SessionTreeModel(QAbstractItemModel):
             return tip
         if role == SESSION_ID_ROLE:
             return node.id
+        if role == HEADER_ROLE:
+            return node.header
+        if role == PINNED_ROLE:
+            return node.pinned
         return None
 
     def flags(self, index: Index) -> Qt.ItemFlag:

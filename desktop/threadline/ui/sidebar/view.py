@@ -1,0 +1,77 @@
+"""The sidebar's tree view: rows that open a group ("Pinned", "Today", "Yesterday"…) carry
+the group's label above them, drawn by the view so selection and branch arrows stay with the
+row itself."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QFont, QPainter, QPalette
+from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QTreeView, QWidget
+
+from threadline.ui.sidebar.tree import HEADER_ROLE, PINNED_ROLE
+
+Index = QModelIndex | QPersistentModelIndex
+
+
+class SessionDelegate(QStyledItemDelegate):
+    """Row heights: a group's first row is taller by the label's line."""
+
+    def __init__(self, view: QTreeView) -> None:
+        super().__init__(view)
+        self.header_height = view.fontMetrics().height() + 10
+
+    def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
+        size = super().sizeHint(option, index)
+        size.setHeight(max(size.height(), 22))
+        if index.data(HEADER_ROLE):
+            size.setHeight(size.height() + self.header_height)
+        return size
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        if index.data(PINNED_ROLE):
+            option = QStyleOptionViewItem(option)
+            option.text = ""  # drawn below with the pin
+            super().paint(painter, option, index)
+            painter.save()
+            painter.setPen(option.palette.color(QPalette.ColorRole.Text))
+            label = "📌 " + str(index.data(Qt.ItemDataRole.DisplayRole))
+            text_rect = option.rect.adjusted(4, 0, -4, 0)
+            elided = option.fontMetrics.elidedText(
+                label, Qt.TextElideMode.ElideRight, text_rect.width()
+            )
+            painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter, elided)
+            painter.restore()
+            return
+        super().paint(painter, option, index)
+
+
+class SessionTreeView(QTreeView):
+    """A ``QTreeView`` that draws group labels above the rows that open a group."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.sessions_delegate = SessionDelegate(self)
+        self.setItemDelegate(self.sessions_delegate)
+
+    def drawRow(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        header = index.data(HEADER_ROLE)
+        if not header:
+            super().drawRow(painter, option, index)
+            return
+        height = self.sessions_delegate.header_height
+        label = QRect(option.rect.left(), option.rect.top(), self.viewport().width(), height)
+        painter.save()
+        font = QFont(option.font)
+        font.setBold(True)
+        font.setPointSizeF(max(7.0, font.pointSizeF() * 0.85))
+        painter.setFont(font)
+        painter.setPen(option.palette.color(QPalette.ColorRole.PlaceholderText))
+        painter.drawText(
+            label.adjusted(8, 4, -8, 0),
+            Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter,
+            str(header),
+        )
+        painter.restore()
+        row = QStyleOptionViewItem(option)
+        row.rect = option.rect.adjusted(0, height, 0, 0)
+        super().drawRow(painter, row, index)
