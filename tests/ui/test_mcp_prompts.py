@@ -236,7 +236,9 @@ def test_an_image_result_shows_in_the_chat_and_the_inspector(app: Harness, qtbot
     assert size is not None and viewer.image.pixmap().size() == size  # full size, as stored
     viewer.close()
 
+    app.window.panels.toggle_inspector.trigger()  # Ctrl+Shift+I: the inspector opens beside
     inspector = app.window.inspector
+    assert app.window.inspector_dock.isVisible()
     row = next(
         r for r in range(inspector.calls.rowCount()) if inspector.calls.item(r).text() == tool
     )

@@ -12,6 +12,7 @@ from PySide6.QtCore import (
     QModelIndex,
     QPersistentModelIndex,
     QPointF,
+    QRect,
     QRectF,
     QSize,
     Qt,
@@ -41,6 +42,9 @@ MARGIN = 6
 PADDING = 10
 DISPLAY_LIMIT = 100_000  # characters drawn per message; Copy still takes the whole text
 DOC_CACHE = 400
+# The reading column: lines longer than ~90 characters are hard to read, so a wide window
+# centres the conversation instead of stretching it (as chat apps do).
+COLUMN = 760
 Index = QModelIndex | QPersistentModelIndex
 
 AGENT_COLOURS = ["#2563eb", "#7c3aed", "#0d9488", "#c2410c", "#be185d", "#4d7c0f"]
@@ -89,6 +93,14 @@ class ChatDelegate(QStyledItemDelegate):
             self._width = 0  # measured again on the next ask
         return False
 
+    def font_changed(self) -> None:
+        """The view's font changed (zoom): every document and height is made again."""
+        self._forget_all()
+        metrics = self._view.fontMetrics()
+        self._char_width = metrics.averageCharWidth() or 7
+        self._line_height = metrics.lineSpacing() or 16
+        self.sizeHintChanged.emit(self._view.model().index(0, 0))
+
     def _forget_all(self) -> None:
         self._heights.clear()
         self._docs.clear()
@@ -106,8 +118,15 @@ class ChatDelegate(QStyledItemDelegate):
 
     def _text_width(self) -> int:
         if not self._width:
-            self._width = max(200, self._view.viewport().width() - 2 * (MARGIN + PADDING))
+            room = self._view.viewport().width() - 2 * (MARGIN + PADDING)
+            self._width = max(200, min(COLUMN, room))
         return self._width
+
+    def _bubble(self, row: QRect) -> QRectF:
+        """The message's rectangle in ``row``: the reading column, centred in a wide window."""
+        width = self._text_width() + 2 * PADDING
+        left = row.left() + max(MARGIN, (row.width() - width) // 2)
+        return QRectF(left, row.top() + MARGIN / 2, width, row.height() - MARGIN)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         model = self._model
@@ -161,7 +180,7 @@ class ChatDelegate(QStyledItemDelegate):
         item: ChatItem = index.data(ITEM_ROLE)
         width = self._text_width()
         doc = self.document(item, width, option.palette)
-        rect = QRectF(option.rect).adjusted(MARGIN, MARGIN / 2, -MARGIN, -MARGIN / 2)
+        rect = self._bubble(option.rect)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         background = self._background(item, option.palette)
@@ -405,7 +424,7 @@ class ChatDelegate(QStyledItemDelegate):
     def link_at(self, index: Index, position: QPointF, option: QStyleOptionViewItem) -> str:
         """The link under ``position`` (viewport coordinates) in the row at ``index``."""
         item: ChatItem = index.data(ITEM_ROLE)
-        rect = QRectF(option.rect).adjusted(MARGIN, MARGIN / 2, -MARGIN, -MARGIN / 2)
+        rect = self._bubble(option.rect)
         doc = self.document(item, self._text_width(), option.palette)
         local = position - QPointF(rect.left() + PADDING, rect.top() + PADDING - 4)
         return doc.documentLayout().anchorAt(local)

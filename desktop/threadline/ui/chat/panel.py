@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from threadline.app.attachments import Attachment
 from threadline.app.timeline import ChatItem
 from threadline.ui.chat.composer import AttachmentTray, Composer
-from threadline.ui.chat.delegate import ChatDelegate
+from threadline.ui.chat.delegate import COLUMN, PADDING, ChatDelegate
 from threadline.ui.chat.links import is_web_link, open_link
 from threadline.ui.chat.model import OLDER_BATCH, WINDOW, ChatModel
 from threadline.ui.common.widgets import named
@@ -164,9 +164,19 @@ class ChatPanel(QWidget):
         layout.addWidget(self.view, 1)
         layout.addWidget(self.banner)
         layout.addWidget(self.edit_label)
-        layout.addLayout(team_row)
-        layout.addWidget(self.tray)
-        layout.addLayout(row)
+        # The composer sits under the reading column, as wide as it (see delegate.COLUMN).
+        bottom = QWidget()
+        bottom.setMaximumWidth(COLUMN + 2 * PADDING + 120)
+        stack = QVBoxLayout(bottom)
+        stack.setContentsMargins(8, 4, 8, 8)
+        stack.addLayout(team_row)
+        stack.addWidget(self.tray)
+        stack.addLayout(row)
+        centred = QHBoxLayout()  # the stretches share what the column does not take
+        centred.addStretch(1)
+        centred.addWidget(bottom, 100)
+        centred.addStretch(1)
+        layout.addLayout(centred)
         self.view.viewport().setAcceptDrops(True)
         self.view.viewport().installEventFilter(self)
         self._connect_signals()
@@ -367,6 +377,17 @@ class ChatPanel(QWidget):
 
     def _forget_fetch(self) -> None:
         self._fetching_older = False  # another conversation: its own rows, when asked
+
+    def set_text_points(self, points: float) -> None:
+        """The chat's text size (zoom): the timeline is laid out again at the new size."""
+        for widget in (self.view, self.composer):
+            font = widget.font()
+            font.setPointSizeF(points)
+            widget.setFont(font)
+        self.delegate.font_changed()
+        self.view.doItemsLayout()
+        if self._stick_to_bottom:
+            self.view.scrollToBottom()
 
     def show_older(self, items: list[ChatItem], older_than: int | None) -> None:
         """Older items read from the store (``older_wanted``): shown above, the view kept."""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QApplication, QMainWindow
@@ -13,7 +13,7 @@ from threadline.ui.shell.skeleton import Skeleton
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
-    from PySide6.QtWidgets import QDockWidget, QFileDialog, QMenu
+    from PySide6.QtWidgets import QFileDialog, QMenu
 
     from threadline.app.attachments import Attachment
     from threadline.app.conversations import OpenedSession
@@ -97,10 +97,10 @@ class MainWindow(QMainWindow):
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([260, 740])
         self.setCentralWidget(splitter)
-        self.inspector_dock = self._dock("Inspector", self.inspector, "inspectorDock")
-        self.settings_dock = self._dock("Settings", self.settings_panel, "settingsDock")
-        self.tabifyDockWidget(self.inspector_dock, self.settings_dock)
-        self.inspector_dock.raise_()
+        from threadline.ui.shell.panels import SidePanels
+
+        self.panels = SidePanels(self, self.inspector, self.settings_panel, self.chat)
+        self.inspector_dock = self.panels.inspector_dock
 
         from threadline.ui.chat.key_bar import KeyBar
         from threadline.ui.shell.recovery_bar import RecoveryBar
@@ -129,24 +129,10 @@ class MainWindow(QMainWindow):
         if draft and not self.chat.composer.toPlainText():
             self.chat.composer.setPlainText(draft)
 
-    def _dock(self, title: str, widget: Any, name: str) -> QDockWidget:
-        from PySide6.QtCore import Qt
-        from PySide6.QtWidgets import QDockWidget
-
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        dock.setWidget(widget)
-        dock.setAllowedAreas(
-            Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
-        )
-        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        return dock
-
     def _build_menus(self) -> None:
         from threadline.ui.shell.menus import build_menus
 
-        docks = [self.inspector_dock, self.settings_dock]
-        actions = build_menus(self, self._menus, self.sidebar, docks)
+        actions = build_menus(self, self._menus, self.sidebar, self.panels)
         self.new_action = actions.new
         self.export_action = actions.export
         self.import_action = actions.import_

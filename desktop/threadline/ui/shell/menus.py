@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QAction
-    from PySide6.QtWidgets import QDockWidget, QMenu, QWidget
+    from PySide6.QtWidgets import QMenu, QWidget
 
+    from threadline.ui.shell.panels import SidePanels
     from threadline.ui.sidebar.panel import Sidebar
 
 MENU_TITLES = ("&File", "&Edit", "&Chat", "&View")
@@ -30,9 +31,9 @@ class MenuActions(NamedTuple):
 
 
 def build_menus(
-    owner: QWidget, menus: list[QMenu], sidebar: Sidebar, docks: list[QDockWidget]
+    owner: QWidget, menus: list[QMenu], sidebar: Sidebar, panels: SidePanels
 ) -> MenuActions:
-    """Fills ``menus`` (made from ``MENU_TITLES``); ``docks`` get show/hide items in View."""
+    """Fills ``menus`` (made from ``MENU_TITLES``); the ``panels``' actions go in View."""
     from PySide6.QtGui import QKeySequence
 
     def action(menu: Any, text: str, shortcut: Any) -> QAction:
@@ -54,6 +55,11 @@ def build_menus(
     edit_menu.addAction(sidebar.delete_action)
     stop = action(chat_menu, "&Stop reply", QKeySequence("Esc"))
     focus_composer = action(chat_menu, "&Focus composer", QKeySequence("Ctrl+L"))
-    for dock in docks:
-        view_menu.addAction(dock.toggleViewAction())
+    view_menu.addAction(panels.toggle_inspector)
+    view_menu.addAction(panels.open_settings)
+    view_menu.addSeparator()
+    for zoom in (panels.zoom_in, panels.zoom_out, panels.zoom_reset):
+        view_menu.addAction(zoom)
+    view_menu.addSeparator()
+    view_menu.addAction(panels.show_shortcuts)
     return MenuActions(new, export, import_, quit_, search, stop, focus_composer)

@@ -1,0 +1,138 @@
+"""The window's on-demand surfaces: the inspector as a side panel, Settings as a window of its
+own, the keyboard-shortcut list and the chat's zoom.
+
+The window opens on the sidebar and the chat alone, as chat apps do; the developer surfaces
+are a shortcut or a toolbar button away (Ctrl+Shift+I, Ctrl+,) and keep their state while
+hidden, so a run's tool calls and requests are all there when the inspector opens.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDialog,
+    QDockWidget,
+    QHeaderView,
+    QMainWindow,
+    QSizePolicy,
+    QTableWidget,
+    QTableWidgetItem,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+if TYPE_CHECKING:
+    from threadline.ui.chat.panel import ChatPanel
+
+ZOOM_STEPS = (-3, 6)  # points below and above the system's text size the chat may go
+
+
+class SidePanels:
+    """Builds the inspector dock, the Settings window and their actions on ``window``."""
+
+    def __init__(
+        self, window: QMainWindow, inspector: QWidget, settings: QWidget, chat: ChatPanel
+    ) -> None:
+        self.window = window
+        self.chat = chat
+        self.inspector_dock = QDockWidget("Inspector", window)
+        self.inspector_dock.setObjectName("inspectorDock")
+        self.inspector_dock.setWidget(inspector)
+        self.inspector_dock.setAllowedAreas(
+            Qt.DockWidgetArea.LeftDockWidgetArea | Qt.DockWidgetArea.RightDockWidgetArea
+        )
+        window.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.inspector_dock)
+        self.inspector_dock.hide()  # the chat comes first
+        self.settings_window = QDialog(window)
+        self.settings_window.setObjectName("settingsWindow")
+        self.settings_window.setWindowTitle("Settings — Threadline")
+        self.settings_window.setAccessibleName("Settings")
+        self.settings_window.resize(760, 680)
+        layout = QVBoxLayout(self.settings_window)
+        layout.setContentsMargins(12, 12, 12, 12)
+        layout.addWidget(settings)
+        self.toggle_inspector = self.inspector_dock.toggleViewAction()
+        self.toggle_inspector.setText("&Inspector")
+        self.toggle_inspector.setShortcut(QKeySequence("Ctrl+Shift+I"))
+        self.toggle_inspector.setToolTip("Show or hide the inspector: tool calls, requests, events")
+        self.open_settings = self._action("&Settings…", "Ctrl+,", self.show_settings)
+        self.open_settings.setToolTip("Provider, instruction, agents, tools, appearance")
+        self.show_shortcuts = self._action("&Keyboard shortcuts", "Ctrl+/", self.shortcuts)
+        self.zoom_in = self._action("Zoom &in", "Ctrl+=", lambda: self.zoom(1))
+        self.zoom_in.setShortcuts([QKeySequence("Ctrl+="), QKeySequence("Ctrl++")])
+        self.zoom_out = self._action("Zoom &out", "Ctrl+-", lambda: self.zoom(-1))
+        self.zoom_reset = self._action("&Actual size", "Ctrl+0", lambda: self.zoom(0))
+        self._base_points = chat.view.font().pointSizeF()
+        self._zoom = 0
+        self.toolbar = self._toolbar()
+
+    def _action(self, text: str, shortcut: str, slot: object) -> QAction:
+        made = QAction(text, self.window)
+        made.setShortcut(QKeySequence(shortcut))
+        made.triggered.connect(slot)
+        self.window.addAction(made)  # shortcuts work wherever the focus is
+        return made
+
+    def _toolbar(self) -> QToolBar:
+        bar = QToolBar("Panels", self.window)
+        bar.setObjectName("panelsToolbar")
+        bar.setMovable(False)
+        bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        spacer = QWidget()
+        spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
+        bar.addWidget(spacer)
+        bar.addAction(self.toggle_inspector)
+        bar.addAction(self.open_settings)
+        self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
+        return bar
+
+    def show_inspector(self) -> None:
+        """Opens the inspector beside the chat (a message's Inspect action)."""
+        self.inspector_dock.show()
+        self.inspector_dock.raise_()
+
+    def show_settings(self) -> None:
+        """Opens the Settings window (or brings it to the front)."""
+        self.settings_window.show()
+        self.settings_window.raise_()
+        self.settings_window.activateWindow()
+
+    def zoom(self, step: int) -> None:
+        """Ctrl+= / Ctrl+- make the chat's text bigger or smaller; Ctrl+0 goes back."""
+        low, high = ZOOM_STEPS
+        self._zoom = 0 if step == 0 else max(low, min(high, self._zoom + step))
+        self.chat.set_text_points(self._base_points + self._zoom)
+
+    def shortcuts(self) -> QDialog:
+        """Ctrl+/: every action that has a shortcut, in a table."""
+        dialog = QDialog(self.window)
+        dialog.setObjectName("shortcutsDialog")
+        dialog.setWindowTitle("Keyboard shortcuts")
+        rows = sorted(
+            {
+                (
+                    a.text().replace("&", "").rstrip("…"),
+                    a.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
+                )
+                for a in self.window.findChildren(QAction)
+                if not a.shortcut().isEmpty() and a.text()
+            }
+        )
+        table = QTableWidget(len(rows), 2, dialog)
+        table.setObjectName("shortcutsTable")
+        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+        table.verticalHeader().hide()
+        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
+        for row, (name, keys) in enumerate(rows):
+            table.setItem(row, 0, QTableWidgetItem(name))
+            table.setItem(row, 1, QTableWidgetItem(keys))
+        layout = QVBoxLayout(dialog)
+        layout.addWidget(table)
+        dialog.resize(460, 520)
+        dialog.show()
+        return dialog

@@ -1,0 +1,54 @@
+"""The window opens on the sidebar and the chat; the inspector, Settings, the shortcut list and
+the zoom are a keystroke away."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtGui import QKeySequence
+from PySide6.QtWidgets import QTableWidget
+
+from tests.ui.helpers import Harness
+
+
+def test_the_window_starts_with_sidebar_and_chat_only(app: Harness, qtbot: Any) -> None:
+    window = app.window
+    qtbot.waitUntil(window.chat.isVisible)
+    assert window.sidebar.isVisible()
+    assert not window.inspector_dock.isVisible()
+    assert not window.panels.settings_window.isVisible()
+    toggle = window.panels.toggle_inspector
+    assert toggle.shortcut() == QKeySequence("Ctrl+Shift+I")
+    toggle.trigger()
+    qtbot.waitUntil(window.inspector_dock.isVisible)
+    assert window.inspector.isVisible()  # everything it gathered is there when it opens
+    toggle.trigger()
+    qtbot.waitUntil(lambda: not window.inspector_dock.isVisible())
+    window.panels.open_settings.trigger()
+    qtbot.waitUntil(window.panels.settings_window.isVisible)
+    assert window.settings_panel.isVisible()
+    assert window.panels.open_settings.shortcut() == QKeySequence("Ctrl+,")
+
+
+def test_the_chat_zooms_and_the_shortcuts_are_listed(app: Harness, qtbot: Any) -> None:
+    window, panels = app.window, app.window.panels
+    base = window.chat.view.font().pointSizeF()
+    panels.zoom_in.trigger()
+    panels.zoom_in.trigger()
+    assert window.chat.view.font().pointSizeF() == base + 2
+    assert window.chat.composer.font().pointSizeF() == base + 2
+    for _ in range(20):  # bounded: text never shrinks to nothing
+        panels.zoom_out.trigger()
+    assert window.chat.view.font().pointSizeF() == base - 3
+    panels.zoom_reset.trigger()
+    assert window.chat.view.font().pointSizeF() == base
+    dialog = panels.shortcuts()
+    table = dialog.findChild(QTableWidget, "shortcutsTable")
+    assert table is not None
+    listed = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}
+    for name in ("New conversation", "Search conversations", "Settings", "Inspector", "Zoom in"):
+        assert name in listed, name
+    assert listed["Keyboard shortcuts"] == QKeySequence("Ctrl+/").toString(
+        QKeySequence.SequenceFormat.NativeText
+    )
+    dialog.close()
