@@ -19,6 +19,9 @@ if TYPE_CHECKING:
     from threadline.settings import AppSettings, SecretStore
 
 
+STORE_NAME = "threadline.db"  # the conversations (and the user's agents) in the data folder
+
+
 @dataclass
 class Services:
     """Everything below the UI, built once per process."""
@@ -43,22 +46,32 @@ def build_services(folder: Path, *, secrets: SecretStore | None = None) -> Servi
 
     Raises ``StorageError`` subclasses when the data file cannot be used.
     """
-    from threadline.app.tools import builtin_tools
-    from threadline.runner import LLMAgent, Runner, ScriptedModel
+    from threadline.runner import Runner
     from threadline.sessions import SQLiteSessionService
     from threadline.settings import SecretStore, load_settings
 
     settings = load_settings(folder)
-    store = SQLiteSessionService(folder / "threadline.db", exclusive=True)
-    # The real model needs the API key from the keyring (async): the controller swaps it in
-    # before the first run. Until then a placeholder says so if it is ever reached.
+    store = SQLiteSessionService(folder / STORE_NAME, exclusive=True)
+    agent = build_assistant(settings)
+    runner = Runner("threadline", agent, session_service=store)
+    return Services(folder, settings, store, secrets or SecretStore(), agent, runner)
+
+
+def build_assistant(settings: AppSettings) -> LLMAgent:
+    """The built-in assistant: the live instruction and the built-in tools (``threadline
+    serve`` builds it the same way).
+
+    The real model needs the API key from the keyring (async): ``AgentHub.use_provider``
+    swaps it in before the first run. Until then a placeholder says so if it is ever reached.
+    """
+    from threadline.app.tools import builtin_tools
+    from threadline.runner import LLMAgent, ScriptedModel
+
     placeholder = ScriptedModel(["(No model is configured yet: open Settings → Provider.)"])
-    agent = LLMAgent(
+    return LLMAgent(
         "assistant",
         model=placeholder,
         instruction=settings.instruction,
         description="A general assistant",
         tools=builtin_tools(),
     )
-    runner = Runner("threadline", agent, session_service=store)
-    return Services(folder, settings, store, secrets or SecretStore(), agent, runner)

@@ -258,13 +258,29 @@ def progress_line(progress: Any, total: Any, message: Any) -> str:
 
 
 def usage_line(event: Event) -> str:
-    """ "123 tokens · 0.8 s" for a reply, or empty."""
+    """ "123 tokens · 41 tok/s · 0.3 s to first token · context 3.1k / 128k" for a reply (what
+    the server reported and the runner timed), or empty."""
+    from threadline.app.context import context_line
+
+    meta = event.metadata
+    usage = event.usage
     parts = []
-    if event.usage is not None and event.usage.total_tokens:
-        parts.append(f"{event.usage.total_tokens} tokens")
-    latency = event.metadata.get("latency_ms")
-    if isinstance(latency, int | float):
+    if usage is not None and usage.total_tokens:
+        parts.append(f"{usage.total_tokens} tokens")
+    generating = meta.get("generating_ms")
+    seconds = generating / 1000 if isinstance(generating, int | float) else 0.0
+    if usage is not None and usage.completion_tokens > 1 and seconds > 0:
+        parts.append(f"{usage.completion_tokens / seconds:.0f} tok/s")
+    first = meta.get("first_token_ms")
+    latency = meta.get("latency_ms")
+    if isinstance(first, int | float):
+        parts.append(f"{first / 1000:.1f} s to first token")
+    elif isinstance(latency, int | float):
         parts.append(f"{latency / 1000:.1f} s")
+    if usage is not None and usage.prompt_tokens:
+        request = meta.get("request")
+        model = str(request.get("model", "")) if isinstance(request, dict) else ""
+        parts.append(context_line(usage.prompt_tokens, model))
     return " · ".join(parts)
 
 

@@ -291,6 +291,7 @@ class LLMAgent(BaseAgent):
         # When the reasoning began and when the answer (text or a tool call) began after it.
         thinking_from: float | None = None
         answer_from: float | None = None
+        first_from: float | None = None
         calls: dict[int, dict[str, str]] = {}
         usage: Usage | None = None
         make_delta = DeltaFactory(
@@ -311,6 +312,8 @@ class LLMAgent(BaseAgent):
                         await asyncio.sleep(0)
                         last_yield = clock()
                     kind = type(chunk)
+                    if first_from is None and kind is not UsageChunk:
+                        first_from = clock()  # time to first token: text, thought or call
                     if kind is TextChunk:
                         assert isinstance(chunk, TextChunk)
                         texts.append(chunk.text)
@@ -356,6 +359,13 @@ class LLMAgent(BaseAgent):
             # "Thought for 12 s": from the first reasoning to the answer (or the stream's end).
             thought = (answer_from or clock()) - thinking_from
             meta = {**meta, "reasoning_ms": round(thought * 1000, 3)}
+        if first_from is not None:
+            # Per reply: time to first token, and the streaming rate after it (tokens/s).
+            meta = {
+                **meta,
+                "first_token_ms": round((first_from - started) * 1000, 3),
+                "generating_ms": round((clock() - first_from) * 1000, 3),
+            }
         replaced = await call_hook(self.callbacks.after_model, ctx, self, request, message)
         if isinstance(replaced, Message):
             message = replaced
