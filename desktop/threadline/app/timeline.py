@@ -42,6 +42,13 @@ class ChatItem:
         self.revision += 1
 
 
+# "Continue" on a cut reply sends this; the timeline shows a quiet note for it, not a bubble.
+CONTINUE_PROMPT = (
+    "Continue exactly where your last reply stopped. Do not repeat anything you already wrote."
+)
+CONTINUED_NOTE = "Continued the reply above"
+
+
 def items_from_rows(rows: Sequence[EventRow]) -> list[ChatItem]:
     """Timeline items for a stored history; only rows that need structure are parsed."""
     from threadline.core.events import Event  # pydantic: loaded after the first paint
@@ -50,7 +57,9 @@ def items_from_rows(rows: Sequence[EventRow]) -> list[ChatItem]:
     tools: dict[str, ChatItem] = {}
     for _seq, event_id, author, role, tag, text, body, stamp in rows:
         first = len(items)
-        if role == "user":
+        if role == "user" and text == CONTINUE_PROMPT:
+            items.append(ChatItem("note", "runner", CONTINUED_NOTE, event_id))
+        elif role == "user":
             user = Event.model_validate_json(body) if body else None
             detail = parts_line(user) if user is not None else ""
             item = ChatItem("user", author, text, event_id, detail=detail)
@@ -150,6 +159,8 @@ def _items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]
         ]
     if message is None:
         return []
+    if message.role == "user" and message.content == CONTINUE_PROMPT:
+        return [ChatItem("note", "runner", CONTINUED_NOTE, event.id)]
     if message.role == "user":
         user = ChatItem("user", event.author, message.content, event.id, detail=parts_line(event))
         if message.parts:

@@ -37,8 +37,8 @@ class MessageActions(QObject):
         self.window = window
 
     def on_item_action(self, action: str, item: ChatItem) -> None:
-        """Does what ``action`` (branch, regen, retry, approve, deny, always, edit-args,
-        thinking) asks."""
+        """Does what ``action`` (branch, regen, retry, continue, approve, deny, always,
+        edit-args, thinking) asks."""
         c = self.runs
         if action == "thinking":  # opens or closes the "Thought for N s" block
             item.data["thinking_open"] = not item.data.get("thinking_open", False)
@@ -49,6 +49,8 @@ class MessageActions(QObject):
             c.regenerate(item.event_id)
         elif action == "retry":
             c.retry()
+        elif action == "continue":
+            c.continue_reply()
         elif action in ("approve", "deny"):
             self._mark(item, "approved" if action == "approve" else "denied")
             c.decide(item.call_id, action == "approve")

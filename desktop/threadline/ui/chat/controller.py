@@ -12,6 +12,7 @@ from threadline.app import conversations as ops
 from threadline.app.conversations import APP_NAME, USER_ID
 from threadline.app.drafts import UnsentDrafts
 from threadline.app.teams import TeamError
+from threadline.app.timeline import CONTINUE_PROMPT
 from threadline.core.errors import StorageError
 from threadline.runner import Message, RunConfig
 from threadline.settings.secrets import KeyringLockedError
@@ -111,6 +112,17 @@ class ChatController(QObject):
         message = Message(role="user", content=text, parts=[a.to_part() for a in attachments])
         self._start_run(
             sid, lambda config: self.runner.run(USER_ID, sid, message, run_config=config), text
+        )
+
+    def continue_reply(self) -> None:
+        """Asks the model to go on from the open conversation's cut-off reply (Continue)."""
+        session_id = self.sessions.current_session_id
+        if session_id is None or self.is_running(session_id):
+            return
+        sid = session_id
+        message = Message(role="user", content=CONTINUE_PROMPT)
+        self._start_run(
+            sid, lambda config: self.runner.run(USER_ID, sid, message, run_config=config)
         )
 
     def _start_run(

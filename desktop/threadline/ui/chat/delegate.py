@@ -312,7 +312,10 @@ class ChatDelegate(QStyledItemDelegate):
             body = render_markdown(text)
             if item.data.get("wrap"):
                 body = wrapped(body)
-            header = self._header(item, ["copy", "branch", "regen"])
+            actions = ["copy", "branch", "regen"]
+            if item.status == "interrupted":
+                actions.append("continue")  # the cut reply goes on in a new request
+            header = self._header(item, actions)
             return header + thinking_html(item) + body + note
         if item.kind == "tool":
             return self._tool_html(item)
@@ -332,9 +335,17 @@ class ChatDelegate(QStyledItemDelegate):
         return f'<p align="center" style="color:gray"><i>{html.escape(text)}</i></p>'
 
     def _header(self, item: ChatItem, actions: list[str]) -> str:
-        labels = {"copy": "Copy", "edit": "Edit", "branch": "Branch", "regen": "Regenerate"}
+        labels = {
+            "copy": "Copy",
+            "edit": "Edit",
+            "branch": "Branch",
+            "regen": "Regenerate",
+            "continue": "Continue",
+        }
         links = " · ".join(
-            f'<a href="act:{a}">{labels[a]}</a>' for a in actions if item.event_id or a == "copy"
+            f'<a href="act:{a}">{labels[a]}</a>'
+            for a in actions
+            if item.event_id or a in ("copy", "continue")
         )
         status = {"streaming": "typing…", "interrupted": "interrupted"}.get(item.status, "")
         status_html = f' <span style="color:#d97706">{status}</span>' if status else ""
