@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from threadline.paths import log_dir
 
 if TYPE_CHECKING:
-    from threadline.runner import LLMAgent, Runner
+    from threadline.runner import GenerationConfig, LLMAgent, Runner
     from threadline.sessions import SQLiteSessionService
     from threadline.settings import AppSettings, SecretStore
 
@@ -57,6 +57,15 @@ def build_services(folder: Path, *, secrets: SecretStore | None = None) -> Servi
     return Services(folder, settings, store, secrets or SecretStore(), agent, runner)
 
 
+def generation_from(settings: AppSettings) -> GenerationConfig:
+    """The sampling and streaming settings the assistant's requests carry."""
+    from threadline.runner import GenerationConfig
+
+    return GenerationConfig(
+        temperature=settings.temperature, max_tokens=settings.max_tokens, stream=settings.stream
+    )
+
+
 def build_assistant(settings: AppSettings) -> LLMAgent:
     """The built-in assistant: the live instruction and the built-in tools (``threadline
     serve`` builds it the same way).
@@ -71,6 +80,7 @@ def build_assistant(settings: AppSettings) -> LLMAgent:
     return LLMAgent(
         "assistant",
         model=placeholder,
+        generation=generation_from(settings),
         instruction=settings.instruction,
         description="A general assistant",
         tools=builtin_tools(),

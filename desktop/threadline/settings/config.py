@@ -47,6 +47,9 @@ class AppSettings(BaseModel):
     is_setup_done: bool = False
     temperature: float | None = None
     max_tokens: int | None = None
+    # False: each model call is one plain request and one answer (some servers run tools only
+    # that way); the reply then appears whole.
+    stream: bool = True
     theme: Literal["system", "light", "dark"] = "system"
     last_session_id: str | None = None
     default_team: str = "assistant"  # the team a new conversation starts with

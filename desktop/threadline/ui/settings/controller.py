@@ -10,9 +10,10 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 
 from threadline.app.instructions import InstructionHistory
+from threadline.app.services import generation_from
 from threadline.core.errors import ThreadlineError
 from threadline.core.events import Event
-from threadline.runner import GenerationConfig, ModelError, OpenAIChatModel
+from threadline.runner import ModelError, OpenAIChatModel
 from threadline.ui.settings.page import AppParts, PageController
 
 if TYPE_CHECKING:
@@ -157,7 +158,13 @@ class SettingsController(PageController):
         """Sampling settings for the next requests."""
         self.settings.temperature = temperature
         self.settings.max_tokens = max_tokens
-        self.agent.generation = GenerationConfig(temperature=temperature, max_tokens=max_tokens)
+        self.agent.generation = generation_from(self.settings)
+        self._save_settings()
+
+    def set_streaming(self, stream: bool) -> None:
+        """Streamed replies (the default) or one plain request and answer per model call."""
+        self.settings.stream = stream
+        self.agent.generation = generation_from(self.settings)
         self._save_settings()
 
     def set_theme(self, theme: str) -> None:

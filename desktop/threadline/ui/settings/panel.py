@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
@@ -46,6 +47,7 @@ class SettingsPanel(QTabWidget):
         instruction_applied(str): new instruction text (Apply or Ctrl+Enter).
         provider_saved(): the provider fields should be saved and used.
         generation_changed(object, object): temperature (float | None), max tokens (int | None).
+        streaming_changed(bool): replies streamed (True) or whole, one request each (False).
         theme_changed(str): ``system``, ``light`` or ``dark``.
         tool_revoked(str): a tool that must ask for approval again.
 
@@ -55,6 +57,7 @@ class SettingsPanel(QTabWidget):
     instruction_applied = Signal(str)
     provider_saved = Signal()
     generation_changed = Signal(object, object)
+    streaming_changed = Signal(bool)
     theme_changed = Signal(str)
     tool_revoked = Signal(str)
 
@@ -110,12 +113,18 @@ class SettingsPanel(QTabWidget):
         self.max_tokens = named(QSpinBox(), "maxTokens")
         self.max_tokens.setRange(0, 1_000_000)
         self.max_tokens.setSpecialValueText("server default")
+        self.stream = named(QCheckBox("Show replies as they are written"), "streamReplies")
+        self.stream.setToolTip(
+            "Off: each reply arrives whole, in one plain request (for servers that run tools"
+            " only without streaming)"
+        )
         self.theme = named(QComboBox(), "theme")
         self.theme.addItems(["system", "light", "dark"])
         general_box = QGroupBox("Generation and appearance")
         form = QFormLayout(general_box)
         form.addRow("Temperature", self.temperature)
         form.addRow("Max tokens", self.max_tokens)
+        form.addRow("Streaming", self.stream)
         form.addRow("Theme", self.theme)
 
         self.allowed = named(QListWidget(), "alwaysAllowedTools")
@@ -149,13 +158,15 @@ class SettingsPanel(QTabWidget):
         self.save_provider.clicked.connect(self.provider_saved)
         self.temperature.valueChanged.connect(self._generation)
         self.max_tokens.valueChanged.connect(self._generation)
+        self.stream.toggled.connect(self.streaming_changed)
         self.theme.currentTextChanged.connect(self.theme_changed)
         self.revoke_button.clicked.connect(self._revoke)
 
     def load(self, settings: AppSettings) -> None:
         """Shows saved settings without emitting change signals."""
-        for widget in (self.temperature, self.max_tokens, self.theme):
+        for widget in (self.temperature, self.max_tokens, self.theme, self.stream):
             widget.blockSignals(True)
+        self.stream.setChecked(settings.stream)
         self.instruction.setPlainText(settings.instruction)
         self.provider.load(settings.provider)
         self.temperature.setValue(
@@ -171,7 +182,7 @@ class SettingsPanel(QTabWidget):
                 for s in settings.mcp_servers
             ]
         )
-        for widget in (self.temperature, self.max_tokens, self.theme):
+        for widget in (self.temperature, self.max_tokens, self.theme, self.stream):
             widget.blockSignals(False)
 
     def set_history(self, versions: list[tuple[int, str, float]]) -> None:

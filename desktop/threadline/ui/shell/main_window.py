@@ -176,6 +176,7 @@ class MainWindow(QMainWindow):
         self.settings_panel.provider_saved.connect(self._save_provider)
         dialogs.wire_provider_form(self.settings_panel.provider, settings)
         self.settings_panel.generation_changed.connect(settings.set_generation)
+        self.settings_panel.streaming_changed.connect(settings.set_streaming)
         self.settings_panel.theme_changed.connect(self._set_theme)
         self.settings_panel.tool_revoked.connect(runs.revoke_tool)
         self._wire_agents_pages()
