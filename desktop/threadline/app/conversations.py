@@ -181,6 +181,27 @@ def model_marker(name: str) -> Event:
     )
 
 
+INSTRUCTION_KEY = "instruction"  # session state: this conversation's own instruction
+
+
+def instruction_marker(text: str | None) -> Event:
+    """The event that gives a conversation its own instruction from here on (None: back to
+    the default, live one). Each is a version in the conversation; a branch inherits it."""
+    return Event(
+        author="runner",
+        tag="instruction",
+        metadata={"scope": "conversation", "text": text},
+        actions=EventActions(state_delta={INSTRUCTION_KEY: text}),
+    )
+
+
+async def session_instruction(store: SQLiteSessionService, session_id: str) -> str | None:
+    """A stored conversation's own instruction, or None when it follows the default."""
+    meta = await store.get_meta(APP_NAME, USER_ID, session_id)
+    value = meta.state.get(INSTRUCTION_KEY) if meta else None
+    return value if isinstance(value, str) else None
+
+
 async def session_choices(store: SQLiteSessionService, session_id: str) -> tuple[str, str]:
     """The team that answers in a stored conversation and the model it asks for ("" for the
     provider's), read together: a run needs both."""

@@ -146,6 +146,14 @@ def _items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]
             )
             for call in pending
         ]
+    if event.tag == "instruction" and event.metadata.get("scope") == "conversation":
+        own = event.metadata.get("text")
+        note = (
+            "From here on this conversation has its own instruction"
+            if own is not None
+            else "From here on this conversation follows the default instruction"
+        )
+        return [ChatItem("note", "runner", note, event.id, data={"instruction": own})]
     if event.tag == "instruction":
         version = event.metadata.get("version", "?")
         return [ChatItem("note", "runner", f"Instruction changed to v{version}", event.id)]

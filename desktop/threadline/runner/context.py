@@ -78,6 +78,8 @@ class RunConfig(BaseModel):
         generation: overrides merged over each agent's ``GenerationConfig``.
         model_name: the model every LLM agent of this run asks its server for, instead of
             its own model's name (a conversation's chosen model); None keeps each agent's.
+        instruction: the instruction the run's root agent uses instead of its own (a
+            conversation's own instruction); None keeps the agent's live one.
         context: handed to tools as ``ToolContext.context``.
         approval_handler: awaited for calls that need approval; without it the run pauses.
         always_allow: tool names a person has allowed once and for all (no approval asked).
@@ -95,6 +97,7 @@ class RunConfig(BaseModel):
     parallel_tool_calls: bool = True
     generation: GenerationConfig | None = None
     model_name: str | None = None
+    instruction: str | None = None
     context: dict[str, Any] = {}
     approval_handler: ApprovalHandler | None = None
     always_allow: frozenset[str] = frozenset()

@@ -224,10 +224,11 @@ class LLMAgent(BaseAgent):
         global_slot = root if isinstance(root, LLMAgent) else self
         global_instruction = global_slot.global_instruction
         state = ctx.session.state
+        own = ctx.run_config.instruction
+        uses_own = own is not None and root is self  # a conversation's own instruction
+        text = own if own is not None and uses_own else instruction.text
         system = "\n\n".join(
-            render(text, state, ctx.temp_state)
-            for text in (global_instruction.text, instruction.text)
-            if text
+            render(part, state, ctx.temp_state) for part in (global_instruction.text, text) if part
         )
         history = history_ref(
             ctx.session.events,
@@ -266,8 +267,11 @@ class LLMAgent(BaseAgent):
         meta = {
             "system": system or None,
             "history": history,
-            "instruction": instruction.text,
-            "instruction_version": instruction.version,
+            "instruction": text,
+            # "conversation": the run's own instruction (RunConfig.instruction) was used.
+            "instruction_version": "conversation"
+            if text is not instruction.text
+            else instruction.version,
             "global_instruction_version": global_instruction.version,
             "model": self.model.name,
         }

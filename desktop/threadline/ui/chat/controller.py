@@ -114,6 +114,13 @@ class ChatController(QObject):
             sid, lambda config: self.runner.run(USER_ID, sid, message, run_config=config), text
         )
 
+    def set_conversation_instruction(self, text: str | None) -> None:
+        """Gives the open conversation its own instruction (None: the default again); its
+        next request uses it, and the change is a note in the conversation."""
+        session_id = self.sessions.current_session_id
+        if session_id is not None:
+            self.spawner.spawn(self.mark_open_session(ops.instruction_marker(text), session_id))
+
     def continue_reply(self) -> None:
         """Asks the model to go on from the open conversation's cut-off reply (Continue)."""
         session_id = self.sessions.current_session_id
@@ -135,8 +142,10 @@ class ChatController(QObject):
             try:
                 await self.settings_ctl.ensure_model()
                 stored_team, model = await ops.session_choices(self.store, session_id)
+                own = await ops.session_instruction(self.store, session_id)
                 team = self._team_for(session_id, stored_team)
-                stream = make_stream(self._run_config(team, model))
+                config = self._run_config(team, model).model_copy(update={"instruction": own})
+                stream = make_stream(config)
                 async for event in stream:
                     if not is_saved and event.author == "user":
                         is_saved = True

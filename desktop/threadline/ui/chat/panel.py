@@ -69,6 +69,7 @@ class ChatPanel(QWidget):
         self._is_running = False
         self._stick_to_bottom = True
         self._fetching_older = False
+        self.own_instruction: str | None = None
 
         self.view = named(QListView(), "chatView")
         self.view.setModel(model)
@@ -144,6 +145,9 @@ class ChatPanel(QWidget):
         if completer is not None:
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
             completer.setCompletionMode(completer.CompletionMode.PopupCompletion)
+        self.instruction_button = named(QPushButton("Instruction: default"), "instructionButton")
+        self.instruction_button.setToolTip("This conversation's own system instruction")
+        self.instruction_button.setFlat(True)
         team_row = QHBoxLayout()
         team_row.addWidget(QLabel("Model"))
         team_row.addWidget(self.model_picker)
@@ -151,6 +155,7 @@ class ChatPanel(QWidget):
         team_row.addWidget(self.team_picker)
         team_row.addWidget(self.active_agent)
         team_row.addStretch(1)
+        team_row.addWidget(self.instruction_button)
 
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
@@ -245,6 +250,13 @@ class ChatPanel(QWidget):
 
     def _on_model_picked(self) -> None:
         self.model_chosen.emit(self.current_model())
+
+    def show_instruction(self, own: str | None) -> None:
+        """Says whether the open conversation has its own instruction."""
+        self.own_instruction = own
+        self.instruction_button.setText(
+            "Instruction: this conversation's" if own is not None else "Instruction: default"
+        )
 
     def show_team(self, name: str) -> None:
         """Shows which team answers here (one that no longer exists is shown all the same)."""

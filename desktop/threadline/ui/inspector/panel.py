@@ -322,7 +322,7 @@ class Inspector(QTabWidget):
             str(len(self._request_events)),
             event.author,
             str(meta.get("model", "")),
-            f"v{meta.get('instruction_version', '?')}",
+            _version(meta.get("instruction_version")),
             f"{latency:.0f} ms" if isinstance(latency, int | float) else "",
             str(usage),
         ]
@@ -363,7 +363,7 @@ class Inspector(QTabWidget):
             "latency_ms": meta.get("latency_ms"),
         }
         text = (
-            f"Instruction v{meta.get('instruction_version', '?')}:\n"
+            f"Instruction {_version(meta.get('instruction_version'))}:\n"
             f"{meta.get('instruction', '')}\n\n"
             f"Request:\n{pretty(_ordered(request))}\n\nResponse:\n{pretty(response)}"
         )
@@ -375,3 +375,8 @@ class Inspector(QTabWidget):
             row = self.requests.rowCount() - 1
         if row >= 0:
             self.requests_view.setCurrentIndex(self.requests.index(row, 0))
+
+
+def _version(value: object) -> str:
+    """ "v3" for the default instruction's version, or the conversation's own."""
+    return "this conversation's" if value == "conversation" else f"v{value if value else '?'}"

@@ -13,7 +13,7 @@ from threadline.ui.shell.skeleton import Skeleton
 
 if TYPE_CHECKING:
     from PySide6.QtGui import QCloseEvent
-    from PySide6.QtWidgets import QFileDialog, QMenu
+    from PySide6.QtWidgets import QDialog, QFileDialog, QMenu
 
     from threadline.app.attachments import Attachment
     from threadline.app.conversations import OpenedSession
@@ -177,6 +177,7 @@ class MainWindow(QMainWindow):
         dialogs.wire_provider_form(self.settings_panel.provider, settings)
         self.settings_panel.generation_changed.connect(settings.set_generation)
         self.settings_panel.streaming_changed.connect(settings.set_streaming)
+        self.chat.instruction_button.clicked.connect(self.edit_conversation_instruction)
         self.settings_panel.theme_changed.connect(self._set_theme)
         self.settings_panel.tool_revoked.connect(runs.revoke_tool)
         self._wire_agents_pages()
@@ -241,6 +242,10 @@ class MainWindow(QMainWindow):
         self.chat.show_banner("")
         self.chat.show_team(opened.team)
         self.chat.show_model(opened.model)
+        from threadline.app.conversations import INSTRUCTION_KEY
+
+        own = opened.state.get(INSTRUCTION_KEY)
+        self.chat.show_instruction(own if isinstance(own, str) else None)
         self.chat.show_active_agent(opened.state.get(ACTIVE_AGENT))
         node = self.tree_model.node(opened.session_id) if opened.session_id else None
         self._show_title(node.title if node else "")
@@ -373,6 +378,19 @@ class MainWindow(QMainWindow):
         pages.mcp.tool_toggled.connect(mcp.set_tool_enabled)
         mcp.mcp_status.connect(pages.mcp.show_status)
         mcp.mcp_tools.connect(pages.mcp.show_tools)
+
+    def edit_conversation_instruction(self) -> QDialog:
+        """Opens the open conversation's own instruction for editing."""
+        from threadline.ui.chat.instruction_dialog import ConversationInstructionDialog
+
+        def apply(text: str | None) -> None:
+            self.runs.set_conversation_instruction(text)
+            self.chat.show_instruction(text)
+
+        default = self.settings_panel.instruction.toPlainText()
+        dialog = ConversationInstructionDialog(self.chat.own_instruction, default, apply, self)
+        dialog.open()
+        return dialog
 
     def open_setup(self) -> SetupDialog:
         """Shows the first-run setup (non-modal) and saves what the user picks."""
