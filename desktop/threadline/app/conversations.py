@@ -182,6 +182,23 @@ def model_marker(name: str) -> Event:
 
 
 INSTRUCTION_KEY = "instruction"  # session state: this conversation's own instruction
+MEMORY_KEY = "memory"  # session state: False when this conversation draws on no past ones
+
+
+def memory_marker(on: bool) -> Event:
+    """The event that lets a conversation draw on past ones (or not) from here on."""
+    return Event(
+        author="runner",
+        tag="memory",
+        metadata={"memory": on},
+        actions=EventActions(state_delta={MEMORY_KEY: on}),
+    )
+
+
+async def session_memory(store: SQLiteSessionService, session_id: str) -> bool:
+    """Whether a stored conversation may draw on past ones (unless memory is off in Settings)."""
+    meta = await store.get_meta(APP_NAME, USER_ID, session_id)
+    return bool(meta.state.get(MEMORY_KEY, True)) if meta else True
 
 
 def instruction_marker(text: str | None) -> Event:

@@ -53,7 +53,12 @@ def build_services(folder: Path, *, secrets: SecretStore | None = None) -> Servi
     settings = load_settings(folder)
     store = SQLiteSessionService(folder / STORE_NAME, exclusive=True)
     agent = build_assistant(settings)
-    runner = Runner("threadline", agent, session_service=store)
+    from threadline.sessions.memory_service import SQLiteMemoryService
+
+    # Memory is asked per run (RunConfig.recall: the setting and the conversation's choice).
+    runner = Runner(
+        "threadline", agent, session_service=store, memory_service=SQLiteMemoryService(store)
+    )
     return Services(folder, settings, store, secrets or SecretStore(), agent, runner)
 
 

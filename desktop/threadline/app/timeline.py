@@ -85,6 +85,7 @@ def items_from_rows(rows: Sequence[EventRow]) -> list[ChatItem]:
             "instruction",
             "team",
             "model",
+            "memory",
         ):
             items.extend(items_for_event(Event.model_validate_json(body), tools))
         for item in items[first:]:
@@ -157,6 +158,10 @@ def _items_for_event(event: Event, tools: dict[str, ChatItem]) -> list[ChatItem]
     if event.tag == "instruction":
         version = event.metadata.get("version", "?")
         return [ChatItem("note", "runner", f"Instruction changed to v{version}", event.id)]
+    if event.tag == "memory":
+        on = bool(event.metadata.get("memory"))
+        note = "Memory on: past conversations may help here" if on else "Memory off here"
+        return [ChatItem("note", "runner", note, event.id)]
     if event.tag == "team":
         team = event.metadata.get("team", "?")
         return [ChatItem("note", "runner", f"From here on {team} answers", event.id)]

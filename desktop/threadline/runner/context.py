@@ -80,6 +80,8 @@ class RunConfig(BaseModel):
             its own model's name (a conversation's chosen model); None keeps each agent's.
         instruction: the instruction the run's root agent uses instead of its own (a
             conversation's own instruction); None keeps the agent's live one.
+        recall: whether the runner's memory service may bring excerpts of past sessions
+            into this run (a conversation can turn it off).
         context: handed to tools as ``ToolContext.context``.
         approval_handler: awaited for calls that need approval; without it the run pauses.
         always_allow: tool names a person has allowed once and for all (no approval asked).
@@ -98,6 +100,7 @@ class RunConfig(BaseModel):
     generation: GenerationConfig | None = None
     model_name: str | None = None
     instruction: str | None = None
+    recall: bool = True
     context: dict[str, Any] = {}
     approval_handler: ApprovalHandler | None = None
     always_allow: frozenset[str] = frozenset()

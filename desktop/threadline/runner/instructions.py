@@ -6,7 +6,7 @@ import re
 import threading
 import time
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 _PLACEHOLDER = re.compile(r"\{((?:app:|user:|temp:)?[A-Za-z_][A-Za-z0-9_]*)(\?)?\}")
 
@@ -65,3 +65,19 @@ def render(template: str, state: dict[str, Any], temp: dict[str, Any]) -> str:
         return "" if optional else match.group(0)
 
     return _PLACEHOLDER.sub(fill, template)
+
+
+if TYPE_CHECKING:
+    from threadline.runner.context import InvocationContext
+
+
+MEMORY_HEADING = "From the user's past conversations (use only if relevant):"
+
+
+def recalled(ctx: InvocationContext, instruction: str) -> str:
+    """The excerpts the runner's memory found for this run (``temp:memories``), as a section
+    of the system message, unless the instruction places them itself (``{temp:memories}``)."""
+    found = ctx.temp_state.get("memories")
+    if not found or "temp:memories" in instruction:
+        return ""
+    return f"{MEMORY_HEADING}\n{found}"

@@ -29,7 +29,7 @@ from threadline.runner.history import (
     history_ref,
     rebuild_messages,
 )
-from threadline.runner.instructions import InstructionSlot, InstructionVersion, render
+from threadline.runner.instructions import InstructionSlot, InstructionVersion, recalled, render
 from threadline.runner.models import (
     GenerationConfig,
     Model,
@@ -230,6 +230,9 @@ class LLMAgent(BaseAgent):
         system = "\n\n".join(
             render(part, state, ctx.temp_state) for part in (global_instruction.text, text) if part
         )
+        memories = recalled(ctx, text)
+        if memories:
+            system = f"{system}\n\n{memories}" if system else memories
         history = history_ref(
             ctx.session.events,
             invocation_id=ctx.invocation_id,
@@ -268,6 +271,7 @@ class LLMAgent(BaseAgent):
             "system": system or None,
             "history": history,
             "instruction": text,
+            "memories": memories or None,  # what memory brought in (the inspector shows it)
             # "conversation": the run's own instruction (RunConfig.instruction) was used.
             "instruction_version": "conversation"
             if text is not instruction.text

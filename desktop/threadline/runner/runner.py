@@ -325,7 +325,7 @@ class Runner:
 
     async def _recall(self, ctx: InvocationContext, text: str) -> None:
         """Puts what past sessions said about ``text`` in ``{temp:memories}`` for instructions."""
-        if self.memory_service is None or not text.strip():
+        if self.memory_service is None or not ctx.run_config.recall or not text.strip():
             return
         hits = await self.memory_service.search_memory(ctx.app_name, ctx.user_id, text, limit=4)
         lines = [

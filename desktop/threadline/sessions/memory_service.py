@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel
@@ -10,6 +11,8 @@ from threadline.core.session import Session
 
 if TYPE_CHECKING:
     from threadline.sessions.sqlite import SQLiteSessionService
+
+_TOKEN = re.compile(r"\w+", re.UNICODE)
 
 
 class MemoryHit(BaseModel):
@@ -63,8 +66,70 @@ class InMemoryMemoryService:
         return [hit for _, hit in hits[:limit]]
 
 
+# Words too common to say what a message is about ("what about this"): never searched.
+_COMMON = frozenset(
+    [
+        "about",
+        "after",
+        "again",
+        "also",
+        "because",
+        "been",
+        "before",
+        "being",
+        "could",
+        "does",
+        "from",
+        "have",
+        "here",
+        "into",
+        "just",
+        "like",
+        "make",
+        "more",
+        "most",
+        "much",
+        "only",
+        "other",
+        "over",
+        "said",
+        "same",
+        "should",
+        "some",
+        "such",
+        "than",
+        "that",
+        "their",
+        "them",
+        "then",
+        "there",
+        "these",
+        "they",
+        "thing",
+        "this",
+        "those",
+        "through",
+        "very",
+        "want",
+        "were",
+        "what",
+        "when",
+        "where",
+        "which",
+        "while",
+        "will",
+        "with",
+        "would",
+        "your",
+    ]
+)
+_CANDIDATES = 5  # sessions read per hit asked for, then ranked by how many words they share
+
+
 class SQLiteMemoryService:
-    """Searches the SQLite store's full-text index (FTS5) over every past session."""
+    """Searches the SQLite store's full-text index (FTS5) over every past session: the newest
+    sessions that share a significant word, ranked by how many of the words they share, as
+    clean text (no search marks) for a model to read."""
 
     def __init__(self, store: SQLiteSessionService) -> None:
         self._store = store
@@ -72,13 +137,23 @@ class SQLiteMemoryService:
     async def search_memory(
         self, app_name: str, user_id: str, query: str, *, limit: int = 5
     ) -> list[MemoryHit]:
-        significant = " ".join(w for w in query.split() if len(w) > 3)
-        if not significant:
+        words = {w for w in _TOKEN.findall(query.casefold()) if len(w) > 3 and w not in _COMMON}
+        if not words:
             return []
         found = await self._store.search_sessions(
-            app_name, user_id, significant, limit=limit, match_any=True
+            app_name,
+            user_id,
+            " ".join(sorted(words)),
+            limit=limit * _CANDIDATES,
+            match_any=True,
+            marks=False,
         )
+
+        def shared(text: str) -> int:
+            return len(words & set(_TOKEN.findall(text.casefold())))
+
+        ranked = sorted(found, key=lambda h: -shared(h.snippet))[:limit]
         return [
             MemoryHit(session_id=h.session.id, title=h.session.title, snippet=h.snippet)
-            for h in found
+            for h in ranked
         ]

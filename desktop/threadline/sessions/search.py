@@ -58,8 +58,10 @@ def search(
     limit: int,
     *,
     match_any: bool = False,
+    marks: bool = True,
 ) -> list[SessionSearchHit]:
-    """Up to ``limit`` sessions matching ``text``, with a snippet of their newest match: title
+    """Up to ``limit`` sessions matching ``text``, with a snippet of their newest match (the
+    matching word in [brackets] when ``marks``; clean text for memory): title
     matches first, then sessions whose messages match, newest first.
 
     Matches are read newest first and the scan stops once ``limit`` sessions are found, so a
@@ -92,7 +94,8 @@ def search(
         scan.run(query, limit - len(hits) - len(scan.found))
     # Found newest first, whole-word matches before prefix ones: that order is the rank.
     for place, (sid, (_seq, body, meta)) in enumerate(scan.found.items()):
-        hits[sid] = SessionSearchHit(session=meta, snippet=snippet(body, words), rank=place)
+        found = snippet(body, words, marks=marks)
+        hits[sid] = SessionSearchHit(session=meta, snippet=found, rank=place)
     return sorted(hits.values(), key=lambda h: h.rank)[:limit]
 
 
@@ -152,7 +155,7 @@ class _Scan:
         return 0 if row is None else int(row[0]) + 1
 
 
-def snippet(text: str, words: list[str], width: int = 12) -> str:
+def snippet(text: str, words: list[str], width: int = 12, *, marks: bool = True) -> str:
     """About ``width`` words of ``text`` around the first word that matches one of ``words``
     (case and accents aside; the last may be a prefix), the match in [brackets]."""
     wanted = [_fold(w) for w in words]
@@ -173,7 +176,8 @@ def snippet(text: str, words: list[str], width: int = 12) -> str:
         return " ".join(tokens[:width]) + ("…" if len(tokens) > width else "")
     first = max(0, at - width // 3)
     shown = tokens[first : first + width]
-    shown[at - first] = f"[{shown[at - first]}]"
+    if marks:
+        shown[at - first] = f"[{shown[at - first]}]"
     return ("…" if first else "") + " ".join(shown) + ("…" if first + width < len(tokens) else "")
 
 

@@ -404,16 +404,22 @@ class SQLiteSessionService:
         return await self._call(lambda db: trash.purge(db, app_name, user_id))
 
     async def search_sessions(
-        self, app_name: str, user_id: str, query: str, *, limit: int = 50, match_any: bool = False
+        self,
+        app_name: str,
+        user_id: str,
+        query: str,
+        *,
+        limit: int = 50,
+        match_any: bool = False,
+        marks: bool = True,
     ) -> list[SessionSearchHit]:
-        """Sessions whose title or messages match ``query`` (FTS5, best first), with a snippet.
-
-        Every word must match, unless ``match_any`` (memory lookups use that).
-        """
+        """Sessions whose title or messages match ``query`` (FTS5), with a snippet of the
+        newest match ([bracketed] unless not ``marks``). Every word must match, unless
+        ``match_any`` (memory lookups use that)."""
         from threadline.sessions.search import search
 
         return await self._call(
-            lambda db: search(db, app_name, user_id, query, limit, match_any=match_any)
+            lambda db: search(db, app_name, user_id, query, limit, match_any=match_any, marks=marks)
         )
 
     async def load_rows(

@@ -50,6 +50,9 @@ class AppSettings(BaseModel):
     # False: each model call is one plain request and one answer (some servers run tools only
     # that way); the reply then appears whole.
     stream: bool = True
+    # The assistant may draw on past conversations (excerpts found by full-text search are
+    # added to its system message); off by default, and a conversation can opt out.
+    memory: bool = False
     theme: Literal["system", "light", "dark"] = "system"
     last_session_id: str | None = None
     default_team: str = "assistant"  # the team a new conversation starts with

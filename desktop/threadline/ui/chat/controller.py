@@ -121,6 +121,12 @@ class ChatController(QObject):
         if session_id is not None:
             self.spawner.spawn(self.mark_open_session(ops.instruction_marker(text), session_id))
 
+    def set_conversation_memory(self, on: bool) -> None:
+        """Lets the open conversation draw on past ones, or not (Settings turns memory on)."""
+        session_id = self.sessions.current_session_id
+        if session_id is not None:
+            self.spawner.spawn(self.mark_open_session(ops.memory_marker(on), session_id))
+
     def continue_reply(self) -> None:
         """Asks the model to go on from the open conversation's cut-off reply (Continue)."""
         session_id = self.sessions.current_session_id
@@ -143,8 +149,11 @@ class ChatController(QObject):
                 await self.settings_ctl.ensure_model()
                 stored_team, model = await ops.session_choices(self.store, session_id)
                 own = await ops.session_instruction(self.store, session_id)
+                recall = self.settings.memory and await ops.session_memory(self.store, session_id)
                 team = self._team_for(session_id, stored_team)
-                config = self._run_config(team, model).model_copy(update={"instruction": own})
+                config = self._run_config(team, model).model_copy(
+                    update={"instruction": own, "recall": recall}
+                )
                 stream = make_stream(config)
                 async for event in stream:
                     if not is_saved and event.author == "user":

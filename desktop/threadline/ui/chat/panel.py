@@ -156,6 +156,13 @@ class ChatPanel(QWidget):
         team_row.addWidget(self.active_agent)
         team_row.addStretch(1)
         team_row.addWidget(self.instruction_button)
+        self.memory_button = named(QPushButton("Memory"), "memoryToggle")
+        self.memory_button.setCheckable(True)
+        self.memory_button.setChecked(True)
+        self.memory_button.setFlat(True)
+        self.memory_button.setToolTip("Let this conversation draw on past ones")
+        self.memory_button.hide()  # shown while memory is on in Settings
+        team_row.addWidget(self.memory_button)
 
         buttons = QVBoxLayout()
         buttons.addWidget(self.send_button)
@@ -257,6 +264,15 @@ class ChatPanel(QWidget):
         self.instruction_button.setText(
             "Instruction: this conversation's" if own is not None else "Instruction: default"
         )
+
+    def show_memory(self, available: bool, on: bool) -> None:
+        """The memory toggle: shown when Settings turns memory on; checked when this
+        conversation may draw on past ones."""
+        self.memory_button.setVisible(available)
+        self.memory_button.blockSignals(True)
+        self.memory_button.setChecked(on)
+        self.memory_button.blockSignals(False)
+        self.memory_button.setText("Memory: on" if on else "Memory: off")
 
     def show_team(self, name: str) -> None:
         """Shows which team answers here (one that no longer exists is shown all the same)."""

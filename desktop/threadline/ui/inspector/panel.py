@@ -365,7 +365,8 @@ class Inspector(QTabWidget):
         text = (
             f"Instruction {_version(meta.get('instruction_version'))}:\n"
             f"{meta.get('instruction', '')}\n\n"
-            f"Request:\n{pretty(_ordered(request))}\n\nResponse:\n{pretty(response)}"
+            + (f"Memory brought in:\n{meta['memories']}\n\n" if meta.get("memories") else "")
+            + f"Request:\n{pretty(_ordered(request))}\n\nResponse:\n{pretty(response)}"
         )
         self.request_detail.setPlainText(text)
 

@@ -161,6 +161,11 @@ class SettingsController(PageController):
         self.agent.generation = generation_from(self.settings)
         self._save_settings()
 
+    def set_memory(self, on: bool) -> None:
+        """Whether runs may bring in excerpts of past conversations (RunConfig.recall)."""
+        self.settings.memory = on
+        self._save_settings()
+
     def set_streaming(self, stream: bool) -> None:
         """Streamed replies (the default) or one plain request and answer per model call."""
         self.settings.stream = stream

@@ -48,6 +48,7 @@ class SettingsPanel(QTabWidget):
         provider_saved(): the provider fields should be saved and used.
         generation_changed(object, object): temperature (float | None), max tokens (int | None).
         streaming_changed(bool): replies streamed (True) or whole, one request each (False).
+        memory_changed(bool): whether the assistant may draw on past conversations.
         theme_changed(str): ``system``, ``light`` or ``dark``.
         tool_revoked(str): a tool that must ask for approval again.
 
@@ -58,6 +59,7 @@ class SettingsPanel(QTabWidget):
     provider_saved = Signal()
     generation_changed = Signal(object, object)
     streaming_changed = Signal(bool)
+    memory_changed = Signal(bool)
     theme_changed = Signal(str)
     tool_revoked = Signal(str)
 
@@ -118,6 +120,13 @@ class SettingsPanel(QTabWidget):
             "Off: each reply arrives whole, in one plain request (for servers that run tools"
             " only without streaming)"
         )
+        self.memory = named(
+            QCheckBox("Let the assistant draw on past conversations"), "memoryEnabled"
+        )
+        self.memory.setToolTip(
+            "Excerpts of past conversations that share words with your message are added to"
+            " the request (the inspector shows which); a conversation can turn it off"
+        )
         self.theme = named(QComboBox(), "theme")
         self.theme.addItems(["system", "light", "dark"])
         general_box = QGroupBox("Generation and appearance")
@@ -125,6 +134,7 @@ class SettingsPanel(QTabWidget):
         form.addRow("Temperature", self.temperature)
         form.addRow("Max tokens", self.max_tokens)
         form.addRow("Streaming", self.stream)
+        form.addRow("Memory", self.memory)
         form.addRow("Theme", self.theme)
 
         self.allowed = named(QListWidget(), "alwaysAllowedTools")
@@ -159,14 +169,16 @@ class SettingsPanel(QTabWidget):
         self.temperature.valueChanged.connect(self._generation)
         self.max_tokens.valueChanged.connect(self._generation)
         self.stream.toggled.connect(self.streaming_changed)
+        self.memory.toggled.connect(self.memory_changed)
         self.theme.currentTextChanged.connect(self.theme_changed)
         self.revoke_button.clicked.connect(self._revoke)
 
     def load(self, settings: AppSettings) -> None:
         """Shows saved settings without emitting change signals."""
-        for widget in (self.temperature, self.max_tokens, self.theme, self.stream):
+        for widget in (self.temperature, self.max_tokens, self.theme, self.stream, self.memory):
             widget.blockSignals(True)
         self.stream.setChecked(settings.stream)
+        self.memory.setChecked(settings.memory)
         self.instruction.setPlainText(settings.instruction)
         self.provider.load(settings.provider)
         self.temperature.setValue(
@@ -182,7 +194,7 @@ class SettingsPanel(QTabWidget):
                 for s in settings.mcp_servers
             ]
         )
-        for widget in (self.temperature, self.max_tokens, self.theme, self.stream):
+        for widget in (self.temperature, self.max_tokens, self.theme, self.stream, self.memory):
             widget.blockSignals(False)
 
     def set_history(self, versions: list[tuple[int, str, float]]) -> None:

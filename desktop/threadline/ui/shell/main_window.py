@@ -178,6 +178,11 @@ class MainWindow(QMainWindow):
         self.settings_panel.generation_changed.connect(settings.set_generation)
         self.settings_panel.streaming_changed.connect(settings.set_streaming)
         self.chat.instruction_button.clicked.connect(self.edit_conversation_instruction)
+        self.settings_panel.memory_changed.connect(settings.set_memory)
+        self.settings_panel.memory_changed.connect(
+            lambda _on: self._show_memory(self.chat.memory_button.isChecked())
+        )
+        self.chat.memory_button.toggled.connect(self._conversation_memory)
         self.settings_panel.theme_changed.connect(self._set_theme)
         self.settings_panel.tool_revoked.connect(runs.revoke_tool)
         self._wire_agents_pages()
@@ -242,10 +247,11 @@ class MainWindow(QMainWindow):
         self.chat.show_banner("")
         self.chat.show_team(opened.team)
         self.chat.show_model(opened.model)
-        from threadline.app.conversations import INSTRUCTION_KEY
+        from threadline.app.conversations import INSTRUCTION_KEY, MEMORY_KEY
 
         own = opened.state.get(INSTRUCTION_KEY)
         self.chat.show_instruction(own if isinstance(own, str) else None)
+        self._show_memory(bool(opened.state.get(MEMORY_KEY, True)))
         self.chat.show_active_agent(opened.state.get(ACTIVE_AGENT))
         node = self.tree_model.node(opened.session_id) if opened.session_id else None
         self._show_title(node.title if node else "")
@@ -378,6 +384,13 @@ class MainWindow(QMainWindow):
         pages.mcp.tool_toggled.connect(mcp.set_tool_enabled)
         mcp.mcp_status.connect(pages.mcp.show_status)
         mcp.mcp_tools.connect(pages.mcp.show_tools)
+
+    def _show_memory(self, on: bool) -> None:
+        self.chat.show_memory(self.settings_ctl.settings.memory, on)
+
+    def _conversation_memory(self, on: bool) -> None:
+        self.runs.set_conversation_memory(on)
+        self._show_memory(on)
 
     def edit_conversation_instruction(self) -> QDialog:
         """Opens the open conversation's own instruction for editing."""
