@@ -42,3 +42,12 @@ async def test_a_streamed_reply_reports_its_rate_first_token_and_context() -> No
     line = usage_line(reply)
     assert line.startswith("3170 tokens · ")
     assert "s to first token" in line and line.endswith("context 3.1k / 128k")
+
+
+def test_a_request_near_the_context_window_is_announced_before_it_goes() -> None:
+    from threadline.app.context import overflow_warning
+
+    assert overflow_warning(100_000, 2_000, "short", "gpt-4o") == ""  # 80 %: room left
+    warning = overflow_warning(118_000, 2_000, "x" * 4000, "gpt-4o")
+    assert "about 121k of 128k tokens" in warning and "branch" in warning
+    assert overflow_warning(500_000, 0, "", "my-finetune") == ""  # unknown window: no guess

@@ -64,3 +64,25 @@ def context_line(prompt_tokens: int, model: str) -> str:
     window = context_window(model)
     used = tokens(prompt_tokens)
     return f"context {used} / {tokens(window)}" if window else f"context {used}"
+
+
+NEAR_FULL = 0.9  # a request this close to the window gets a warning before it is sent
+
+
+def overflow_warning(
+    last_prompt_tokens: int, last_reply_tokens: int, new_text: str, model: str
+) -> str:
+    """A warning when the next request would come close to ``model``'s context window ("" when
+    it fits or the window is unknown): the last request's prompt and reply, plus the new
+    message at about four characters a token."""
+    window = context_window(model)
+    if not window or not last_prompt_tokens:
+        return ""
+    estimate = last_prompt_tokens + last_reply_tokens + len(new_text) // 4
+    if estimate < NEAR_FULL * window:
+        return ""
+    return (
+        f"This conversation is near the model's context window (about {tokens(estimate)} of"
+        f" {tokens(window)} tokens): the server may cut or refuse the oldest messages. A"
+        " branch from a recent message, or a new conversation, starts with room again."
+    )

@@ -81,6 +81,8 @@ class ChatController(QObject):
         self._save_settings = save_settings
         self.drafts = drafts
         self._had_unsaved = False  # a message failed to save; the banner goes once one saves
+        # session id -> the last request's prompt and reply tokens and model (overflow warning)
+        self._last_usage: dict[str, tuple[int, int, str]] = {}
 
     # -- runs --------------------------------------------------------------------------------
 
@@ -127,6 +129,15 @@ class ChatController(QObject):
         if session_id is not None:
             self.spawner.spawn(self.mark_open_session(ops.memory_marker(on), session_id))
 
+    def _warn_if_near_full(self, session_id: str, text: str, model: str) -> None:
+        """Says so before a request that would come close to the context window."""
+        from threadline.app.context import overflow_warning
+
+        prompt, reply, last_model = self._last_usage.get(session_id, (0, 0, ""))
+        warning = overflow_warning(prompt, reply, text, model or last_model)
+        if warning:
+            self.notice.emit(warning)
+
     def continue_reply(self) -> None:
         """Asks the model to go on from the open conversation's cut-off reply (Continue)."""
         session_id = self.sessions.current_session_id
@@ -154,8 +165,15 @@ class ChatController(QObject):
                 config = self._run_config(team, model).model_copy(
                     update={"instruction": own, "recall": recall}
                 )
+                self._warn_if_near_full(session_id, message or "", model)
                 stream = make_stream(config)
                 async for event in stream:
+                    if event.tag == "model.reply" and event.usage is not None:
+                        self._last_usage[session_id] = (
+                            event.usage.prompt_tokens,
+                            event.usage.completion_tokens,
+                            str(event.metadata.get("request", {}).get("model", "")),
+                        )
                     if not is_saved and event.author == "user":
                         is_saved = True
                         self._saved()
