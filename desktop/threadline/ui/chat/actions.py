@@ -51,6 +51,9 @@ class MessageActions(QObject):
             c.retry()
         elif action == "continue":
             c.continue_reply()
+        elif action == "inspect":  # the inspector opens on the request behind this reply
+            getattr(self.window, "panels").show_inspector()  # noqa: B009 - the main window's
+            self.inspector.inspect_reply(item.event_id)
         elif action in ("approve", "deny"):
             self._mark(item, "approved" if action == "approve" else "denied")
             c.decide(item.call_id, action == "approve")

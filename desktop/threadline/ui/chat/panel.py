@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QListView,
+    QMenu,
     QMessageBox,
     QPushButton,
     QVBoxLayout,
@@ -195,6 +196,8 @@ class ChatPanel(QWidget):
 
     def _connect_signals(self) -> None:
         self.model.modelReset.connect(self._forget_fetch)
+        self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.view.customContextMenuRequested.connect(self.message_menu)
         self.send_button.clicked.connect(self._submit)
         self.attach_button.clicked.connect(self.choose_files)
         self.composer.attachments_offered.connect(self.tray.add)
@@ -402,6 +405,14 @@ class ChatPanel(QWidget):
         """Back at the end: let go of the earlier rows again, so layouts stay small."""
         if self._stick_to_bottom and self.model.trim_older(WINDOW):
             self.view.scrollToBottom()
+
+    def message_menu(self, at: QPoint) -> QMenu | None:
+        """The selected (or right-clicked) message's actions (Menu key, Shift+F10)."""
+        from threadline.ui.chat.message_menu import show_message_menu
+
+        return show_message_menu(
+            self.view, at, lambda item, a: self._on_link(item, f"act:{a}"), self
+        )
 
     def _forget_fetch(self) -> None:
         self._fetching_older = False  # another conversation: its own rows, when asked

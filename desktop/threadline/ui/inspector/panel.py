@@ -72,6 +72,9 @@ def _table(model: QStandardItemModel, name: str) -> QTableView:
     return view
 
 
+REQUESTS_TAB = 1
+
+
 class Inspector(QTabWidget):
     """Shows what the agent really did.
 
@@ -132,7 +135,7 @@ class Inspector(QTabWidget):
         requests_split.addWidget(self.requests_view)
         requests_split.addWidget(self.request_detail)
         self.addTab(calls_page, "Tool calls")
-        self.addTab(requests_split, "Requests")
+        self.addTab(requests_split, "Requests")  # REQUESTS_TAB
         self.addTab(self.event_log, "Events")
         self.addTab(self.state_view, "State")
         self._connect_signals()
@@ -339,6 +342,18 @@ class Inspector(QTabWidget):
         self._shown_request = event.id
         self.request_detail.setPlainText("Rebuilding the request from the stored history…")
         self.request_wanted.emit(event)
+
+    def inspect_reply(self, event_id: str) -> bool:
+        """Shows the Requests tab on the model call that produced ``event_id`` (a reply's
+        Inspect); False when this conversation's inspector does not have it."""
+        row = next(
+            (r for r, e in enumerate(self._request_events) if e.id == event_id and event_id), None
+        )
+        if row is None:
+            return False
+        self.setCurrentIndex(REQUESTS_TAB)
+        self.requests_view.setCurrentIndex(self.requests.index(row, 0))
+        return True
 
     def show_request(self, event_id: str, messages: list[dict[str, Any]] | None) -> None:
         """Shows a request whose messages were rebuilt (None: its history is gone)."""
