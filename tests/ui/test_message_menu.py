@@ -37,3 +37,14 @@ def test_the_selected_messages_menu_and_inspect(app: Harness, qtbot: Any) -> Non
     menu.close()
     user = next(i for i in items(app) if i.kind == "user")
     assert [a for _, a in actions_for(user)] == ["copy", "edit", "branch"]
+
+
+def test_a_finished_reply_is_announced_to_screen_readers(app: Harness, qtbot: Any) -> None:
+    from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+
+    app.server.script(Reply(text=["The answer is forty-two."]))
+    send(app, qtbot, "what is it?")
+    qtbot.waitUntil(lambda: app.window.chat.last_announcement != "")
+    assert app.window.chat.last_announcement == "assistant replied: The answer is forty-two."
+    event = QAccessibleAnnouncementEvent(app.window.chat.view, "x")
+    assert event.type() == QAccessible.Event.Announcement  # the event Qt hands to AT-SPI

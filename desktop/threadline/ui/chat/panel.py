@@ -71,6 +71,7 @@ class ChatPanel(QWidget):
         self._stick_to_bottom = True
         self._fetching_older = False
         self.own_instruction: str | None = None
+        self.last_announcement = ""  # what screen readers were last told (tests read it)
 
         self.view = named(QListView(), "chatView")
         self.view.setModel(model)
@@ -413,6 +414,18 @@ class ChatPanel(QWidget):
         return show_message_menu(
             self.view, at, lambda item, a: self._on_link(item, f"act:{a}"), self
         )
+
+    def announce_reply(self, author: str, text: str) -> str:
+        """Tells screen readers a reply finished (Qt's accessibility announcement), with its
+        opening words; returns what was announced."""
+        from PySide6.QtGui import QAccessible, QAccessibleAnnouncementEvent
+
+        words = " ".join(text.split()[:30])
+        said = f"{author} replied: {words}" if words else f"{author} replied"
+        if QAccessible.isActive():  # a screen reader listens: no cost otherwise
+            QAccessible.updateAccessibility(QAccessibleAnnouncementEvent(self.view, said))
+        self.last_announcement = said
+        return said
 
     def _forget_fetch(self) -> None:
         self._fetching_older = False  # another conversation: its own rows, when asked

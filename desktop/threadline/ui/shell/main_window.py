@@ -303,6 +303,8 @@ class MainWindow(QMainWindow):
         if event.partial or event.done:
             return
         self.chat_model.add_event(event)
+        if event.is_final_response() and event.message is not None:
+            self.chat.announce_reply(event.author, event.message.content)
         delta = event.actions.state_delta
         if delta:
             self.inspector.update_state(delta)
