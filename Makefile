@@ -35,7 +35,7 @@ check: $(STAMP)
 
 # Every benchmark runs and prints its figures beside their floors; the target fails at the end
 # if any budget was missed.
-BENCHMARKS := runner_overhead store ui_chat ui_startup attachments
+BENCHMARKS := runner_overhead store ui_chat ui_startup attachments serve_load
 bench: $(STAMP)
 	$(PY) -m pip install -q -e ".[bench]"
 	status=0; for name in $(BENCHMARKS); do \

@@ -9,6 +9,7 @@ from threadline.app.context import context_line, context_window, tokens
 from threadline.app.timeline import usage_line
 from threadline.runner import LLMAgent, OpenAIChatModel, Runner
 
+
 def test_token_counts_read_as_people_write_them() -> None:
     assert [tokens(n) for n in (950, 3140, 12_400, 128_000, 1_047_576)] == [
         "950",

@@ -13,10 +13,10 @@ from typing import TextIO
 
 from threadline.console.chat import ChatConsole
 from threadline.console.lines import LineReader
-from threadline.console.loader import AgentLoadError, load_agent
+from threadline.console.loader import AgentLoadError, close_models, load_agent
 from threadline.core.errors import StorageError
 from threadline.core.session import SessionService
-from threadline.runner import BaseAgent, LLMAgent, Runner
+from threadline.runner import BaseAgent, Runner
 from threadline.sessions.urls import SCHEMES, SessionURLError, open_session_service
 
 PROGRAM = "threadline chat"
@@ -88,21 +88,10 @@ async def _chat(agent: BaseAgent, args: argparse.Namespace, stdin: TextIO, out: 
             return EXIT_INTERRUPTED
     finally:
         await _close(service)
-        await _close_models(agent)
+        await close_models(agent)
 
 
 async def _close(service: SessionService) -> None:
     closer = getattr(service, "aclose", None)
     if closer is not None:
         await closer()
-
-
-async def _close_models(agent: BaseAgent) -> None:
-    """Closes the HTTP connections of the tree's models (an unclosed client warns at exit)."""
-    if isinstance(agent, LLMAgent):
-        closer = getattr(agent.model, "aclose", None)
-        if closer is not None:
-            with contextlib.suppress(Exception):
-                await closer()
-    for sub in agent.sub_agents:
-        await _close_models(sub)

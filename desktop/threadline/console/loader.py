@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import os
 import sys
 
 from threadline.core.errors import ThreadlineError
-from threadline.runner import BaseAgent
+from threadline.runner import BaseAgent, LLMAgent
 
 
 class AgentLoadError(ThreadlineError, ValueError):
@@ -47,3 +48,14 @@ def load_agent(spec: str) -> BaseAgent:
     if not isinstance(value, BaseAgent):
         raise AgentLoadError(f"{spec} is a {type(value).__name__}, not an agent")
     return value
+
+
+async def close_models(agent: BaseAgent) -> None:
+    """Closes the HTTP connections of the tree's models (an unclosed client warns at exit)."""
+    if isinstance(agent, LLMAgent):
+        closer = getattr(agent.model, "aclose", None)
+        if closer is not None:
+            with contextlib.suppress(Exception):
+                await closer()
+    for sub in agent.sub_agents:
+        await close_models(sub)

@@ -42,6 +42,9 @@ The tree, with each ``code``:
     ``--sessions`` URL names no store this installation can open.
   * ``AgentLoadError`` (``agent_load``, ``console.loader``, also a ``ValueError``): ``threadline
     chat --agent MODULE:ATTR`` names no agent.
+  * ``ApiError`` (``serve.errors``; the code is set per error, with an HTTP status):
+    ``threadline serve`` refuses a request (a malformed body, an unknown agent or session, a
+    ``Last-Event-ID`` whose events are gone); it becomes an OpenAI-shaped JSON error.
 
 Codes an error event can carry without a class of ours: ``timeout`` (the builtin
 ``TimeoutError``: the run took longer than ``RunConfig.timeout``), ``invalid_output`` (a reply
