@@ -52,3 +52,25 @@ def test_the_chat_zooms_and_the_shortcuts_are_listed(app: Harness, qtbot: Any) -
         QKeySequence.SequenceFormat.NativeText
     )
     dialog.close()
+
+
+def test_a_small_window_gives_the_chat_priority(app: Harness, qtbot: Any) -> None:
+    window, panels = app.window, app.window.panels
+    qtbot.waitUntil(window.sidebar.isVisible)
+    panels.toggle_inspector.trigger()
+    qtbot.waitUntil(window.inspector_dock.isVisible)
+    window.resize(620, 700)  # narrower: the inspector gives its room to the chat first
+    qtbot.waitUntil(lambda: not window.inspector_dock.isVisible())
+
+    def narrowed() -> bool:  # asked again until the layout has let go of the inspector's room
+        window.resize(620, 700)  # below 700 px the sidebar folds away, the chat stays
+        return not window.sidebar.isVisible()
+
+    qtbot.waitUntil(narrowed)
+    assert window.chat.isVisible() and window.width() < 700
+    panels.toggle_sidebar.trigger()  # the Conversations button brings the list back
+    qtbot.waitUntil(window.sidebar.isVisible)
+    panels.toggle_sidebar.trigger()
+    qtbot.waitUntil(lambda: not window.sidebar.isVisible())
+    window.resize(1200, 800)
+    qtbot.waitUntil(window.sidebar.isVisible)

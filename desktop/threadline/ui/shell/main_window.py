@@ -12,7 +12,7 @@ from threadline.ui.shell.menus import MENU_TITLES
 from threadline.ui.shell.skeleton import Skeleton
 
 if TYPE_CHECKING:
-    from PySide6.QtGui import QCloseEvent
+    from PySide6.QtGui import QCloseEvent, QResizeEvent
     from PySide6.QtWidgets import QDialog, QFileDialog, QMenu
 
     from threadline.app.attachments import Attachment
@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(splitter)
         from threadline.ui.shell.panels import SidePanels
 
-        self.panels = SidePanels(self, self.inspector, self.settings_panel, self.chat)
+        self.panels = SidePanels(self, self.inspector, self.settings_panel, self.chat, self.sidebar)
         self.inspector_dock = self.panels.inspector_dock
 
         from threadline.ui.chat.key_bar import KeyBar
@@ -416,6 +416,11 @@ class MainWindow(QMainWindow):
     def allow_close(self) -> None:
         """Called by ``main`` once runs are stopped and the store is closed."""
         self._may_close = True
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        if self._is_built:
+            self.panels.fit_width(event.size().width())
 
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._may_close:

@@ -55,6 +55,7 @@ def build_menus(
     edit_menu.addAction(sidebar.delete_action)
     stop = action(chat_menu, "&Stop reply", QKeySequence("Esc"))
     focus_composer = action(chat_menu, "&Focus composer", QKeySequence("Ctrl+L"))
+    view_menu.addAction(panels.toggle_sidebar)
     view_menu.addAction(panels.toggle_inspector)
     view_menu.addAction(panels.open_settings)
     view_menu.addSeparator()

@@ -29,16 +29,25 @@ if TYPE_CHECKING:
     from threadline.ui.chat.panel import ChatPanel
 
 ZOOM_STEPS = (-3, 6)  # points below and above the system's text size the chat may go
+NARROW = 700  # px: below this the sidebar folds away (a toolbar button brings it back)
+CROWDED = 960  # px: below this the inspector closes first, giving its room to the chat
 
 
 class SidePanels:
     """Builds the inspector dock, the Settings window and their actions on ``window``."""
 
     def __init__(
-        self, window: QMainWindow, inspector: QWidget, settings: QWidget, chat: ChatPanel
+        self,
+        window: QMainWindow,
+        inspector: QWidget,
+        settings: QWidget,
+        chat: ChatPanel,
+        sidebar: QWidget,
     ) -> None:
         self.window = window
         self.chat = chat
+        self.sidebar = sidebar
+        self._is_narrow = False
         self.inspector_dock = QDockWidget("Inspector", window)
         self.inspector_dock.setObjectName("inspectorDock")
         self.inspector_dock.setWidget(inspector)
@@ -68,6 +77,13 @@ class SidePanels:
         self.zoom_reset = self._action("&Actual size", "Ctrl+0", lambda: self.zoom(0))
         self._base_points = chat.view.font().pointSizeF()
         self._zoom = 0
+        self.toggle_sidebar = QAction("&Conversations", window)
+        self.toggle_sidebar.setCheckable(True)
+        self.toggle_sidebar.setChecked(True)
+        self.toggle_sidebar.setShortcut(QKeySequence("Ctrl+Shift+S"))
+        self.toggle_sidebar.setToolTip("Show or hide the conversations (Ctrl+Shift+S)")
+        self.toggle_sidebar.toggled.connect(sidebar.setVisible)
+        window.addAction(self.toggle_sidebar)
         self.toolbar = self._toolbar()
 
     def _action(self, text: str, shortcut: str, slot: object) -> QAction:
@@ -82,6 +98,7 @@ class SidePanels:
         bar.setObjectName("panelsToolbar")
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        bar.addAction(self.toggle_sidebar)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -89,6 +106,16 @@ class SidePanels:
         bar.addAction(self.open_settings)
         self.window.addToolBar(Qt.ToolBarArea.TopToolBarArea, bar)
         return bar
+
+    def fit_width(self, width: int) -> None:
+        """The chat keeps priority in a small window: below ``CROWDED`` px the inspector
+        closes, below ``NARROW`` px the sidebar folds away; widening brings the sidebar back."""
+        if width < CROWDED and self.inspector_dock.isVisible():
+            self.inspector_dock.hide()
+        narrow = width < NARROW
+        if narrow != self._is_narrow:
+            self._is_narrow = narrow
+            self.toggle_sidebar.setChecked(not narrow)
 
     def show_inspector(self) -> None:
         """Opens the inspector beside the chat (a message's Inspect action)."""
