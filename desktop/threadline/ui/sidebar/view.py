@@ -8,13 +8,14 @@ from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
 from PySide6.QtGui import QFont, QPainter, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QTreeView, QWidget
 
-from threadline.ui.sidebar.tree import HEADER_ROLE, PINNED_ROLE
+from threadline.ui.sidebar.tree import HEADER_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
 
 
 class SessionDelegate(QStyledItemDelegate):
-    """Row heights: a group's first row is taller by the label's line."""
+    """Row heights: a group's first row is taller by the label's line (pinned conversations
+    sit under the "Pinned" label)."""
 
     def __init__(self, view: QTreeView) -> None:
         super().__init__(view)
@@ -26,23 +27,6 @@ class SessionDelegate(QStyledItemDelegate):
         if index.data(HEADER_ROLE):
             size.setHeight(size.height() + self.header_height)
         return size
-
-    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
-        if index.data(PINNED_ROLE):
-            option = QStyleOptionViewItem(option)
-            option.text = ""  # drawn below with the pin
-            super().paint(painter, option, index)
-            painter.save()
-            painter.setPen(option.palette.color(QPalette.ColorRole.Text))
-            label = "📌 " + str(index.data(Qt.ItemDataRole.DisplayRole))
-            text_rect = option.rect.adjusted(4, 0, -4, 0)
-            elided = option.fontMetrics.elidedText(
-                label, Qt.TextElideMode.ElideRight, text_rect.width()
-            )
-            painter.drawText(text_rect, Qt.AlignmentFlag.AlignVCenter, elided)
-            painter.restore()
-            return
-        super().paint(painter, option, index)
 
 
 class SessionTreeView(QTreeView):
