@@ -6,7 +6,9 @@ once, so each ~30 ms update only renders the paragraph still growing (see ``stre
 
 from __future__ import annotations
 
+import colorsys
 import html
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -29,6 +31,31 @@ _FORMATTER = HtmlFormatter(noclasses=True, nowrap=True, style="default")
 # view swaps these for ``wrapped``'s, per message).
 PRE_STYLE = 'style="margin:0;font-family:monospace;color:#1f2328"'
 WRAP_LABEL = "Wrap lines"
+
+
+_BACKGROUNDS = {"#f1f3f5": "#2b2f33"}  # the code block's (a table cell's bgcolor)
+_COLOUR = re.compile(r"(color:\s*)#([0-9a-fA-F]{6}|[0-9a-fA-F]{3})\b")
+
+
+@lru_cache(maxsize=256)
+def _lighter(hex_colour: str) -> str:
+    """The same hue, light enough to read on a dark background."""
+    if len(hex_colour) == 3:
+        hex_colour = "".join(c * 2 for c in hex_colour)
+    r, g, b = (int(hex_colour[i : i + 2], 16) / 255 for i in (0, 2, 4))
+    hue, light, sat = colorsys.rgb_to_hls(r, g, b)
+    if light >= 0.7:
+        return f"#{hex_colour}"
+    r, g, b = colorsys.hls_to_rgb(hue, 0.7 if sat > 0.1 else 0.88, sat)
+    return "#" + "".join(f"{round(c * 255):02x}" for c in (r, g, b))
+
+
+def for_dark(html_text: str) -> str:
+    """``html_text`` recoloured for the dark theme: every text colour (code highlighting, the
+    code block's text, links, labels) lightened in its own hue, the code block darkened."""
+    for light, dark in _BACKGROUNDS.items():
+        html_text = html_text.replace(f'bgcolor="{light}"', f'bgcolor="{dark}"')
+    return _COLOUR.sub(lambda m: m.group(1) + _lighter(m.group(2)), html_text)
 
 
 def wrapped(html_text: str) -> str:

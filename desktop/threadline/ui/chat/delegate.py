@@ -277,7 +277,7 @@ class ChatDelegate(QStyledItemDelegate):
         header = self._header(item, ["copy", "branch", "regen"]) + thinking_html(item)
         text = item.text[:DISPLAY_LIMIT]
         if stream is None:
-            stream = StreamingDocument(self._new_document(palette), header)
+            stream = StreamingDocument(self._new_document(palette), header, dark=self._is_dark)
             self._streams[id(item)] = stream
         if item.status == "streaming":
             if stream.header_html != header:  # thinking grew, or closed as the answer began
@@ -293,7 +293,7 @@ class ChatDelegate(QStyledItemDelegate):
 
     def _html(self, item: ChatItem) -> str:
         # markdown-it and Pygments load on the first message drawn, not at start-up.
-        from threadline.app.markdown import plain_html, render_markdown, wrapped
+        from threadline.app.markdown import for_dark, plain_html, render_markdown, wrapped
 
         text = item.text
         clipped = len(text) > DISPLAY_LIMIT
@@ -312,6 +312,8 @@ class ChatDelegate(QStyledItemDelegate):
             body = render_markdown(text)
             if item.data.get("wrap"):
                 body = wrapped(body)
+            if self._is_dark:
+                body = for_dark(body)
             actions = ["copy", "branch", "regen"]
             if item.status == "interrupted":
                 actions.append("continue")  # the cut reply goes on in a new request

@@ -9,14 +9,15 @@ from __future__ import annotations
 
 from PySide6.QtGui import QTextCursor, QTextDocument
 
-from threadline.app.markdown import render_block, split_stable
+from threadline.app.markdown import for_dark, render_block, split_stable
 
 
 class StreamingDocument:
     """Header, finished blocks, growing tail; ``update`` with the text so far."""
 
-    def __init__(self, doc: QTextDocument, header_html: str) -> None:
+    def __init__(self, doc: QTextDocument, header_html: str, *, dark: bool = False) -> None:
         self.doc = doc
+        self._paint = for_dark if dark else _as_is  # the theme's colours for code and links
         self.header_html = header_html
         doc.setHtml(header_html)
         self._header_end = self._end()
@@ -36,11 +37,11 @@ class StreamingDocument:
         cursor = self._select_from(self._tail_start)
         cursor.removeSelectedText()
         if len(stable) > len(self._stable):
-            _insert_blocks(cursor, render_block(stable[len(self._stable) :]))
+            _insert_blocks(cursor, self._paint(render_block(stable[len(self._stable) :])))
             self._stable = stable
             self._tail_start = cursor.position()
         if tail.strip():
-            _insert_blocks(cursor, render_block(tail))
+            _insert_blocks(cursor, self._paint(render_block(tail)))
         self.text = text
 
     def replace_header(self, header_html: str) -> None:
@@ -83,3 +84,7 @@ def _insert_blocks(cursor: QTextCursor, html: str) -> None:
     if cursor.block().length() > 1:
         cursor.insertBlock()
     cursor.insertHtml(html)
+
+
+def _as_is(html: str) -> str:
+    return html

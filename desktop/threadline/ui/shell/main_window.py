@@ -184,6 +184,9 @@ class MainWindow(QMainWindow):
         )
         self.chat.memory_button.toggled.connect(self._conversation_memory)
         self.settings_panel.theme_changed.connect(self._set_theme)
+        from PySide6.QtGui import QGuiApplication
+
+        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
         self.settings_panel.tool_revoked.connect(runs.revoke_tool)
         self._wire_agents_pages()
         self.quit_action.triggered.connect(self.close)
@@ -339,7 +342,12 @@ class MainWindow(QMainWindow):
 
             apply_theme(app, theme)
         self.settings_ctl.set_theme(theme)
-        self.chat.view.viewport().update()
+        self.chat.delegate.font_changed()  # documents baked the old colours: draw them again
+
+    def _on_system_scheme(self) -> None:
+        """The desktop switched between light and dark: follow it when the theme is system."""
+        if self.settings_ctl.settings.theme == "system":
+            self._set_theme("system")
 
     def _wire_prompts_and_images(self, app: App) -> None:
         """MCP servers' questions in the chat; image thumbnails and the full-size viewer."""
