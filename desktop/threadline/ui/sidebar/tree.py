@@ -95,6 +95,9 @@ class SessionTreeModel(QAbstractItemModel):
         self._roots: list[SessionNode] = []
         self._by_id: dict[str, SessionNode] = {}
         self._filter = ""
+        self._marked: list[SessionNode] = []  # nodes the last rebuild gave a parent, children,
+        # a snippet or a header: the next one clears just these
+        self._index_dirty = True  # _all changed: keys and _by_id are made again
         self._shown = 0  # top-level rows handed to the view so far (fetchMore adds more)
 
     # -- content -----------------------------------------------------------------------------
@@ -102,6 +105,7 @@ class SessionTreeModel(QAbstractItemModel):
     def set_sessions(self, nodes: list[SessionNode]) -> None:
         """Replaces every row (newest conversations first)."""
         self._all = nodes
+        self._index_dirty = True
         self._rebuild()
 
     def set_filter(self, text: str, hits: dict[str, str] | None = None) -> None:
@@ -114,42 +118,51 @@ class SessionTreeModel(QAbstractItemModel):
         self._rebuild()
 
     def _rebuild(self) -> None:
-        # 50,000 conversations: each pass over them costs milliseconds, so few passes.
+        # 50,000 conversations: each pass over them costs milliseconds, so few passes, and
+        # only the nodes the last rebuild marked are cleared (not all 50,000 again).
         self.beginResetModel()
-        by_id: dict[str, SessionNode] = {}
-        for key, node in enumerate(self._all):
-            node.key = key
+        for node in self._marked:
             node.children = []
             node.parent = None
             node.snippet = ""
             node.header = ""
-            by_id[node.id] = node
-        self._by_id = by_id
+        marked: list[SessionNode] = []
+        if self._index_dirty:
+            by_id: dict[str, SessionNode] = {}
+            for key, node in enumerate(self._all):
+                node.key = key
+                by_id[node.id] = node
+            self._by_id = by_id
+            self._index_dirty = False
+        by_id = self._by_id
         roots: list[SessionNode] = []
+        families: list[SessionNode] = []
         if self._filter:
             hits = getattr(self, "_hits", {})
             wanted = self._filter
             for node in self._all:
                 if node.id in hits:
                     node.snippet = hits[node.id]
+                    marked.append(node)
                     roots.append(node)
                 elif wanted in node.title.casefold():
                     roots.append(node)
-            families: list[SessionNode] = []
         else:
-            families = []
-            for node in self._all:
-                parent = by_id.get(node.parent_id) if node.parent_id else None
-                if parent is None:
-                    roots.append(node)
-                else:
-                    node.parent = parent
-                    if not parent.children:
-                        families.append(parent)
-                    parent.children.append(node)
+            # Most rows are conversations, not branches: one comprehension sorts them out.
+            roots = [n for n in self._all if not n.parent_id or n.parent_id not in by_id]
+            for node in [n for n in self._all if n.parent_id and n.parent_id in by_id]:
+                parent = by_id[node.parent_id or ""]
+                node.parent = parent
+                marked.append(node)
+                if not parent.children:
+                    families.append(parent)
+                    marked.append(parent)
+                parent.children.append(node)
             for parent in families:
                 parent.children.sort(key=lambda n: n.updated_at)
-            roots = self._grouped(roots)
+            roots, headed = self._grouped(roots)
+            marked.extend(headed)
+        self._marked = marked
         self._roots = roots
         self._shown = min(len(roots), BATCH)
         for siblings in [roots, *(n.children for n in families)]:
@@ -158,14 +171,16 @@ class SessionTreeModel(QAbstractItemModel):
         self.endResetModel()
 
     @staticmethod
-    def _grouped(roots: list[SessionNode]) -> list[SessionNode]:
+    def _grouped(roots: list[SessionNode]) -> tuple[list[SessionNode], list[SessionNode]]:
         """Pinned conversations first, then by date (roots come newest first); the first row
-        of each group carries its header. The group changes only where a row is older than
-        the current group's start, so 50,000 rows cost a comparison each."""
+        of each group carries its header (returned too). The group changes only where a row is
+        older than the current group's start, so 50,000 rows cost a comparison each."""
         pinned = [n for n in roots if n.pinned]
+        headed: list[SessionNode] = []
         if pinned:
             roots = pinned + [n for n in roots if not n.pinned]
             pinned[0].header = "Pinned"
+            headed.append(pinned[0])
         now = time.time()
         group, start = "", float("inf")
         for node in roots[len(pinned) :]:
@@ -173,7 +188,8 @@ class SessionTreeModel(QAbstractItemModel):
                 group = date_group(node.updated_at, now)
                 start = group_start(node.updated_at, now)
                 node.header = group
-        return roots
+                headed.append(node)
+        return roots, headed
 
     def parents_with_branches(self) -> list[str]:
         """Ids of the shown sessions that have branches under them."""
@@ -211,6 +227,7 @@ class SessionTreeModel(QAbstractItemModel):
             return
         self._all = [n for n in self._all if n.id != node.id]
         self._all.insert(0, node)
+        self._index_dirty = True
         self._rebuild()
 
     # -- Qt model API ------------------------------------------------------------------------
