@@ -22,12 +22,19 @@ from PySide6.QtCore import (
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
     QColor,
+    QHelpEvent,
     QMouseEvent,
     QPainter,
     QPalette,
     QTextDocument,
 )
-from PySide6.QtWidgets import QListView, QStyle, QStyledItemDelegate, QStyleOptionViewItem
+from PySide6.QtWidgets import (
+    QListView,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QToolTip,
+)
 
 from threadline.app.timeline import WAITING, ChatItem
 from threadline.ui.chat.model import ITEM_ROLE, ChatModel
@@ -337,17 +344,12 @@ class ChatDelegate(QStyledItemDelegate):
         return f'<p align="center" style="color:gray"><i>{html.escape(text)}</i></p>'
 
     def _header(self, item: ChatItem, actions: list[str]) -> str:
-        labels = {
-            "copy": "Copy",
-            "edit": "Edit",
-            "branch": "Branch",
-            "regen": "Regenerate",
-            "continue": "Continue",
-        }
-        links = " · ".join(
-            f'<a href="act:{a}">{labels[a]}</a>'
-            for a in actions
-            if item.event_id or a in ("copy", "continue")
+        from threadline.ui.common.icons import action_link
+
+        muted = "#9ca3af" if self._is_dark else "#6b7280"  # quiet icons; hover names them
+        shown = [*actions, "inspect"] if item.kind == "assistant" else actions
+        links = " &nbsp;".join(
+            action_link(a, muted) for a in shown if item.event_id or a in ("copy", "continue")
         )
         status = {"streaming": "typing…", "interrupted": "interrupted"}.get(item.status, "")
         status_html = f' <span style="color:#d97706">{status}</span>' if status else ""
@@ -364,7 +366,7 @@ class ChatDelegate(QStyledItemDelegate):
         return (
             '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
             f'<td><b style="color:{colour}">{html.escape(author)}</b>{status_html}</td>'
-            f'<td align="right"><small>{detail}{links}</small></td></tr></table>'
+            f'<td align="right"><small>{detail}</small>{links}</td></tr></table>'
         )
 
     def _tool_html(self, item: ChatItem) -> str:
@@ -420,6 +422,19 @@ class ChatDelegate(QStyledItemDelegate):
         return head + args + actions
 
     # -- clicks ------------------------------------------------------------------------------
+
+    def helpEvent(
+        self, event: QHelpEvent, view: Any, option: QStyleOptionViewItem, index: Index
+    ) -> bool:
+        """Hovering an action icon names it; elsewhere the message says when it was sent."""
+        from threadline.ui.common.icons import action_at
+
+        if event.type() == QEvent.Type.ToolTip and index.isValid():
+            name = action_at(self.link_at(index, QPointF(event.pos()), option))
+            if name:
+                QToolTip.showText(event.globalPos(), name, view)
+                return True
+        return bool(super().helpEvent(event, view, option, index))
 
     def editorEvent(
         self, event: QEvent, model: Any, option: QStyleOptionViewItem, index: Index
