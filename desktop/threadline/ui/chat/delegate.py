@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import json
 import math
@@ -370,25 +371,48 @@ class ChatDelegate(QStyledItemDelegate):
         )
 
     def _tool_html(self, item: ChatItem) -> str:
-        colour = {
-            "ok": "#16a34a",
-            "running": "#d97706",
-            "awaiting approval": "#d97706",
-            "denied": "#dc2626",
-        }.get(item.status, "#dc2626")
+        """A tool call as a compact card: name, a status chip and its time; arguments and the
+        result open under it (click the name)."""
+        colour, chip = {
+            "ok": ("#15803d", "#dcfce7"),
+            "running": ("#b45309", "#fef3c7"),
+            "awaiting approval": ("#b45309", "#fef3c7"),
+            "denied": ("#b91c1c", "#fee2e2"),
+        }.get(item.status, ("#b91c1c", "#fee2e2"))
+        if self._is_dark:
+            colour, chip = chip, colour
         duration = item.data.get("duration_ms")
         timing = f" · {duration:.0f} ms" if isinstance(duration, int | float) else ""
         if item.data.get("edited"):
             timing += " · arguments edited by you"
-        result = html.escape(item.detail[:300] + ("…" if len(item.detail) > 300 else ""))
-        result_html = f'<br><span style="color:gray">→ {result}</span>' if item.detail else ""
         progress = item.data.get("progress") if item.status in WAITING else None
         if progress:
             timing += f" · {html.escape(str(progress))}"
+        is_open = bool(item.data.get("open"))
+        name = html.escape(str(item.data.get("name") or item.text.split("(", 1)[0]))
+        head = (
+            f'<a href="act:tool" style="text-decoration:none">{"▾" if is_open else "▸"}'
+            f' <span style="font-family:monospace">⚙ {name}</span></a> &nbsp; '
+            f'<span style="color:{colour};background-color:{chip}">&nbsp;{html.escape(item.status)}'
+            f'&nbsp;</span><span style="color:gray">{timing}</span>'
+        )
+        if not is_open:
+            short = item.detail[:80] + ("…" if len(item.detail) > 80 else "")
+            preview = f' <span style="color:gray">→ {html.escape(short)}</span>' if short else ""
+            return head + preview + self._images_html(item)
+        arguments = str(item.data.get("arguments", ""))
+        with contextlib.suppress(json.JSONDecodeError, TypeError):  # shown as sent
+            arguments = json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
+        result = item.detail[:4000] + ("…" if len(item.detail) > 4000 else "")
         return (
-            f'<span style="font-family:monospace">⚙ {html.escape(item.text)}</span> &nbsp; '
-            f'<span style="color:{colour}">{html.escape(item.status)}</span>'
-            f'<span style="color:gray">{timing}</span>{result_html}{self._images_html(item)}'
+            head
+            + f'<pre style="font-family:monospace">{html.escape(arguments)}</pre>'
+            + (
+                f'<pre style="font-family:monospace;color:gray">→ {html.escape(result)}</pre>'
+                if result
+                else ""
+            )
+            + self._images_html(item)
         )
 
     # -- images ------------------------------------------------------------------------------

@@ -363,6 +363,9 @@ class ChatPanel(QWidget):
             self.copied.emit("Message copied to the clipboard")
         elif action == "edit":
             self.begin_edit(item)
+        elif action == "tool":  # a tool call's card opens (arguments, result) or closes
+            item.data["open"] = not item.data.get("open")
+            self.model.update_item(item)
         elif action == "wrap":  # this message's code blocks: long lines wrapped or not
             item.data["wrap"] = not item.data.get("wrap")
             self.model.update_item(item)
