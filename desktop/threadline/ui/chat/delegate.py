@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import html
-import json
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -37,7 +35,8 @@ from PySide6.QtWidgets import (
     QToolTip,
 )
 
-from threadline.app.timeline import WAITING, ChatItem
+from threadline.app.timeline import ChatItem
+from threadline.ui.chat.cards import approval_html, tool_html
 from threadline.ui.chat.model import ITEM_ROLE, ChatModel
 from threadline.ui.chat.rich_doc import RichDocument
 from threadline.ui.chat.thinking import thinking_html
@@ -328,7 +327,7 @@ class ChatDelegate(QStyledItemDelegate):
             header = self._header(item, actions)
             return header + thinking_html(item) + body + note
         if item.kind == "tool":
-            return self._tool_html(item)
+            return tool_html(item, dark=self._is_dark) + self._images_html(item)
         if item.kind == "error":
             return (
                 f'<b style="color:#dc2626">Error</b> &nbsp; {html.escape(text)}'
@@ -337,7 +336,7 @@ class ChatDelegate(QStyledItemDelegate):
         if item.kind == "transfer":
             return f'<p align="center" style="color:gray">↪ transferred {html.escape(text)}</p>'
         if item.kind == "approval":
-            return self._approval_html(item)
+            return approval_html(item)
         if item.kind in ("elicitation", "sampling"):
             from threadline.ui.chat.prompt_html import prompt_html
 
@@ -370,51 +369,6 @@ class ChatDelegate(QStyledItemDelegate):
             f'<td align="right"><small>{detail}</small>{links}</td></tr></table>'
         )
 
-    def _tool_html(self, item: ChatItem) -> str:
-        """A tool call as a compact card: name, a status chip and its time; arguments and the
-        result open under it (click the name)."""
-        colour, chip = {
-            "ok": ("#15803d", "#dcfce7"),
-            "running": ("#b45309", "#fef3c7"),
-            "awaiting approval": ("#b45309", "#fef3c7"),
-            "denied": ("#b91c1c", "#fee2e2"),
-        }.get(item.status, ("#b91c1c", "#fee2e2"))
-        if self._is_dark:
-            colour, chip = chip, colour
-        duration = item.data.get("duration_ms")
-        timing = f" · {duration:.0f} ms" if isinstance(duration, int | float) else ""
-        if item.data.get("edited"):
-            timing += " · arguments edited by you"
-        progress = item.data.get("progress") if item.status in WAITING else None
-        if progress:
-            timing += f" · {html.escape(str(progress))}"
-        is_open = bool(item.data.get("open"))
-        name = html.escape(str(item.data.get("name") or item.text.split("(", 1)[0]))
-        head = (
-            f'<a href="act:tool" style="text-decoration:none">{"▾" if is_open else "▸"}'
-            f' <span style="font-family:monospace">⚙ {name}</span></a> &nbsp; '
-            f'<span style="color:{colour};background-color:{chip}">&nbsp;{html.escape(item.status)}'
-            f'&nbsp;</span><span style="color:gray">{timing}</span>'
-        )
-        if not is_open:
-            short = item.detail[:80] + ("…" if len(item.detail) > 80 else "")
-            preview = f' <span style="color:gray">→ {html.escape(short)}</span>' if short else ""
-            return head + preview + self._images_html(item)
-        arguments = str(item.data.get("arguments", ""))
-        with contextlib.suppress(json.JSONDecodeError, TypeError):  # shown as sent
-            arguments = json.dumps(json.loads(arguments), indent=2, ensure_ascii=False)
-        result = item.detail[:4000] + ("…" if len(item.detail) > 4000 else "")
-        return (
-            head
-            + f'<pre style="font-family:monospace">{html.escape(arguments)}</pre>'
-            + (
-                f'<pre style="font-family:monospace;color:gray">→ {html.escape(result)}</pre>'
-                if result
-                else ""
-            )
-            + self._images_html(item)
-        )
-
     # -- images ------------------------------------------------------------------------------
 
     def _add_thumbnails(self, doc: QTextDocument, item: ChatItem) -> None:
@@ -425,25 +379,6 @@ class ChatDelegate(QStyledItemDelegate):
         from threadline.ui.chat.images import images_html  # the runner is loaded by now
 
         return images_html(item, self.images)
-
-    def _approval_html(self, item: ChatItem) -> str:
-        name = html.escape(str(item.data.get("name", "")))
-        try:
-            pretty = json.dumps(
-                json.loads(item.data.get("arguments", "{}")), indent=2, ensure_ascii=False
-            )
-        except (json.JSONDecodeError, TypeError):
-            pretty = str(item.data.get("arguments", ""))
-        head = f"<b>Approval needed</b>: <b>{item.author}</b> wants to run <b>{name}</b>"
-        args = f'<pre style="font-family:monospace">{html.escape(pretty)}</pre>'
-        if item.status != "pending":
-            return f'{head}{args}<span style="color:gray">{html.escape(item.status)}</span>'
-        actions = (
-            '<a href="act:approve">Approve</a> · <a href="act:deny">Deny</a> · '
-            '<a href="act:edit-args">Edit arguments</a> · '
-            f'<a href="act:always">Always allow {name}</a>'
-        )
-        return head + args + actions
 
     # -- clicks ------------------------------------------------------------------------------
 
