@@ -20,32 +20,27 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from threadline.core.errors import CorruptDatabaseError, StorageError
 from threadline.core.events import Event, new_id
-from threadline.core.session import Session, SessionSearchHit, split_state
+from threadline.core.session import Session, split_state
 from threadline.core.titles import title_from_event
-from threadline.sessions import blobs, store_files, trash
+from threadline.sessions import store_files, trash
 from threadline.sessions.appends import GroupCommit
 from threadline.sessions.branches import branch_of_loaded, insert_branch
 from threadline.sessions.checkpoints import WAL_LIMIT, Checkpointer
 from threadline.sessions.queries import (
-    EventRow,
-    TreeRow,
     event_row,
-    event_rows,
     execute,
     find_in_lineage,
     in_tx,
     load_session,
-    load_setting,
     merge_scoped,
     session_copy,
     session_list,
     session_meta,
-    store_setting,
-    tree_rows,
 )
 from threadline.sessions.run_locks import RunLock, RunLocks, run_lock_path
 from threadline.sessions.schema import migrate
 from threadline.sessions.search import index_pending
+from threadline.sessions.views import StoreViews
 from threadline.sessions.worker import DbWorker
 from threadline.sessions.writes import PendingAppend, insert_session
 
@@ -58,7 +53,7 @@ TOUCH_INTERVAL = 1.0  # seconds between updated_at refreshes of one session whil
 INDEX_DELAY = 1.0  # seconds after an append before its text is added to the search index
 
 
-class SQLiteSessionService:
+class SQLiteSessionService(StoreViews):
     """Implements ``SessionService`` on one SQLite file. Call ``close()`` when done.
 
     Raises ``StorageError`` (or its subclasses) with a message naming the file when the file is
@@ -381,75 +376,6 @@ class SQLiteSessionService:
     async def event_seq(self, session_id: str, event_id: str) -> int | None:
         """Where ``event_id`` is in the session's history (its row's seq), or None."""
         return await self._call(lambda db: find_in_lineage(db, session_id, event_id))
-
-    async def list_tree(self, app_name: str, user_id: str) -> list[TreeRow]:
-        """Light sidebar rows (``TreeRow``), most recently updated first.
-
-        Fields: ``id, title, parent_id, updated_at, fork_text`` (tuple order kept);
-        ``fork_text`` is the text of the message a branch was forked at. Raises
-        ``StorageError`` when the file cannot be read.
-        """
-        return await self._call(lambda db: tree_rows(db, app_name, user_id))
-
-    async def list_trash(self, app_name: str, user_id: str) -> list[Session]:
-        """Sessions in the trash, most recently deleted first."""
-        return await self._call(lambda db: trash.trashed_sessions(db, app_name, user_id))
-
-    async def restore_session(self, app_name: str, user_id: str, session_id: str) -> None:
-        """Takes a session out of the trash."""
-        await self._call(lambda db: trash.restore(db, app_name, user_id, session_id))
-
-    async def empty_trash(self, app_name: str, user_id: str) -> int:
-        """Deletes trashed sessions for good; returns how many. Rows a branch inherits stay."""
-        return await self._call(lambda db: trash.purge(db, app_name, user_id))
-
-    async def search_sessions(
-        self,
-        app_name: str,
-        user_id: str,
-        query: str,
-        *,
-        limit: int = 50,
-        match_any: bool = False,
-        marks: bool = True,
-    ) -> list[SessionSearchHit]:
-        """Sessions whose title or messages match ``query`` (FTS5), with a snippet of the
-        newest match ([bracketed] unless not ``marks``). Every word must match, unless
-        ``match_any`` (memory lookups use that)."""
-        from threadline.sessions.search import search
-
-        return await self._call(
-            lambda db: search(db, app_name, user_id, query, limit, match_any=match_any, marks=marks)
-        )
-
-    async def load_rows(
-        self, session_id: str, *, last: int | None = None, before: int | None = None
-    ) -> list[EventRow]:
-        """The history as light ``EventRow`` rows for views, a branch's inherited part first:
-        all of it, or the newest ``last`` rows (those older than seq ``before`` when given),
-        at a cost that follows ``last``.
-
-        Fields: ``seq, id, author, role, tag, text, body, timestamp`` (tuple order kept). ``body``
-        event JSON) is empty for user messages (``text`` is all they need); views parse the
-        others' only for rows they draw or inspect. Raises ``StorageError`` when the file
-        cannot be read.
-        """
-        return await self._call(lambda db: event_rows(db, session_id, last, before))
-
-    async def get_blob(self, ref: str) -> bytes | None:
-        """The bytes of an image or file part by its ``ref`` (``sha256:<hex>``), or None.
-
-        ``get_session`` fills parts in already; this serves views that read ``load_rows``.
-        """
-        return await self._call(lambda db: blobs.load(db, ref))
-
-    async def get_setting(self, key: str) -> Any:
-        """A value stored with the data (not a secret: keys live in the OS keyring)."""
-        return await self._call(lambda db: load_setting(db, key))
-
-    async def set_setting(self, key: str, value: Any) -> None:
-        """Stores a JSON value under ``key``."""
-        await self._call(lambda db: store_setting(db, key, value))
 
     # -- background full-text indexing --------------------------------------------------
 
