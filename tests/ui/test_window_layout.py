@@ -74,3 +74,34 @@ def test_a_small_window_gives_the_chat_priority(app: Harness, qtbot: Any) -> Non
     qtbot.waitUntil(lambda: not window.sidebar.isVisible())
     window.resize(1200, 800)
     qtbot.waitUntil(window.sidebar.isVisible)
+
+
+def test_an_empty_sidebar_says_how_to_begin_and_tab_leaves_the_composer(
+    app: Harness, qtbot: Any
+) -> None:
+    from PySide6.QtCore import Qt
+
+    from tests.scripted_server import Reply
+    from tests.ui.helpers import items, send, wait_idle
+
+    sidebar = app.window.sidebar
+    qtbot.waitUntil(sidebar.isVisible)
+    assert sidebar.empty_hint.isVisible() and sidebar.tree.model().rowCount() == 0
+    assert "File → Import" in sidebar.empty_hint.text()
+    app.server.script(Reply(text=["Hello."]))
+    send(app, qtbot, "first words")
+    qtbot.waitUntil(lambda: not sidebar.empty_hint.isVisible())
+    qtbot.waitUntil(lambda: any(i.text == "Hello." and i.event_id for i in items(app)))
+    wait_idle(app, qtbot)
+    sidebar.search.setText("zebra crossing")  # nothing matches
+    qtbot.waitUntil(lambda: sidebar.empty_hint.isVisible())
+    assert sidebar.empty_hint.text() == "No conversation matches."
+    sidebar.search.clear()
+    qtbot.waitUntil(lambda: not sidebar.empty_hint.isVisible())
+    qtbot.waitUntil(lambda: not sidebar._debounce.isActive())  # the search settles
+    wait_idle(app, qtbot)
+    composer = app.window.chat.composer
+    assert composer.tabChangesFocus()  # Tab moves on instead of typing a tab
+    composer.setFocus()
+    qtbot.keyClick(composer, Qt.Key.Key_Tab)
+    assert "\t" not in composer.toPlainText()

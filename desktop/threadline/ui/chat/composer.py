@@ -38,6 +38,12 @@ class Composer(QPlainTextEdit):
     attachments_offered = Signal(object)
     attachment_refused = Signal(str)
 
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        # Tab and Shift+Tab leave the message box, as in every chat app (a tab character in a
+        # message is rare; it can still be pasted).
+        self.setTabChangesFocus(True)
+
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
         return source.hasImage() or source.hasUrls() or super().canInsertFromMimeData(source)
 

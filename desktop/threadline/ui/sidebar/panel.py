@@ -6,6 +6,7 @@ from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QLabel,
     QLineEdit,
     QMenu,
     QPushButton,
@@ -18,6 +19,11 @@ from threadline.ui.sidebar.tree import PINNED_ROLE, SESSION_ID_ROLE, SessionTree
 from threadline.ui.sidebar.view import SessionTreeView
 
 SEARCH_DELAY_MS = 200
+EMPTY_HINT = (
+    "No conversations yet.\n\nWrite a message to start one, or bring your ChatGPT or Claude"
+    " history in with File → Import (Ctrl+I)."
+)
+NO_MATCH = "No conversation matches."
 
 
 class Sidebar(QWidget):
@@ -56,10 +62,15 @@ class Sidebar(QWidget):
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.tree.setAccessibleName("Conversations")
         self._debounce = QTimer(self, singleShot=True, interval=SEARCH_DELAY_MS)
+        self.empty_hint = named(QLabel(EMPTY_HINT), "sidebarEmptyHint")
+        self.empty_hint.setWordWrap(True)
+        self.empty_hint.setAlignment(Qt.AlignmentFlag.AlignTop | Qt.AlignmentFlag.AlignHCenter)
+        self.empty_hint.setStyleSheet("color: gray; padding: 12px")
         layout = QVBoxLayout(self)
         layout.setContentsMargins(4, 4, 4, 4)
         layout.addWidget(self.new_button)
         layout.addWidget(self.search)
+        layout.addWidget(self.empty_hint)  # above the (empty) list, until it has a row
         layout.addWidget(self.tree, 1)
         self.delete_action = QAction("Move to trash", self.tree)
         self.delete_action.setShortcut(QKeySequence.StandardKey.Delete)
@@ -78,7 +89,16 @@ class Sidebar(QWidget):
         self.search.textChanged.connect(self._on_search_text)
         self._debounce.timeout.connect(lambda: self.search_changed.emit(self.search.text()))
         self.model.modelReset.connect(self._expand_branches)
+        self.model.modelReset.connect(self._update_empty_hint)
+        self.model.rowsInserted.connect(self._update_empty_hint)
+        self.model.rowsRemoved.connect(self._update_empty_hint)
         self.model.rowsInserted.connect(self._on_rows_inserted)
+
+    def _update_empty_hint(self, *args: object) -> None:
+        """An empty list says how to fill it (a search that finds nothing says so)."""
+        empty = self.model.rowCount() == 0
+        self.empty_hint.setText(NO_MATCH if self.search.text().strip() else EMPTY_HINT)
+        self.empty_hint.setVisible(empty)
 
     def _expand_branches(self) -> None:
         # Only rows that have branches: expandAll() would visit all 10,000 rows through Python.
