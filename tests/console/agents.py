@@ -23,11 +23,16 @@ def multiply(a: float, b: float) -> float:
     return a * b
 
 
-def helper() -> LLMAgent:
-    """One agent with one tool, on the server the test named."""
-    model = OpenAIChatModel(
+def scripted_model() -> OpenAIChatModel:
+    """The model on the scripted server the test started (``THREADLINE_TEST_BASE_URL``)."""
+    return OpenAIChatModel(
         "scripted-large", base_url=os.environ["THREADLINE_TEST_BASE_URL"], api_key="sk-test"
     )
+
+
+def helper() -> LLMAgent:
+    """One agent with one tool, on the server the test named."""
+    model = scripted_model()
     stream = os.environ.get("THREADLINE_TEST_STREAM", "1") == "1"
     return LLMAgent(
         "helper",

@@ -7,33 +7,17 @@ the agent.
 
 from __future__ import annotations
 
-import os
-
-from threadline.runner import LLMAgent, OpenAIChatModel, function_tool
-
-
-@function_tool(needs_approval=True)
-def multiply(a: float, b: float) -> float:
-    """Multiplies two numbers (asks first, so a run pauses for approval).
-
-    Args:
-        a: the first factor.
-        b: the second factor.
-    """
-    return a * b
-
-
-def _model() -> OpenAIChatModel:
-    return OpenAIChatModel(
-        "scripted-large", base_url=os.environ["THREADLINE_TEST_BASE_URL"], api_key="sk-test"
-    )
+from tests.console.agents import multiply, scripted_model
+from threadline.runner import LLMAgent
 
 
 def helper() -> LLMAgent:
     """One agent with one tool that needs approval, on the server the test named."""
-    return LLMAgent("helper", model=_model(), instruction="Answer briefly.", tools=[multiply])
+    return LLMAgent(
+        "helper", model=scripted_model(), instruction="Answer briefly.", tools=[multiply]
+    )
 
 
 def reviewer() -> LLMAgent:
     """A second team, for a server with several."""
-    return LLMAgent("reviewer", model=_model(), instruction="Review what you are shown.")
+    return LLMAgent("reviewer", model=scripted_model(), instruction="Review what you are shown.")

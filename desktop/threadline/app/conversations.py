@@ -15,7 +15,7 @@ import asyncio
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from threadline.app.teams import DEFAULT_TEAM, TEAM_KEY
 from threadline.app.timeline import ChatItem, items_from_rows, pending_calls
@@ -60,6 +60,8 @@ class OpenedSession:
     team: str = DEFAULT_TEAM  # who answers here
     model: str = ""  # the model it asks for; "" = the provider's
     older_than: int | None = None  # seq of the first row read, when older rows may exist
+    instruction: str | None = None  # its own instruction (None: the default)
+    memory: bool = True  # it may draw on past conversations (when Settings allows)
 
 
 def first_title(text: str) -> str:
@@ -80,10 +82,20 @@ async def open_session(
     events = [Event.model_validate_json(r.body) for r in inspect_rows]
     items = items_from_rows(rows)
     state = meta.state if meta else {}
-    team = picked_team or str(state.get(TEAM_KEY, DEFAULT_TEAM))
-    model = str(state.get(MODEL_KEY, ""))
+    chosen = _choices(state)
     older = rows[0].seq if len(rows) == OPEN_ROWS else None
-    return OpenedSession(session_id, items, events, state, pending_calls(items), team, model, older)
+    return OpenedSession(
+        session_id,
+        items,
+        events,
+        state,
+        pending_calls(items),
+        picked_team or chosen.team,
+        chosen.model,
+        older,
+        chosen.instruction,
+        chosen.memory,
+    )
 
 
 async def older_items(
@@ -195,12 +207,6 @@ def memory_marker(on: bool) -> Event:
     )
 
 
-async def session_memory(store: SQLiteSessionService, session_id: str) -> bool:
-    """Whether a stored conversation may draw on past ones (unless memory is off in Settings)."""
-    meta = await store.get_meta(APP_NAME, USER_ID, session_id)
-    return bool(meta.state.get(MEMORY_KEY, True)) if meta else True
-
-
 def instruction_marker(text: str | None) -> Event:
     """The event that gives a conversation its own instruction from here on (None: back to
     the default, live one). Each is a version in the conversation; a branch inherits it."""
@@ -212,29 +218,41 @@ def instruction_marker(text: str | None) -> Event:
     )
 
 
-async def session_instruction(store: SQLiteSessionService, session_id: str) -> str | None:
-    """A stored conversation's own instruction, or None when it follows the default."""
-    meta = await store.get_meta(APP_NAME, USER_ID, session_id)
-    value = meta.state.get(INSTRUCTION_KEY) if meta else None
-    return value if isinstance(value, str) else None
+class SessionChoices(NamedTuple):
+    """What a stored conversation chose: who answers, the model it asks for ("" for the
+    provider's), its own instruction (None: the default) and whether it may draw on past
+    conversations."""
+
+    team: str
+    model: str
+    instruction: str | None
+    memory: bool
 
 
-async def session_choices(store: SQLiteSessionService, session_id: str) -> tuple[str, str]:
-    """The team that answers in a stored conversation and the model it asks for ("" for the
-    provider's), read together: a run needs both."""
+async def session_choices(store: SQLiteSessionService, session_id: str) -> SessionChoices:
+    """A stored conversation's choices, read together in one store call: a run needs all."""
     meta = await store.get_meta(APP_NAME, USER_ID, session_id)
-    state = meta.state if meta else {}
-    return str(state.get(TEAM_KEY, DEFAULT_TEAM)), str(state.get(MODEL_KEY, ""))
+    return _choices(meta.state if meta else {})
+
+
+def _choices(state: dict[str, Any]) -> SessionChoices:
+    own = state.get(INSTRUCTION_KEY)
+    return SessionChoices(
+        team=str(state.get(TEAM_KEY, DEFAULT_TEAM)),
+        model=str(state.get(MODEL_KEY, "")),
+        instruction=own if isinstance(own, str) else None,
+        memory=bool(state.get(MEMORY_KEY, True)),
+    )
 
 
 async def session_model(store: SQLiteSessionService, session_id: str) -> str:
     """The model a stored conversation asks for ("" for the provider's)."""
-    return (await session_choices(store, session_id))[1]
+    return (await session_choices(store, session_id)).model
 
 
 async def session_team(store: SQLiteSessionService, session_id: str) -> str:
     """The team that answers in a stored conversation."""
-    return (await session_choices(store, session_id))[0]
+    return (await session_choices(store, session_id)).team
 
 
 async def export_session(

@@ -158,12 +158,14 @@ class ChatController(QObject):
             problem = ""
             try:
                 await self.settings_ctl.ensure_model()
-                stored_team, model = await ops.session_choices(self.store, session_id)
-                own = await ops.session_instruction(self.store, session_id)
-                recall = self.settings.memory and await ops.session_memory(self.store, session_id)
-                team = self._team_for(session_id, stored_team)
+                chosen = await ops.session_choices(self.store, session_id)  # one store call
+                model = chosen.model
+                team = self._team_for(session_id, chosen.team)
                 config = self._run_config(team, model).model_copy(
-                    update={"instruction": own, "recall": recall}
+                    update={
+                        "instruction": chosen.instruction,
+                        "recall": self.settings.memory and chosen.memory,
+                    }
                 )
                 self._warn_if_near_full(session_id, message or "", model)
                 stream = make_stream(config)

@@ -177,12 +177,9 @@ class MainWindow(QMainWindow):
         dialogs.wire_provider_form(self.settings_panel.provider, settings)
         self.settings_panel.generation_changed.connect(settings.set_generation)
         self.settings_panel.streaming_changed.connect(settings.set_streaming)
-        self.chat.instruction_button.clicked.connect(self.edit_conversation_instruction)
-        self.settings_panel.memory_changed.connect(settings.set_memory)
-        self.settings_panel.memory_changed.connect(
-            lambda _on: self._show_memory(self.chat.memory_button.isChecked())
-        )
-        self.chat.memory_button.toggled.connect(self._conversation_memory)
+        from threadline.ui.shell.choices_glue import ChoicesGlue
+
+        self.choices = ChoicesGlue(self, self.chat, runs, settings, self.settings_panel)
         self.settings_panel.theme_changed.connect(self._set_theme)
         from PySide6.QtGui import QGuiApplication
 
@@ -250,11 +247,7 @@ class MainWindow(QMainWindow):
         self.chat.show_banner("")
         self.chat.show_team(opened.team)
         self.chat.show_model(opened.model)
-        from threadline.app.conversations import INSTRUCTION_KEY, MEMORY_KEY
-
-        own = opened.state.get(INSTRUCTION_KEY)
-        self.chat.show_instruction(own if isinstance(own, str) else None)
-        self._show_memory(bool(opened.state.get(MEMORY_KEY, True)))
+        self.choices.show(opened.instruction, opened.memory)
         self.chat.show_active_agent(opened.state.get(ACTIVE_AGENT))
         node = self.tree_model.node(opened.session_id) if opened.session_id else None
         self._show_title(node.title if node else "")
@@ -395,25 +388,9 @@ class MainWindow(QMainWindow):
         mcp.mcp_status.connect(pages.mcp.show_status)
         mcp.mcp_tools.connect(pages.mcp.show_tools)
 
-    def _show_memory(self, on: bool) -> None:
-        self.chat.show_memory(self.settings_ctl.settings.memory, on)
-
-    def _conversation_memory(self, on: bool) -> None:
-        self.runs.set_conversation_memory(on)
-        self._show_memory(on)
-
     def edit_conversation_instruction(self) -> QDialog:
         """Opens the open conversation's own instruction for editing."""
-        from threadline.ui.chat.instruction_dialog import ConversationInstructionDialog
-
-        def apply(text: str | None) -> None:
-            self.runs.set_conversation_instruction(text)
-            self.chat.show_instruction(text)
-
-        default = self.settings_panel.instruction.toPlainText()
-        dialog = ConversationInstructionDialog(self.chat.own_instruction, default, apply, self)
-        dialog.open()
-        return dialog
+        return self.choices.edit_instruction()
 
     def open_setup(self) -> SetupDialog:
         """Shows the first-run setup (non-modal) and saves what the user picks."""
