@@ -285,7 +285,8 @@ def test_a_long_conversation_opens_at_its_end_and_loads_earlier_messages_upwards
     assert model.rowCount() == WINDOW  # and only the latest of those are laid out
     assert model.item(model.rowCount() - 1).text == f"message {total - 1}"
     bar = view.verticalScrollBar()
-    qtbot.waitUntil(lambda: bar.value() == bar.maximum() > 0)
+    qtbot.waitUntil(lambda: not app.window.chat.first_frame.preparing)  # drawn
+    assert bar.value() == bar.maximum() > 0
     first_shown = model.item(0).text
     bar.setValue(0)  # the reader scrolls to the top
     qtbot.waitUntil(lambda: model.rowCount() == WINDOW + OLDER_BATCH)

@@ -38,7 +38,8 @@ def test_memory_brings_past_conversations_in_and_a_conversation_can_opt_out(
     assert MEMORY_HEADING in system
     assert "sourdough starter needs feeding twice daily" in system  # the past words, clean
     assert "[" not in system.split(MEMORY_HEADING, 1)[1]  # no search marks for the model
-    inspector = app.window.inspector  # the inspector shows what memory brought in
+    app.window.panels.toggle_inspector.trigger()  # the inspector shows what memory brought in
+    inspector = app.window.inspector
     last = inspector.requests.rowCount() - 1
     inspector.requests_view.setCurrentIndex(inspector.requests.index(last, 0))
     qtbot.waitUntil(lambda: "Memory brought in:" in inspector.request_detail.toPlainText())

@@ -8,6 +8,8 @@ changes. A running reply keeps the tree it started with.
 
 from __future__ import annotations
 
+import asyncio
+
 import logging
 from typing import TYPE_CHECKING
 
@@ -53,7 +55,9 @@ class AgentHub:
         old = list(self._models.values())
         self._models = {}
         self._key = key
-        self.assistant.model = self.model_for("")
+        # Off the GUI thread: the first client imports the HTTP stack and loads the system's
+        # certificates (~90 ms), which would freeze the window a second after it opens.
+        self.assistant.model = await asyncio.to_thread(self.model_for, "")
         self._teams.clear()
         for model in old:
             await model.aclose()

@@ -90,3 +90,10 @@ def build_assistant(settings: AppSettings) -> LLMAgent:
         description="A general assistant",
         tools=builtin_tools(),
     )
+
+
+def preload_openai() -> None:
+    """The SDK's lazily imported parts, for a worker thread before the first request."""
+    from threadline.runner.openai_model import preload
+
+    preload()

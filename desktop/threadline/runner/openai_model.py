@@ -298,3 +298,15 @@ def _server_message(exc: openai.APIStatusError) -> str:
         if isinstance(message, str):
             return message[:300]
     return ""
+
+
+def preload() -> None:
+    """Imports what a client's first request would otherwise import where it is sent (the
+    HTTP stack, anyio's asyncio backend, the SDK's resource classes): call it from a worker
+    thread, so that a GUI's event loop never waits ~100 ms for them."""
+    import importlib
+
+    importlib.import_module("anyio._backends._asyncio")
+    client = openai.AsyncOpenAI(api_key=NO_KEY, base_url="http://127.0.0.1:9/v1")
+    for resource in (client.models, client.chat.completions):
+        resource.with_raw_response  # noqa: B018 - the lazily imported wrappers

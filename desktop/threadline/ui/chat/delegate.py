@@ -165,6 +165,19 @@ class ChatDelegate(QStyledItemDelegate):
             self._heights[key] = (item.revision, width, height)
         return QSize(width, height + 2 * (MARGIN + PADDING) - 8)
 
+    def measure(self, index: Index) -> int:
+        """Builds ``index``'s document now and keeps its exact height (``first_frame``);
+        returns the row's height."""
+        item: ChatItem = index.data(ITEM_ROLE)
+        if item is None or item.kind == "elicitation":
+            return 0
+        width = self._text_width()
+        exact = math.ceil(self.document(item, width, self._view.palette()).size().height())
+        self._reported[id(item)] = exact
+        if id(item) not in self._streams:
+            self._heights[id(item)] = (item.revision, width, exact)
+        return exact + 2 * (MARGIN + PADDING) - 8
+
     def may_have_resized(self, index: Index) -> bool:
         """False when ``index`` is a growing reply whose height is still what the view has."""
         item: ChatItem = index.data(ITEM_ROLE)

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 ITEM_ROLE = Qt.ItemDataRole.UserRole + 1
 Index = QModelIndex | QPersistentModelIndex
-WINDOW = 400  # rows shown when a conversation opens: its latest items
+WINDOW = 150  # rows shown when a conversation opens, its latest items: a few screens
 OLDER_BATCH = 200  # rows brought in each time the reader scrolls to the top
 
 

@@ -31,6 +31,7 @@ from threadline.app.timeline import ChatItem
 from threadline.ui.chat.choices import ChoicesBar
 from threadline.ui.chat.composer import AttachmentTray, Composer
 from threadline.ui.chat.delegate import COLUMN, PADDING, ChatDelegate
+from threadline.ui.chat.first_frame import FirstFrame
 from threadline.ui.chat.links import is_web_link, open_link
 from threadline.ui.chat.model import OLDER_BATCH, WINDOW, ChatModel
 from threadline.ui.common.widgets import named
@@ -86,6 +87,7 @@ class ChatPanel(QWidget):
         self.view.setFrameShape(QListView.Shape.NoFrame)
         self.delegate = ChatDelegate(self.view)
         self.view.setItemDelegate(self.delegate)
+        self.first_frame = FirstFrame(self.view, self.delegate)
 
         self.empty_hint = named(
             QLabel(
@@ -237,6 +239,12 @@ class ChatPanel(QWidget):
         """Shows the latest message."""
         self._stick_to_bottom = True
         self.view.scrollToBottom()
+
+    def show_opened(self) -> None:
+        """Shows a conversation just opened at its latest message, painted once its visible
+        rows are ready (``first_frame.drawn``)."""
+        self.scroll_to_end()
+        self.first_frame.prepare()
 
     def begin_edit(self, item: ChatItem) -> None:
         """Puts a user message in the composer; sending it makes a branch."""

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QModelIndex, Qt, Signal
-from PySide6.QtGui import QFont, QPixmap, QStandardItem, QStandardItemModel
+from PySide6.QtGui import QFont, QPixmap, QShowEvent, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QHBoxLayout,
@@ -90,6 +90,7 @@ class Inspector(QTabWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("toolInspector")
+        self._pending: tuple[list[Event], dict[str, Any]] | None = None  # see ``load``
         self.calls = QStandardItemModel(0, 5, self)
         self.calls.setHorizontalHeaderLabels(["Tool", "Status", "Duration", "Agent", "Call id"])
         self.calls_view = _table(self.calls, "toolCallsView")
@@ -161,23 +162,40 @@ class Inspector(QTabWidget):
         self.event_log.clear()
 
     def load(self, events: list[Event], state: dict[str, Any]) -> None:
-        """Shows a stored history."""
+        """Shows a stored history; while the panel is hidden, once it is shown (opening a
+        conversation then builds no tables nobody sees)."""
+        self._pending = None
         self.clear()
+        if not self.isVisible():
+            self._pending = (list(events), dict(state))
+            return
         for event in events:
             self.on_event(event, log=False)
         self.set_state(state)
 
+    def showEvent(self, event: QShowEvent) -> None:
+        if self._pending is not None:
+            self.load(*self._pending)
+        super().showEvent(event)
+
     def set_state(self, state: dict[str, Any]) -> None:
         """Shows session, user and app state."""
+        if self._pending is not None:
+            self._pending = (self._pending[0], dict(state))
+            return
         self._state = dict(state)
         self.state_view.setPlainText(pretty(self._state))
 
     def update_state(self, delta: dict[str, Any]) -> None:
         """Applies a state delta from a live event."""
-        self.set_state({**self._state, **delta})
+        current = self._pending[1] if self._pending is not None else self._state
+        self.set_state({**current, **delta})
 
     def on_event(self, event: Event, *, log: bool = True) -> None:
         """Takes one event of a run."""
+        if self._pending is not None:  # hidden: kept for when the panel is shown
+            self._pending[0].append(event)
+            return
         if log and not (event.partial and not event.tag):
             stamp = datetime.fromtimestamp(event.timestamp).strftime("%H:%M:%S.%f")[:-3]
             summary = event.model_dump_json(exclude_defaults=True, exclude={"metadata"})

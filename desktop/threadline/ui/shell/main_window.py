@@ -256,7 +256,7 @@ class MainWindow(QMainWindow):
         else:
             self.sidebar.clear_selection()
         self.chat.on_running_changed(self.runs.is_running(opened.session_id))
-        self.chat.scroll_to_end()
+        self.chat.show_opened()
         self.chat.composer.setFocus()
 
     def _on_running(self, session_id: str, is_running: bool) -> None:

@@ -19,7 +19,7 @@ from threadline.app.approvals import ApprovalBook
 from threadline.app.drafts import UnsentDrafts
 from threadline.app.hub import AgentHub
 from threadline.app.mcp_prompts import McpPrompts
-from threadline.app.services import Services, build_services
+from threadline.app.services import Services, build_services, preload_openai
 from threadline.core.errors import CorruptDatabaseError, StorageError
 from threadline.settings import save_settings
 from threadline.ui.agents.controller import AgentsController
@@ -72,6 +72,7 @@ class App:
         # sent or the first conversation drawn.
         await asyncio.to_thread(importlib.import_module, "threadline.app.markdown")
         await asyncio.to_thread(importlib.import_module, "openai")
+        await asyncio.to_thread(preload_openai)
         self.warmed = True
         self.spawner.spawn(self.settings.list_models(), group="list-models")
 
