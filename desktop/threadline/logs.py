@@ -36,6 +36,7 @@ def configure(folder: Path) -> Path | None:
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactSecrets())
     root.addHandler(handler)
-    for noisy in ("httpx", "httpx2", "httpcore", "openai"):
+    # qasync logs every executor result at DEBUG: a secret read from the keyring among them.
+    for noisy in ("httpx", "httpx2", "httpcore", "openai", "qasync"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
     return path

@@ -57,7 +57,8 @@ def find_redis_server() -> str | None:
 
 @dataclass
 class PostgresServer:
-    """A throwaway cluster: trust login for ``postgres`` on 127.0.0.1, fsync off (tests only)."""
+    """A throwaway cluster: trust login for ``postgres`` on 127.0.0.1 (or, started with a
+    ``password``, SCRAM password login), fsync off (tests only)."""
 
     bin_dir: Path
     data_dir: Path
@@ -69,14 +70,20 @@ class PostgresServer:
         return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
 
     @classmethod
-    def start(cls, bin_dir: Path) -> PostgresServer:
+    def start(cls, bin_dir: Path, *, password: str | None = None) -> PostgresServer:
         folder = Path(tempfile.mkdtemp(prefix="threadline-pg-"))
         run_as = "postgres" if os.geteuid() == 0 else None
+        auth = ["-A", "trust"]
+        if password is not None:
+            secret = folder / "password"
+            secret.write_text(password, encoding="utf-8")
+            auth = ["-A", "scram-sha-256", f"--pwfile={secret}"]
         if run_as is not None:
             user = pwd.getpwnam(run_as)
-            os.chown(folder, user.pw_uid, user.pw_gid)
+            for path in (folder, *folder.iterdir()):
+                os.chown(path, user.pw_uid, user.pw_gid)
         server = cls(bin_dir, folder / "data", free_port(), run_as)
-        server._run("initdb", "-D", str(server.data_dir), "-A", "trust", "-U", "postgres")
+        server._run("initdb", "-D", str(server.data_dir), *auth, "-U", "postgres")
         options = (
             f"-p {server.port} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off"
             " -c synchronous_commit=off -c full_page_writes=off"

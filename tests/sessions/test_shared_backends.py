@@ -46,6 +46,45 @@ async def test_postgres_migrates_once_and_refuses_a_newer_schema(
     await newer.aclose()
 
 
+async def test_postgres_version_1_database_gains_the_desktop_tables_and_keeps_its_rows(
+    postgres_server: PostgresServer,
+) -> None:
+    from threadline.sessions.postgres.schema import MIGRATIONS
+
+    dsn = await postgres_namespace(postgres_server)
+    conn = await asyncpg.connect(dsn)
+    try:  # a database as the first PostgreSQL release left it, with a conversation
+        await conn.execute(MIGRATIONS[0])
+        await conn.execute("CREATE TABLE schema_version (version integer NOT NULL)")
+        await conn.execute("INSERT INTO schema_version VALUES (1)")
+        pk = await conn.fetchval(
+            "INSERT INTO sessions (app_name, user_id, id, title, created_at, updated_at)"
+            " VALUES ('app', 'u', 'old', 'Old one', 1, 1) RETURNING pk"
+        )
+        old = msg("from version 1")
+        await conn.execute(
+            "INSERT INTO events (session_pk, id, author, role, timestamp, text, body)"
+            " VALUES ($1, $2, 'user', 'user', 1, $3, $4)",
+            pk,
+            old.id,
+            "from version 1",
+            old.model_dump_json(exclude_defaults=True),
+        )
+    finally:
+        await conn.close()
+    async with PostgresSessionService(dsn) as service:
+        assert [row.text for row in await service.load_rows("old")] == ["from version 1"]
+        assert [row.id for row in await service.list_tree("app", "u")] == ["old"]
+        await service.set_setting("agents", [])
+        await service.delete_session("app", "u", "old")
+        assert await service.empty_trash("app", "u") == 1
+    conn = await asyncpg.connect(dsn)
+    try:
+        assert await conn.fetchval("SELECT version FROM schema_version") == CURRENT_VERSION == 2
+    finally:
+        await conn.close()
+
+
 async def test_postgres_fork_writes_one_row(postgres_server: PostgresServer) -> None:
     dsn = await postgres_namespace(postgres_server)
     async with PostgresSessionService(dsn) as service:

@@ -34,7 +34,7 @@ from threadline.sessions.foreign import ForeignImport, read_foreign
 
 if TYPE_CHECKING:
     from threadline.core.session import Session
-    from threadline.sessions import SQLiteSessionService
+    from threadline.sessions import DesktopStore
 
 APP_NAME = "threadline"
 USER_ID = "local"
@@ -70,7 +70,7 @@ def first_title(text: str) -> str:
 
 
 async def open_session(
-    store: SQLiteSessionService, session_id: str, *, picked_team: str | None = None
+    store: DesktopStore, session_id: str, *, picked_team: str | None = None
 ) -> OpenedSession:
     """Everything the window shows of a stored session.
 
@@ -99,7 +99,7 @@ async def open_session(
 
 
 async def older_items(
-    store: SQLiteSessionService, session_id: str, before: int
+    store: DesktopStore, session_id: str, before: int
 ) -> tuple[list[ChatItem], int | None]:
     """Timeline items of the rows older than seq ``before`` (up to ``OLDER_ROWS``), and the
     seq to ask below next time (None when the history's start was reached)."""
@@ -107,7 +107,7 @@ async def older_items(
     return items_from_rows(rows), rows[0].seq if len(rows) == OLDER_ROWS else None
 
 
-async def create_session(store: SQLiteSessionService, *, team: str) -> str:
+async def create_session(store: DesktopStore, *, team: str) -> str:
     """A new empty conversation answered by ``team``; returns its id."""
     session_id = new_id()
     state = {TEAM_KEY: team} if team != DEFAULT_TEAM else None
@@ -115,7 +115,7 @@ async def create_session(store: SQLiteSessionService, *, team: str) -> str:
     return session_id
 
 
-async def fork(store: SQLiteSessionService, session_id: str, at_event_id: str) -> str:
+async def fork(store: DesktopStore, session_id: str, at_event_id: str) -> str:
     """A branch of ``session_id`` whose history ends at ``at_event_id``; returns its id.
 
     An empty ``at_event_id`` makes a branch with no events of the parent.
@@ -125,7 +125,7 @@ async def fork(store: SQLiteSessionService, session_id: str, at_event_id: str) -
 
 
 async def regenerate_branch(
-    store: SQLiteSessionService, session_id: str, reply_event_id: str
+    store: DesktopStore, session_id: str, reply_event_id: str
 ) -> str | None:
     """A branch ending at the user message the reply ``reply_event_id`` answered.
 
@@ -146,9 +146,7 @@ async def regenerate_branch(
         before = rows[0].seq
 
 
-async def edit_branch(
-    store: SQLiteSessionService, session_id: str, user_event_id: str
-) -> str | None:
+async def edit_branch(store: DesktopStore, session_id: str, user_event_id: str) -> str | None:
     """A branch ending just before the user message ``user_event_id`` (the edit goes there).
 
     Returns the branch id, or None when the message is not in the session.
@@ -160,7 +158,7 @@ async def edit_branch(
     return await fork(store, session_id, previous[0].id if previous else "")
 
 
-async def append_marker(store: SQLiteSessionService, meta: Session, event: Event) -> None:
+async def append_marker(store: DesktopStore, meta: Session, event: Event) -> None:
     """Saves a marker event (an instruction change, a team switch) in a conversation."""
     await store.append_event(meta, event)
 
@@ -229,7 +227,7 @@ class SessionChoices(NamedTuple):
     memory: bool
 
 
-async def session_choices(store: SQLiteSessionService, session_id: str) -> SessionChoices:
+async def session_choices(store: DesktopStore, session_id: str) -> SessionChoices:
     """A stored conversation's choices, read together in one store call: a run needs all."""
     meta = await store.get_meta(APP_NAME, USER_ID, session_id)
     return _choices(meta.state if meta else {})
@@ -245,18 +243,18 @@ def _choices(state: dict[str, Any]) -> SessionChoices:
     )
 
 
-async def session_model(store: SQLiteSessionService, session_id: str) -> str:
+async def session_model(store: DesktopStore, session_id: str) -> str:
     """The model a stored conversation asks for ("" for the provider's)."""
     return (await session_choices(store, session_id)).model
 
 
-async def session_team(store: SQLiteSessionService, session_id: str) -> str:
+async def session_team(store: DesktopStore, session_id: str) -> str:
     """The team that answers in a stored conversation."""
     return (await session_choices(store, session_id)).team
 
 
 async def export_session(
-    store: SQLiteSessionService, session_id: str, path: Path, *, as_markdown: bool
+    store: DesktopStore, session_id: str, path: Path, *, as_markdown: bool
 ) -> None:
     """Writes a conversation with its lineage: a Markdown transcript or lossless JSON.
 
@@ -294,7 +292,7 @@ def _count(number: int, one: str, many: str = "") -> str:
     return f"{number} {one if number == 1 else many or one + 's'}"
 
 
-async def import_session(store: SQLiteSessionService, path: Path) -> ImportResult:
+async def import_session(store: DesktopStore, path: Path) -> ImportResult:
     """Adds the conversations in an export: Threadline JSON, or a ChatGPT or Claude
     ``conversations.json`` (ChatGPT's edits and regenerations become branches).
 
@@ -322,7 +320,7 @@ def _read_import(raw: str) -> ForeignImport | dict[str, Any]:
 
 
 async def rebuild_request(
-    store: SQLiteSessionService, session_id: str, event: Event
+    store: DesktopStore, session_id: str, event: Event
 ) -> list[dict[str, Any]] | None:
     """The exact messages a stored model request sent, or None when its history is gone."""
     session = await store.get_session(APP_NAME, USER_ID, session_id)

@@ -9,7 +9,6 @@ changes. A running reply keeps the tree it started with.
 from __future__ import annotations
 
 import asyncio
-
 import logging
 from typing import TYPE_CHECKING
 

@@ -8,7 +8,7 @@ from threadline.core.events import Event
 
 if TYPE_CHECKING:
     from threadline.runner import LLMAgent
-    from threadline.sessions import SQLiteSessionService
+    from threadline.sessions import DesktopStore
 
 HISTORY_SETTING = "instruction_history"
 Version = tuple[int, str, float]  # number, text, applied at (epoch seconds)
@@ -18,7 +18,7 @@ class InstructionHistory:
     """Applies new instruction text to an agent (its very next request uses it) and keeps
     the numbered versions in the store's settings table."""
 
-    def __init__(self, agent: LLMAgent, store: SQLiteSessionService) -> None:
+    def __init__(self, agent: LLMAgent, store: DesktopStore) -> None:
         self.agent = agent
         self.store = store
         self.versions: list[Version] = []

@@ -7,15 +7,18 @@ module is only imported once the window is on screen (see ``ui/shell/launch.py``
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from threadline.paths import log_dir
 
+log = logging.getLogger(__name__)
+
 if TYPE_CHECKING:
     from threadline.runner import GenerationConfig, LLMAgent, Runner
-    from threadline.sessions import SQLiteSessionService
+    from threadline.sessions import DesktopStore, SQLiteSessionService
     from threadline.settings import AppSettings, SecretStore
 
 
@@ -28,10 +31,11 @@ class Services:
 
     folder: Path
     settings: AppSettings
-    store: SQLiteSessionService
+    store: DesktopStore  # this computer's, or the shared server (Settings → Storage)
     secrets: SecretStore
     agent: LLMAgent
     runner: Runner
+    local: SQLiteSessionService  # the file in the data folder, open in either case
 
 
 def start_logging() -> None:
@@ -44,22 +48,47 @@ def start_logging() -> None:
 def build_services(folder: Path, *, secrets: SecretStore | None = None) -> Services:
     """Opens the store (one process per data folder) and builds the agent and runner.
 
-    Raises ``StorageError`` subclasses when the data file cannot be used.
+    With Settings → Storage on a shared server, the store is that server (it connects on
+    first use; when it cannot, the conversations on this computer are used and the sidebar
+    says why: ``app/fallback_store.py``). Raises ``StorageError`` subclasses when the data
+    file cannot be used.
     """
     from threadline.runner import Runner
     from threadline.sessions import SQLiteSessionService
     from threadline.settings import SecretStore, load_settings
 
     settings = load_settings(folder)
-    store = SQLiteSessionService(folder / STORE_NAME, exclusive=True)
+    local = SQLiteSessionService(folder / STORE_NAME, exclusive=True)
+    keys = secrets or SecretStore()
+    store = choose_store(settings, local, keys)
     agent = build_assistant(settings)
-    from threadline.sessions.memory_service import SQLiteMemoryService
+    from threadline.sessions.memory_service import StoreMemoryService
 
-    # Memory is asked per run (RunConfig.recall: the setting and the conversation's choice).
+    # Memory is asked per run (RunConfig.recall: the setting and the conversation's choice),
+    # from the full-text index of the store in use (FTS5 here, tsvector on a server).
     runner = Runner(
-        "threadline", agent, session_service=store, memory_service=SQLiteMemoryService(store)
+        "threadline", agent, session_service=store, memory_service=StoreMemoryService(store)
     )
-    return Services(folder, settings, store, secrets or SecretStore(), agent, runner)
+    return Services(folder, settings, store, keys, agent, runner, local)
+
+
+def choose_store(
+    settings: AppSettings, local: SQLiteSessionService, secrets: SecretStore
+) -> DesktopStore:
+    """The store Settings → Storage names: ``local``, or the shared server (falling back to
+    ``local`` when it cannot be used: a wrong password, no such database, no answer)."""
+    if settings.storage.kind != "server":
+        return local
+    from threadline.app.fallback_store import FallbackStore
+    from threadline.app.storage import StorageSettingsError, address_of, explain, open_server
+
+    try:
+        server, password = open_server(settings.storage, secrets)
+    except (StorageSettingsError, ImportError) as exc:
+        log.warning("storage: the shared server is not used: %s", exc)
+        return local
+    where = address_of(settings.storage)
+    return FallbackStore(server, local, lambda exc: explain(exc, where, password))
 
 
 def generation_from(settings: AppSettings) -> GenerationConfig:

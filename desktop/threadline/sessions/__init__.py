@@ -16,12 +16,14 @@ if typing.TYPE_CHECKING:
         SessionService,
         session_run_lock,
     )
+    from threadline.sessions.desktop_store import DesktopStore
     from threadline.sessions.postgres import PostgresSessionService
     from threadline.sessions.queries import EventRow, TreeRow
     from threadline.sessions.redis_store import RedisSessionService, RunLockLostError
     from threadline.sessions.sqlite import SQLiteSessionService
 
 _SOURCES = {
+    "DesktopStore": "threadline.sessions.desktop_store",
     "EventRow": "threadline.sessions.queries",
     "InMemorySessionService": "threadline.core.memory",
     # The shared backends need their optional drivers (extras "postgres", "redis").
@@ -38,6 +40,7 @@ _SOURCES = {
 }
 
 __all__ = [
+    "DesktopStore",
     "EventRow",
     "InMemorySessionService",
     "PostgresSessionService",

@@ -18,7 +18,13 @@ from typing import Any
 from threadline.core.events import Event, new_id
 from threadline.core.session import SessionService
 from threadline.sessions import blobs
-from threadline.sessions.queries import EVENT_INSERT, dumps, event_row, transaction
+from threadline.sessions.queries import (
+    EVENT_INSERT,
+    dumps,
+    event_row,
+    find_in_lineage,
+    transaction,
+)
 
 
 @dataclass
@@ -34,6 +40,9 @@ class SessionPlan:
         created_at: When it began (seconds since the epoch; None: now).
         updated_at: When it last changed (None: ``created_at``).
         state: Its session-scoped state.
+        id: Its id (None: a new one). A copy keeps the ids it copies.
+        parent_id: For a branch of a session already in the store (instead of ``parent``):
+            that session's id; ``fork_event_id`` is then one of its lineage's events.
     """
 
     title: str
@@ -43,6 +52,8 @@ class SessionPlan:
     created_at: float | None = None
     updated_at: float | None = None
     state: dict[str, Any] = field(default_factory=dict)
+    id: str | None = None
+    parent_id: str | None = None
 
 
 @dataclass
@@ -58,7 +69,7 @@ class PreparedPlans:
 
 def prepare(plans: Sequence[SessionPlan]) -> PreparedPlans:
     """Session ids and event rows for ``plans``; raises ``ValueError`` for a bad parent."""
-    ids = [new_id() for _ in plans]
+    ids = [plan.id or new_id() for plan in plans]
     rows: list[list[tuple[Any, ...]]] = []
     found_blobs: list[Any] = []
     for number, plan in enumerate(plans):
@@ -93,6 +104,12 @@ def write_plans(
                 parent_id = prepared.ids[plan.parent]
                 fork_event_id = plan.fork_event_id
                 fork_seq = seqs[plan.fork_event_id] if plan.fork_event_id else 0
+            elif plan.parent_id is not None:
+                parent_id, fork_event_id = plan.parent_id, plan.fork_event_id
+                found = find_in_lineage(db, parent_id, fork_event_id) if fork_event_id else 0
+                if found is None:
+                    raise KeyError(f"event {fork_event_id!r} is not in session {parent_id!r}")
+                fork_seq = found
             db.execute(
                 "INSERT INTO sessions (id, app_name, user_id, title, state, parent_id,"
                 " fork_event_id, fork_seq, created_at, updated_at)"

@@ -10,7 +10,7 @@ from pydantic import BaseModel
 from threadline.core.session import Session
 
 if TYPE_CHECKING:
-    from threadline.sessions.sqlite import SQLiteSessionService
+    from threadline.core.session import SessionSearchHit
 
 _TOKEN = re.compile(r"\w+", re.UNICODE)
 
@@ -126,12 +126,28 @@ _COMMON = frozenset(
 _CANDIDATES = 5  # sessions read per hit asked for, then ranked by how many words they share
 
 
-class SQLiteMemoryService:
-    """Searches the SQLite store's full-text index (FTS5) over every past session: the newest
-    sessions that share a significant word, ranked by how many of the words they share, as
-    clean text (no search marks) for a model to read."""
+class SearchableStore(Protocol):
+    """A store with a full-text search over its sessions (``DesktopStore.search_sessions``)."""
 
-    def __init__(self, store: SQLiteSessionService) -> None:
+    async def search_sessions(
+        self,
+        app_name: str,
+        user_id: str,
+        query: str,
+        *,
+        limit: int = 50,
+        match_any: bool = False,
+        marks: bool = True,
+    ) -> list[SessionSearchHit]: ...
+
+
+class StoreMemoryService:
+    """Searches a store's own full-text index over every past session (SQLite's FTS5, or
+    PostgreSQL's tsvector index on a shared server): the sessions that share a significant
+    word, ranked by how many of the words they share, as clean text (no search marks) for a
+    model to read."""
+
+    def __init__(self, store: SearchableStore) -> None:
         self._store = store
 
     async def search_memory(
@@ -157,3 +173,8 @@ class SQLiteMemoryService:
             MemoryHit(session_id=h.session.id, title=h.session.title, snippet=h.snippet)
             for h in ranked
         ]
+
+
+# The same service over either store; the names say which index answers.
+SQLiteMemoryService = StoreMemoryService
+PostgresMemoryService = StoreMemoryService

@@ -8,6 +8,7 @@ import os
 import tempfile
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ValidationError
 
@@ -40,6 +41,32 @@ class MCPServerEntry(BaseModel):
     ask_approval: bool = True  # third-party tools ask before they run, unless always allowed
 
 
+class StorageSettings(BaseModel):
+    """Where the conversations live: this computer (a SQLite file in the data folder) or a
+    shared PostgreSQL server. The server's password is in the keyring under ``key_name``;
+    ``dsn``, when given, is used instead of the fields (never with a password in it)."""
+
+    kind: Literal["local", "server"] = "local"
+    host: str = ""
+    port: int = 5432
+    database: str = "threadline"
+    user: str = ""
+    dsn: str = ""
+
+    @property
+    def key_name(self) -> str:
+        """The keyring entry holding this server's password (one per user and address)."""
+        user, host, port, database = self.user, self.host, self.port, self.database
+        if self.dsn:  # named by what it reaches, never by a password written into it
+            parts = urlsplit(self.dsn)
+            user, host, database = parts.username or "", parts.hostname or "", parts.path[1:]
+            try:
+                port = parts.port or 5432
+            except ValueError:
+                port = 5432
+        return f"storage:{user}@{host}:{port}/{database}"
+
+
 class AppSettings(BaseModel):
     """Everything the settings panel edits, except secrets."""
 
@@ -59,6 +86,7 @@ class AppSettings(BaseModel):
     instruction: str = DEFAULT_INSTRUCTION
     always_allowed_tools: list[str] = []
     mcp_servers: list[MCPServerEntry] = []
+    storage: StorageSettings = StorageSettings()
 
 
 def load_settings(folder: Path) -> AppSettings:

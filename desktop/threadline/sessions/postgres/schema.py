@@ -82,7 +82,24 @@ CREATE INDEX events_history ON events (session_pk, seq);
 CREATE INDEX events_search ON events USING gin (search);
 """
 
-MIGRATIONS: tuple[str, ...] = (V1,)
+# What the desktop app needs beyond the protocol: the trash's purge mark, image and file bytes
+# stored once per content hash (as the SQLite store's ``blobs``), settings kept with the
+# conversations, and sessions found by id alone (``load_rows`` takes only the id).
+V2 = """
+ALTER TABLE sessions ADD COLUMN purged_at double precision;
+CREATE INDEX sessions_id ON sessions (id);
+CREATE INDEX sessions_parent ON sessions (parent_pk);
+CREATE TABLE blobs (
+    ref text PRIMARY KEY,
+    mime_type text NOT NULL,
+    size bigint NOT NULL,
+    data bytea NOT NULL,
+    created_at double precision NOT NULL
+);
+CREATE TABLE settings (key text PRIMARY KEY, value text NOT NULL);
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2)
 CURRENT_VERSION = len(MIGRATIONS)
 
 _LOCK_KEY = (

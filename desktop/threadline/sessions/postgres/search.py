@@ -53,13 +53,14 @@ best AS (
     ORDER BY e.session_pk, rank DESC
 )
 SELECT {_META},
-    ts_headline('threadline_search', b.text, q.q,
-        'StartSel=[, StopSel=], MaxWords=12, MinWords=4, ShortWord=1'),
+    ts_headline('threadline_search', b.text, q.q, $5),
     -b.rank
 FROM best b CROSS JOIN q JOIN sessions s ON s.pk = b.session_pk
 LEFT JOIN sessions p ON p.pk = s.parent_pk
 ORDER BY b.rank DESC LIMIT $4
 """
+_MARKED = "StartSel=[, StopSel=], MaxWords=12, MinWords=4, ShortWord=1"
+_CLEAN = 'StartSel="", StopSel="", MaxWords=30, MinWords=8, ShortWord=1'
 
 
 async def search(
@@ -70,8 +71,10 @@ async def search(
     limit: int,
     *,
     match_any: bool = False,
+    marks: bool = True,
 ) -> list[SessionSearchHit]:
-    """Sessions matching ``text``: title matches first, then message matches by ``ts_rank``."""
+    """Sessions matching ``text``: title matches first, then message matches by ``ts_rank``;
+    snippets with the matched words [bracketed] when ``marks``, else clean (for a model)."""
     query = ts_query(text, match_any=match_any)
     if not query:
         return []
@@ -80,7 +83,8 @@ async def search(
         hits[row[0]] = SessionSearchHit(
             session=_meta(row, app_name, user_id), snippet=row[1], rank=TITLE_RANK
         )
-    for row in await conn.fetch(_MESSAGES, app_name, user_id, query, limit):
+    options = _MARKED if marks else _CLEAN
+    for row in await conn.fetch(_MESSAGES, app_name, user_id, query, limit, options):
         if row[0] not in hits:
             hits[row[0]] = SessionSearchHit(
                 session=_meta(row, app_name, user_id), snippet=row[5], rank=float(row[6])

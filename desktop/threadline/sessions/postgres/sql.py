@@ -125,3 +125,87 @@ RENAME = "UPDATE sessions SET title = $4 WHERE app_name = $1 AND user_id = $2 AN
 # Per-session advisory lock: a 64-bit hash of the schema and the session's key. A collision
 # only makes two sessions' runs wait for each other; it never lets two runs of one interleave.
 RUN_LOCK = "SELECT pg_advisory_lock(hashtextextended(current_schema() || $1, 0))"
+
+# -- the desktop's views (``views.py``) ------------------------------------------------------
+
+# ``load_rows`` and ``event_seq`` name a session by id alone: the live one of that id first.
+BY_ID = "(SELECT pk FROM sessions WHERE id = $1 ORDER BY deleted_at IS NOT NULL, pk DESC LIMIT 1)"
+LINEAGE_BY_ID = LINEAGE.replace("WHERE pk = $1", f"WHERE pk = {BY_ID}")
+
+# A user message's text is all a view needs, unless it carries attachments (their names).
+_VIEW_COLUMNS = """seq, id, author, role, tag, text,
+    CASE WHEN role = 'user' AND strpos(body, '"parts"') = 0 THEN '' ELSE body END, timestamp"""
+
+ROWS = (
+    LINEAGE_BY_ID
+    + f"""
+SELECT {_VIEW_COLUMNS} FROM chain c
+JOIN events e ON e.session_pk = c.pk AND (c.lim IS NULL OR e.seq <= c.lim)
+ORDER BY e.seq
+"""
+)
+
+# The newest $3 rows (NULL: all) below seq $2 (NULL: the end), each segment read backwards
+# through (session_pk, seq) and cut at $3, so a window costs what it holds.
+ROWS_WINDOW = (
+    LINEAGE_BY_ID
+    + f"""
+SELECT * FROM (
+    SELECT w.* FROM chain c CROSS JOIN LATERAL (
+        SELECT {_VIEW_COLUMNS} FROM events
+        WHERE session_pk = c.pk AND seq <= LEAST(
+            coalesce(c.lim, 9223372036854775807), coalesce($2::bigint - 1, 9223372036854775807))
+        ORDER BY seq DESC LIMIT $3::bigint
+    ) w
+    ORDER BY w.seq DESC LIMIT $3::bigint
+) newest ORDER BY seq
+"""
+)
+
+FIND_BY_ID = (
+    LINEAGE_BY_ID
+    + """
+SELECT e.seq FROM chain c
+JOIN events e ON e.session_pk = c.pk AND e.id = $2 AND (c.lim IS NULL OR e.seq <= c.lim)
+"""
+)
+
+TREE = """
+SELECT s.id, s.title, p.id, s.updated_at, coalesce(e.text, '') FROM sessions s
+LEFT JOIN sessions p ON p.pk = s.parent_pk
+LEFT JOIN events e ON e.seq = s.fork_seq
+WHERE s.app_name = $1 AND s.user_id = $2 AND s.deleted_at IS NULL
+ORDER BY s.updated_at DESC
+"""
+
+TRASH = f"""
+SELECT {SESSION_COLUMNS} FROM sessions s LEFT JOIN sessions p ON p.pk = s.parent_pk
+WHERE s.app_name = $1 AND s.user_id = $2 AND s.deleted_at IS NOT NULL AND s.purged_at IS NULL
+ORDER BY s.deleted_at DESC
+"""
+
+RESTORE = """
+UPDATE sessions SET deleted_at = NULL
+WHERE app_name = $1 AND user_id = $2 AND id = $3 AND purged_at IS NULL
+"""
+
+TRASHED_PKS = """
+SELECT pk FROM sessions
+WHERE app_name = $1 AND user_id = $2 AND deleted_at IS NOT NULL AND purged_at IS NULL
+FOR UPDATE
+"""
+
+GET_SETTING = "SELECT value FROM settings WHERE key = $1"
+SET_SETTING = """
+INSERT INTO settings (key, value) VALUES ($1, $2)
+ON CONFLICT (key) DO UPDATE SET value = excluded.value
+"""
+
+# An imported or copied session: its id, times and parent are given (``bulk.py``).
+INSERT_PLANNED = """
+INSERT INTO sessions (
+    app_name, user_id, id, title, state, parent_pk, fork_event_id, fork_seq, created_at,
+    updated_at
+) VALUES ($1, $2, $3, $4, $5::jsonb, $6, $7, $8, $9, $10)
+RETURNING pk
+"""

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
     from threadline.app.hub import AgentHub
     from threadline.core.events import Event
     from threadline.runner import BaseAgent, Runner
-    from threadline.sessions import SQLiteSessionService
+    from threadline.sessions import DesktopStore
     from threadline.settings import AppSettings
     from threadline.ui.common.bridge import EventBridge
     from threadline.ui.common.tasks import TaskSpawner
@@ -57,7 +57,7 @@ class ChatController(QObject):
         *,
         runner: Runner,
         hub: AgentHub,
-        store: SQLiteSessionService,
+        store: DesktopStore,
         settings: AppSettings,
         sessions: SessionsController,
         settings_ctl: SettingsController,

@@ -1,6 +1,6 @@
 """Images of messages and tool results: thumbnails for the chat and the inspector, a viewer.
 
-Bytes come from the store by ``ref`` (``SQLiteSessionService.get_blob``, on its worker thread)
+Bytes come from the store by ``ref`` (``DesktopStore.get_blob``, on its worker thread)
 and are decoded off the GUI thread; they are shown as stored, never re-encoded.
 """
 
@@ -19,7 +19,7 @@ from threadline.runner.content import human_size
 
 if TYPE_CHECKING:
     from threadline.app.timeline import ChatItem
-    from threadline.sessions import SQLiteSessionService
+    from threadline.sessions import DesktopStore
     from threadline.ui.common.tasks import TaskSpawner
 
 THUMB = QSize(240, 160)
@@ -57,7 +57,7 @@ class ImageCache(QObject):
     ready = Signal(str)
 
     def __init__(
-        self, store: SQLiteSessionService, spawner: TaskSpawner, parent: QObject | None = None
+        self, store: DesktopStore, spawner: TaskSpawner, parent: QObject | None = None
     ) -> None:
         super().__init__(parent)
         self.store = store

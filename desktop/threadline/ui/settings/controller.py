@@ -15,6 +15,7 @@ from threadline.core.errors import ThreadlineError
 from threadline.core.events import Event
 from threadline.runner import ModelError, OpenAIChatModel
 from threadline.ui.settings.page import AppParts, PageController
+from threadline.ui.settings.storage_controller import StorageController
 
 if TYPE_CHECKING:
     from threadline.settings.config import ProviderSettings
@@ -49,6 +50,9 @@ class SettingsController(PageController):
         super().__init__(parts, parent)
         self.agent = parts.hub.assistant
         self.history = InstructionHistory(self.agent, parts.store)
+        # Settings → Storage (``storage_page.bind_storage`` connects the page to it).
+        self.storage = StorageController(parts, self)
+        self.storage.notice.connect(self.notice)
         self._mark_session = mark_session
         self._model_ready = False
         self._model_lock = asyncio.Lock()

@@ -10,7 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 if TYPE_CHECKING:
     from threadline.app.hub import AgentHub
-    from threadline.sessions import SQLiteSessionService
+    from threadline.sessions import DesktopStore
     from threadline.settings import AppSettings, SecretStore
     from threadline.ui.common.tasks import TaskSpawner
 
@@ -20,7 +20,7 @@ class AppParts:
     """The services below the window that every controller works with."""
 
     hub: AgentHub
-    store: SQLiteSessionService
+    store: DesktopStore
     settings: AppSettings
     secrets: SecretStore
     spawner: TaskSpawner

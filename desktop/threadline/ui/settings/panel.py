@@ -1,5 +1,5 @@
 """The settings panel, in pages: General (the live system instruction with history, diff and
-restore; the provider; generation; theme; always-allowed tools), Agents and MCP."""
+restore; the provider; generation; theme; always-allowed tools), Agents, MCP and Storage."""
 
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from threadline.ui.agents.editor import AgentsEditor
 from threadline.ui.agents.mcp_page import McpEditor
 from threadline.ui.common.widgets import named
 from threadline.ui.settings.provider_form import ProviderForm
+from threadline.ui.settings.storage_page import StoragePage
 
 if TYPE_CHECKING:
     from threadline.settings.config import AppSettings
@@ -52,7 +53,8 @@ class SettingsPanel(QTabWidget):
         theme_changed(str): ``system``, ``light`` or ``dark``.
         tool_revoked(str): a tool that must ask for approval again.
 
-    The Agents page (``agents``) and the MCP page (``mcp``) have their own signals.
+    The Agents page (``agents``), the MCP page (``mcp``) and the Storage page (``storage``)
+    have their own signals.
     """
 
     instruction_applied = Signal(str)
@@ -76,6 +78,7 @@ class SettingsPanel(QTabWidget):
         self.apply_button = named(QPushButton("Apply now (Ctrl+Enter)"), "applyInstruction")
         self.version_label = named(QLabel(), "instructionVersion")
         self.history = named(QListWidget(), "instructionHistory")
+        self.history.setAccessibleName("Instruction history")
         self.history.setMaximumHeight(110)
         # Long first lines are cut with "…" rather than widening the page (and the dock).
         self.history.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
@@ -83,6 +86,7 @@ class SettingsPanel(QTabWidget):
         self.restore_button = QPushButton("Restore selected")
         self.diff = named(QPlainTextEdit(), "instructionDiff")
         self.diff.setReadOnly(True)
+        self.diff.setAccessibleName("Changes from the selected version")
         self.diff.setMaximumHeight(120)
         self.diff.setPlaceholderText("Select a version to compare it with the editor")
         instruction_box = QGroupBox("System instruction (applies to the next model request)")
@@ -157,6 +161,8 @@ class SettingsPanel(QTabWidget):
         self.addTab(general, "General")
         self.addTab(_scrolled(self.agents), "Agents")
         self.addTab(_scrolled(self.mcp), "MCP")
+        self.storage = StoragePage()
+        self.addTab(_scrolled(self.storage), "Storage")
         self._versions: list[tuple[int, str, float]] = []
         self._connect_signals()
 

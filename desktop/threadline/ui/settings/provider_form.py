@@ -47,6 +47,9 @@ class ProviderForm(QWidget):
         self.base_url.setPlaceholderText("https://host:port/v1")
         self.model = named(QComboBox(), "modelName")
         self.model.setEditable(True)
+        line = self.model.lineEdit()
+        if line is not None:  # the editable part is a text field of its own to screen readers
+            line.setAccessibleName("Model name")
         self.refresh_button = QPushButton("List models")
         self.api_key = named(QLineEdit(), "apiKey")
         self.api_key.setEchoMode(QLineEdit.EchoMode.Password)
@@ -61,6 +64,9 @@ class ProviderForm(QWidget):
         form.addRow("Provider", self.preset)
         form.addRow("Base URL", self.base_url)
         form.addRow("Model", model_row)
+        model_label = form.labelForField(model_row)
+        if isinstance(model_label, QLabel):  # a row of two widgets: say which one it labels
+            model_label.setBuddy(self.model)
         form.addRow("API key", self.api_key)
         form.addRow(self.test_button, self.status)
         self.preset.currentIndexChanged.connect(self._on_preset)

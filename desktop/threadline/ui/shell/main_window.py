@@ -186,6 +186,9 @@ class MainWindow(QMainWindow):
         QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
         self.settings_panel.tool_revoked.connect(runs.revoke_tool)
         self._wire_agents_pages()
+        from threadline.ui.settings.storage_page import bind_storage
+
+        bind_storage(self.settings_panel.storage, settings.storage)
         self.quit_action.triggered.connect(self.close)
         self.export_action.triggered.connect(self._export)
         self.import_action.triggered.connect(self._import)

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from threadline.app import conversations as ops
 from threadline.app.conversations import APP_NAME, USER_ID, OpenedSession
+from threadline.app.fallback_store import fallback_notice
 from threadline.core.errors import StorageError
 from threadline.ui.sidebar.tree import SessionNode
 
@@ -17,7 +18,7 @@ EXPORT_SUFFIXES = (".md", ".json")
 
 if TYPE_CHECKING:
     from threadline.app.approvals import ApprovalBook
-    from threadline.sessions import SQLiteSessionService
+    from threadline.sessions import DesktopStore
     from threadline.settings import AppSettings
     from threadline.ui.common.tasks import TaskSpawner
 
@@ -52,7 +53,7 @@ class SessionsController(QObject):
     def __init__(
         self,
         *,
-        store: SQLiteSessionService,
+        store: DesktopStore,
         settings: AppSettings,
         spawner: TaskSpawner,
         approvals: ApprovalBook,
@@ -72,6 +73,9 @@ class SessionsController(QObject):
         if self.store.recovery is not None:  # the file was damaged and salvaged at open
             self.recovered.emit(self.store.recovery.message, self.store.recovery.moved_to)
         await self.list()
+        unused = fallback_notice(self.store)  # the shared server could not be used
+        if unused:
+            self.notice.emit(unused)
         last = self.settings.last_session_id
         if last and await self.store.get_meta(APP_NAME, USER_ID, last) is not None:
             await self.show(last)
