@@ -22,10 +22,12 @@ def test_the_selected_messages_menu_and_inspect(app: Harness, qtbot: Any) -> Non
     view.setCurrentIndex(model.index(row))  # arrows move the selection; here it is set
     menu = app.window.chat.message_menu(QPoint(-1, -1))  # as the Menu key asks: no position
     assert menu is not None
-    labels = [a.text() for a in menu.actions()]
+    labels = [a.text().replace("&", "") for a in menu.actions()]  # "&" marks the mnemonics
     assert labels == ["Copy", "Branch from here", "Regenerate", "Inspect the request"]
+    shown = [a.shortcut().toString() for a in menu.actions()]  # each entry's own key
+    assert shown == ["Ctrl+C", "B", "R", "I"]
     assert not app.window.inspector_dock.isVisible()
-    next(a for a in menu.actions() if a.text() == "Inspect the request").trigger()
+    next(a for a in menu.actions() if a.text() == "&Inspect the request").trigger()
     qtbot.waitUntil(app.window.inspector_dock.isVisible)
     inspector = app.window.inspector
     assert inspector.currentIndex() == 1  # the Requests tab

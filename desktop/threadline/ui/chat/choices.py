@@ -36,6 +36,9 @@ class ChoicesBar(QWidget):
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
         self.model_picker.addItem(DEFAULT_MODEL_LABEL, "")
+        line = self.model_picker.lineEdit()
+        if line is not None:  # the editable part is a text field of its own to screen readers
+            line.setAccessibleName("Model for this conversation")
         completer = self.model_picker.completer()
         if completer is not None:
             completer.setFilterMode(Qt.MatchFlag.MatchContains)
@@ -45,9 +48,15 @@ class ChoicesBar(QWidget):
         self.instruction_button.setFlat(True)
         team_row = QHBoxLayout(self)
         team_row.setContentsMargins(0, 0, 0, 0)
-        team_row.addWidget(QLabel("Model"))
+        # Buddies: on Linux a combo box's accessible name is its value; screen readers find
+        # what it is for through its label (the labelled-by relation Qt makes from a buddy).
+        model_label = QLabel("&Model")
+        model_label.setBuddy(self.model_picker)
+        team_label = QLabel("&Team")
+        team_label.setBuddy(self.team_picker)
+        team_row.addWidget(model_label)
         team_row.addWidget(self.model_picker)
-        team_row.addWidget(QLabel("Team"))
+        team_row.addWidget(team_label)
         team_row.addWidget(self.team_picker)
         team_row.addWidget(self.active_agent)
         team_row.addStretch(1)

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QMimeData, QSize, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
+from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QMimeData, QSize, Qt, Signal
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QKeyEvent, QPixmap
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPlainTextEdit, QToolButton, QWidget
 
 from threadline.app.attachments import (
@@ -43,6 +43,18 @@ class Composer(QPlainTextEdit):
         # Tab and Shift+Tab leave the message box, as in every chat app (a tab character in a
         # message is rare; it can still be pasted).
         self.setTabChangesFocus(True)
+
+    def event(self, event: QEvent) -> bool:
+        # Esc is the composer's own key (the chat panel leaves an edit with it, or stops the
+        # reply): claim it before the window's Esc shortcut (Stop reply) takes it.
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Escape
+        ):
+            event.accept()
+            return True
+        return super().event(event)
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
         return source.hasImage() or source.hasUrls() or super().canInsertFromMimeData(source)

@@ -73,7 +73,8 @@ class ChatModel(QAbstractListModel):
         if role == Qt.ItemDataRole.DisplayRole:
             return item.text
         if role == Qt.ItemDataRole.AccessibleTextRole:
-            return f"{item.author}: {item.text}"
+            # Clipped: a 10 MB paste would otherwise be sent whole as the row's name.
+            return f"{item.author}: {' '.join(item.text[:300].split())}"
         if role == Qt.ItemDataRole.ToolTipRole:
             return _when(item.data.get("time"))
         return None

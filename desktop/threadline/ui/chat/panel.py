@@ -192,6 +192,8 @@ class ChatPanel(QWidget):
         """Enables Stop while a reply runs; Send stays usable for queued messages."""
         self._is_running = is_running
         self.stop_button.setEnabled(is_running)
+        # The streaming state, for screen readers (the finished reply is announced).
+        self.view.setAccessibleDescription("A reply is being written" if is_running else "")
 
     def set_teams(self, teams: list[tuple[str, str]]) -> None:
         """The teams a conversation can pick (see ``ChoicesBar.set_teams``)."""

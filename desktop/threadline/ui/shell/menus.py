@@ -12,6 +12,7 @@ if TYPE_CHECKING:
     from PySide6.QtGui import QAction
     from PySide6.QtWidgets import QMenu, QWidget
 
+    from threadline.ui.chat.message_keys import MessageKeys
     from threadline.ui.shell.panels import SidePanels
     from threadline.ui.sidebar.panel import Sidebar
 
@@ -28,6 +29,7 @@ class MenuActions(NamedTuple):
     search: QAction
     stop: QAction
     focus_composer: QAction
+    message_keys: MessageKeys  # the selected message's keys, and Copy the last reply
 
 
 def build_menus(
@@ -55,6 +57,11 @@ def build_menus(
     edit_menu.addAction(sidebar.delete_action)
     stop = action(chat_menu, "&Stop reply", QKeySequence("Esc"))
     focus_composer = action(chat_menu, "&Focus composer", QKeySequence("Ctrl+L"))
+    from threadline.ui.chat.message_keys import MessageKeys
+
+    message_keys = MessageKeys(panels.chat, owner)
+    message_keys.copy_last.setText("&Copy the last reply")
+    chat_menu.addAction(message_keys.copy_last)
     view_menu.addAction(panels.toggle_sidebar)
     view_menu.addAction(panels.toggle_inspector)
     view_menu.addAction(panels.open_settings)
@@ -63,4 +70,4 @@ def build_menus(
         view_menu.addAction(zoom)
     view_menu.addSeparator()
     view_menu.addAction(panels.show_shortcuts)
-    return MenuActions(new, export, import_, quit_, search, stop, focus_composer)
+    return MenuActions(new, export, import_, quit_, search, stop, focus_composer, message_keys)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QDockWidget,
     QHeaderView,
     QMainWindow,
+    QMenu,
     QSizePolicy,
     QTableWidget,
     QTableWidgetItem,
@@ -64,6 +65,7 @@ class SidePanels:
         layout = QVBoxLayout(self.settings_window)
         layout.setContentsMargins(12, 12, 12, 12)
         layout.addWidget(settings)
+        self.settings_window.finished.connect(self._back_to_window)
         self.toggle_inspector = self.inspector_dock.toggleViewAction()
         self.toggle_inspector.setText("&Inspector")
         self.toggle_inspector.setShortcut(QKeySequence("Ctrl+Shift+I"))
@@ -135,31 +137,48 @@ class SidePanels:
         self.chat.set_text_points(self._base_points + self._zoom)
 
     def shortcuts(self) -> QDialog:
-        """Ctrl+/: every action that has a shortcut, in a table."""
+        """Ctrl+/: every action that has a shortcut, in a table, with where it works (a
+        message's keys act on the message selected in the chat). Esc closes it."""
+        from threadline.ui.chat.message_keys import SCOPE_PROPERTY
+
         dialog = QDialog(self.window)
         dialog.setObjectName("shortcutsDialog")
         dialog.setWindowTitle("Keyboard shortcuts")
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        native = QKeySequence.SequenceFormat.NativeText
         rows = sorted(
             {
                 (
                     a.text().replace("&", "").rstrip("…"),
-                    a.shortcut().toString(QKeySequence.SequenceFormat.NativeText),
+                    ", ".join(k.toString(native) for k in a.shortcuts()),
+                    str(a.property(SCOPE_PROPERTY) or "Anywhere"),
                 )
                 for a in self.window.findChildren(QAction)
-                if not a.shortcut().isEmpty() and a.text()
-            }
+                # A message menu's entries only show the keys of the chat's own actions.
+                if not a.shortcut().isEmpty() and a.text() and not isinstance(a.parent(), QMenu)
+            },
+            key=lambda row: (row[2] != "Anywhere", row[2], row[0].casefold()),
         )
-        table = QTableWidget(len(rows), 2, dialog)
+        table = QTableWidget(len(rows), 3, dialog)
         table.setObjectName("shortcutsTable")
-        table.setHorizontalHeaderLabels(["Action", "Shortcut"])
+        table.setAccessibleName("Keyboard shortcuts")
+        table.setHorizontalHeaderLabels(["Action", "Shortcut", "Where"])
         table.verticalHeader().hide()
         table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for row, (name, keys) in enumerate(rows):
-            table.setItem(row, 0, QTableWidgetItem(name))
-            table.setItem(row, 1, QTableWidgetItem(keys))
+        for row, cells in enumerate(rows):
+            for column, text in enumerate(cells):
+                table.setItem(row, column, QTableWidgetItem(text))
         layout = QVBoxLayout(dialog)
         layout.addWidget(table)
-        dialog.resize(460, 520)
+        dialog.resize(620, 560)
+        dialog.finished.connect(self._back_to_window)
         dialog.show()
+        dialog.activateWindow()
+        table.setFocus()
         return dialog
+
+    def _back_to_window(self) -> None:
+        """A dialog closed (Esc): the keyboard goes back to the main window, as window
+        managers do (and platforms without one, like Qt's offscreen, do not)."""
+        self.window.activateWindow()

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QLabel,
@@ -50,6 +50,8 @@ class Sidebar(QWidget):
         self.search = named(QLineEdit(), "sessionSearch")
         self.search.setPlaceholderText("Search conversations (Ctrl+K)")
         self.search.setClearButtonEnabled(True)
+        self.search.setAccessibleName("Search conversations")
+        self.search.setToolTip("Enter opens the first match; Down goes to the list")
         self.new_button = named(QPushButton("New conversation"), "newSessionButton")
         self.new_button.setToolTip("Start a new conversation (Ctrl+N)")
         self.tree = named(SessionTreeView(), "sessionSidebar")
@@ -83,6 +85,9 @@ class Sidebar(QWidget):
     def _connect_signals(self) -> None:
         self.new_button.clicked.connect(self.new_requested)
         self.tree.selectionModel().currentChanged.connect(self._on_current)
+        self.tree.activated.connect(self._open)  # Enter (and a double click)
+        self.search.returnPressed.connect(self._open_first)
+        self.search.installEventFilter(self)
         self.tree.customContextMenuRequested.connect(self._context_menu)
         self.delete_action.triggered.connect(self._delete_current)
         self.rename_action.triggered.connect(lambda: self.tree.edit(self.tree.currentIndex()))
@@ -149,8 +154,38 @@ class Sidebar(QWidget):
         self.search.selectAll()
 
     def _on_current(self, current: QModelIndex, previous: QModelIndex) -> None:
-        if current.isValid():
+        # A click opens the row; the keyboard only highlights it until Enter (``_open``).
+        if current.isValid() and not self.tree.browsing:
             self.session_selected.emit(current.data(SESSION_ID_ROLE))
+
+    def _open(self, index: QModelIndex) -> None:
+        if index.isValid():
+            self.session_selected.emit(index.data(SESSION_ID_ROLE))
+
+    def _open_first(self) -> None:
+        """Enter in the search field opens the first conversation listed."""
+        first = self.model.index(0, 0)
+        if first.isValid():
+            self.select(first.data(SESSION_ID_ROLE))
+            self._open(first)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        if (
+            watched is self.search
+            and event.type() == QEvent.Type.KeyPress
+            and isinstance(event, QKeyEvent)
+            and event.key() == Qt.Key.Key_Down
+            and self.model.rowCount() > 0
+        ):  # Down goes from the search field to the list, highlighting (not opening) a row
+            self.tree.browsing = True  # the list's focus-in makes its first row current
+            try:
+                self.tree.setFocus(Qt.FocusReason.TabFocusReason)
+                if not self.tree.currentIndex().isValid():
+                    self.tree.setCurrentIndex(self.model.index(0, 0))
+            finally:
+                self.tree.browsing = False
+            return True
+        return super().eventFilter(watched, event)
 
     def _on_search_text(self, text: str) -> None:
         self.model.set_filter(text, None)

@@ -5,7 +5,7 @@ row itself."""
 from __future__ import annotations
 
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QPainter, QPalette
+from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPalette
 from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QTreeView, QWidget
 
 from threadline.ui.sidebar.tree import HEADER_ROLE
@@ -30,12 +30,25 @@ class SessionDelegate(QStyledItemDelegate):
 
 
 class SessionTreeView(QTreeView):
-    """A ``QTreeView`` that draws group labels above the rows that open a group."""
+    """A ``QTreeView`` that draws group labels above the rows that open a group.
+
+    ``browsing`` is True while a key moves the highlight (arrows, Page Up/Down, Home/End,
+    typing a title's first letters): the sidebar then only highlights, and Enter opens, so
+    the keyboard can walk the list without each row opening and taking the focus away.
+    """
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.sessions_delegate = SessionDelegate(self)
         self.setItemDelegate(self.sessions_delegate)
+        self.browsing = False
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        self.browsing = True
+        try:
+            super().keyPressEvent(event)
+        finally:
+            self.browsing = False
 
     def drawRow(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
         header = index.data(HEADER_ROLE)
