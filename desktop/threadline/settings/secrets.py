@@ -10,10 +10,8 @@ import asyncio
 import logging
 import os
 from collections.abc import Callable
+from types import ModuleType
 from typing import Any, TypeVar
-
-import keyring
-import keyring.errors  # keyring picks its backend lazily, on the first call
 
 from threadline.core.errors import ThreadlineError
 
@@ -22,6 +20,21 @@ SERVICE = "Threadline"
 SESSION_ONLY = "Keys and secrets you enter are kept for this session only."
 T = TypeVar("T")
 _FAILED = object()
+
+
+def _keyring() -> ModuleType:
+    """``keyring``, imported on first use, in the worker thread that calls it: importing it
+    and its backends is ~60 ms the window would otherwise wait for before it is usable."""
+    import keyring
+    import keyring.errors  # the exceptions ``_call`` tells apart
+
+    return keyring
+
+
+def _errors() -> ModuleType:
+    import keyring.errors
+
+    return keyring.errors
 
 
 class KeyringLockedError(ThreadlineError):
@@ -52,7 +65,9 @@ class SecretStore:
         """
         if name in self._memory:
             return self._memory[name]
-        value = await self._call(keyring.get_password, self.service, name, fallback=_FAILED)
+        value = await self._call(
+            lambda: _keyring().get_password(self.service, name), fallback=_FAILED
+        )
         if isinstance(value, str):
             return value
         fallback = (os.environ.get(env_fallback) or None) if env_fallback else None
@@ -70,7 +85,9 @@ class SecretStore:
     async def set(self, name: str, value: str) -> bool:
         """Stores a secret; True when it reached the keyring, False when kept in memory only."""
         marker = object()
-        result = await self._call(keyring.set_password, self.service, name, value, fallback=marker)
+        result = await self._call(
+            lambda: _keyring().set_password(self.service, name, value), fallback=marker
+        )
         if result is marker:
             self._memory[name] = value
             return False
@@ -80,7 +97,7 @@ class SecretStore:
     async def delete(self, name: str) -> None:
         """Removes a secret wherever it is."""
         self._memory.pop(name, None)
-        await self._call(keyring.delete_password, self.service, name)
+        await self._call(lambda: _keyring().delete_password(self.service, name))
 
     async def _call(self, func: Callable[..., T], *args: Any, fallback: Any = None) -> Any:
         self.is_locked = False
@@ -92,14 +109,14 @@ class SecretStore:
                 f"The system keyring did not answer (it may be waiting to be unlocked). "
                 f"{SESSION_ONLY}"
             )
-        except keyring.errors.PasswordDeleteError:
+        except _errors().PasswordDeleteError:
             return None
-        except keyring.errors.KeyringLocked:
+        except _errors().KeyringLocked:
             self.is_locked = True
             self.problem = f"The system keyring is locked. {SESSION_ONLY}"
-        except keyring.errors.NoKeyringError:
+        except _errors().NoKeyringError:
             self.problem = f"No system keyring is available. {SESSION_ONLY}"
-        except keyring.errors.KeyringError as exc:
+        except _errors().KeyringError as exc:
             self.problem = f"The system keyring failed ({type(exc).__name__}). {SESSION_ONLY}"
         except Exception as exc:  # D-Bus errors surface as various types
             name = type(exc).__name__

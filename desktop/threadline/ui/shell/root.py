@@ -54,6 +54,7 @@ class App:
     notices: list[SignalInstance]  # every controller's ``notice`` signal, for the banner
     prompts: McpPrompts  # what MCP servers ask the person during tool calls
     warmed: bool = False  # the slow imports are done (benchmarks wait for it)
+    after_warm: Callable[[], None] | None = None  # run then, on the GUI thread (see launch)
 
     def start(self) -> None:
         """Restores the agents, MCP servers, instruction, sidebar and last conversation."""
@@ -73,6 +74,8 @@ class App:
         await asyncio.to_thread(importlib.import_module, "threadline.app.markdown")
         await asyncio.to_thread(importlib.import_module, "openai")
         await asyncio.to_thread(preload_openai)
+        if self.after_warm is not None:
+            self.after_warm()
         self.warmed = True
         self.spawner.spawn(self.settings.list_models(), group="list-models")
 
