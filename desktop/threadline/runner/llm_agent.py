@@ -1,27 +1,20 @@
-"""``LLMAgent``: instructions, history and tools in; a streamed reply and tool rounds out."""
+"""``LLMAgent``: instructions, history and tools in; a streamed reply and tool rounds out.
+
+The agent's loop and the request it builds live here; streaming one model call into a reply
+event is ``model_call.py``, running the calls a reply asks for is ``tool_exec.py``.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import time
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from pydantic import BaseModel
 
-from threadline.core.events import (
-    DeltaFactory,
-    Event,
-    EventTag,
-    Message,
-    ToolCall,
-    Usage,
-    new_id,
-)
+from threadline.core.events import Event
 from threadline.runner import tool_exec
 from threadline.runner.agents import BaseAgent, ChainAgent, CycleAgent
-from threadline.runner.callbacks import Callbacks, call_hook
+from threadline.runner.callbacks import Callbacks
 from threadline.runner.context import InvocationContext
 from threadline.runner.history import (
     BranchFilter,
@@ -30,17 +23,9 @@ from threadline.runner.history import (
     rebuild_messages,
 )
 from threadline.runner.instructions import InstructionSlot, InstructionVersion, recalled, render
-from threadline.runner.models import (
-    GenerationConfig,
-    Model,
-    ModelRequest,
-    ReasoningChunk,
-    TextChunk,
-    ToolCallChunk,
-    UsageChunk,
-)
+from threadline.runner.model_call import ask_model
+from threadline.runner.models import GenerationConfig, Model, ModelRequest
 from threadline.runner.tools import Tool, tool_spec, unique_names
-from threadline.runner.tracing import span
 from threadline.runner.transfer import TRANSFER_TOOL, handoff, transfer_tool
 from threadline.runner.turns import (
     RoundOutcome,
@@ -48,8 +33,6 @@ from threadline.runner.turns import (
     empty_reply_notice,
     position,
 )
-
-YIELD_EVERY_S = 0.005
 
 
 class LLMAgent(BaseAgent):
@@ -189,7 +172,7 @@ class LLMAgent(BaseAgent):
             ctx.count_turn()
             request, meta = self._build_request(ctx, start)
             reply: Event | None = None
-            async for event in self._ask_model(ctx, request, meta):
+            async for event in ask_model(self, ctx, request, meta):
                 if event.partial:
                     yield event
                 else:
@@ -214,7 +197,7 @@ class LLMAgent(BaseAgent):
             async for event in handoff(self, ctx, outcome.transfer_to, announcement):
                 yield event
 
-    # -- one model call ----------------------------------------------------------------------
+    # -- the request -------------------------------------------------------------------------
 
     def _build_request(
         self, ctx: InvocationContext, start: int
@@ -280,133 +263,3 @@ class LLMAgent(BaseAgent):
             "model": self.model.name,
         }
         return request, meta
-
-    async def _ask_model(
-        self, ctx: InvocationContext, request: ModelRequest, meta: dict[str, Any]
-    ) -> AsyncIterator[Event]:
-        started = time.perf_counter()
-        early = await call_hook(self.callbacks.before_model, ctx, self, request)
-        if early is not None:
-            message = (
-                early
-                if isinstance(early, Message)
-                else Message(role="assistant", content=str(early))
-            )
-            yield self._reply(ctx, message, None, request, meta, started)
-            return
-        texts: list[str] = []
-        reasoning: list[str] = []
-        # When the reasoning began and when the answer (text or a tool call) began after it.
-        thinking_from: float | None = None
-        answer_from: float | None = None
-        first_from: float | None = None
-        calls: dict[int, dict[str, str]] = {}
-        usage: Usage | None = None
-        make_delta = DeltaFactory(
-            invocation_id=ctx.invocation_id, author=self.name, branch=self.path
-        )
-        clock = time.perf_counter
-        last_yield = clock()
-        # Without streaming the reply is one event: no deltas, even from a model that streams.
-        is_streaming = request.stream
-        # aclosing: a cancelled run closes the stream here, in this task, not in a finalizer.
-        stream = contextlib.aclosing(self.model.stream(request))
-        with span("model.call", agent=self.name, model=self.model.name):
-            async with stream as chunks:
-                async for chunk in chunks:
-                    # One network read can hold hundreds of chunks, which an async iterator hands
-                    # over without ever waiting; give the loop (a GUI, other sessions) a turn.
-                    if clock() - last_yield > YIELD_EVERY_S:
-                        await asyncio.sleep(0)
-                        last_yield = clock()
-                    kind = type(chunk)
-                    if first_from is None and kind is not UsageChunk:
-                        first_from = clock()  # time to first token: text, thought or call
-                    if kind is TextChunk:
-                        assert isinstance(chunk, TextChunk)
-                        texts.append(chunk.text)
-                        if answer_from is None and thinking_from and chunk.text.strip():
-                            answer_from = clock()
-                        if is_streaming:
-                            yield make_delta(chunk.text)
-                    elif kind is ReasoningChunk:
-                        assert isinstance(chunk, ReasoningChunk)
-                        if thinking_from is None:
-                            thinking_from = clock()
-                        reasoning.append(chunk.text)
-                        if is_streaming:
-                            yield make_delta.reasoning(chunk.text)
-                    elif kind is ToolCallChunk:
-                        assert isinstance(chunk, ToolCallChunk)
-                        if thinking_from is not None and answer_from is None:
-                            answer_from = clock()
-                        slot = calls.setdefault(
-                            chunk.index, {"id": "", "name": "", "arguments": ""}
-                        )
-                        slot["id"] = chunk.id or slot["id"]
-                        slot["name"] = chunk.name or slot["name"]
-                        slot["arguments"] += chunk.arguments
-                    elif kind is UsageChunk:
-                        assert isinstance(chunk, UsageChunk)
-                        usage = chunk.usage
-        tool_calls = [
-            ToolCall(
-                id=c["id"] or f"call_{new_id()[:12]}",
-                name=c["name"],
-                arguments=c["arguments"] or "{}",
-            )
-            for _, c in sorted(calls.items())
-        ]
-        message = Message(
-            role="assistant",
-            content="".join(texts),
-            reasoning="".join(reasoning).strip() or None,
-            tool_calls=tool_calls,
-        )
-        if thinking_from is not None:
-            # "Thought for 12 s": from the first reasoning to the answer (or the stream's end).
-            thought = (answer_from or clock()) - thinking_from
-            meta = {**meta, "reasoning_ms": round(thought * 1000, 3)}
-        if first_from is not None:
-            # Per reply: time to first token, and the streaming rate after it (tokens/s).
-            meta = {
-                **meta,
-                "first_token_ms": round((first_from - started) * 1000, 3),
-                "generating_ms": round((clock() - first_from) * 1000, 3),
-            }
-        replaced = await call_hook(self.callbacks.after_model, ctx, self, request, message)
-        if isinstance(replaced, Message):
-            message = replaced
-        elif isinstance(replaced, str):  # new text; the tool calls stay
-            message = message.model_copy(update={"content": replaced})
-        yield self._reply(ctx, message, usage, request, meta, started)
-
-    def _reply(
-        self,
-        ctx: InvocationContext,
-        message: Message,
-        usage: Usage | None,
-        request: ModelRequest,
-        meta: dict[str, Any],
-        started: float,
-    ) -> Event:
-        ctx.usage.add(usage)
-        latency = time.perf_counter() - started
-        latency_ms = round(latency * 1000, 3)
-        # The request is stored without its messages: "history" says which stored events they
-        # came from (runner.history.rebuild_messages redoes them exactly), so a long
-        # conversation does not store its whole past again with every reply.
-        return Event(
-            invocation_id=ctx.invocation_id,
-            author=self.name,
-            branch=self.path,
-            message=message,
-            usage=usage,
-            tag=EventTag.MODEL_REPLY,
-            metadata={
-                **meta,
-                "request": request.model_dump(exclude={"messages"}),
-                "latency_ms": latency_ms,
-                "started_at": time.time() - latency,  # wall clock, for RunResult.steps
-            },
-        )

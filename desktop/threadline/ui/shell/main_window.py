@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QApplication, QMainWindow
+from PySide6.QtWidgets import QMainWindow
 
 from threadline.ui.shell import dialogs
 from threadline.ui.shell.menus import MENU_TITLES
@@ -168,27 +168,22 @@ class MainWindow(QMainWindow):
             window=self,
         )
         self.chat.item_action.connect(self.message_actions.on_item_action)
-        self._wire_prompts_and_images(app)
+        from threadline.ui.shell.media_glue import MediaGlue
+
+        media = MediaGlue(
+            self, app=app, chat=self.chat, chat_model=self.chat_model, inspector=self.inspector
+        )
+        self.prompt_cards = media.prompt_cards
+        self.image_cache, self.image_viewers = media.image_cache, media.image_viewers
         self.inspector.approval_decided.connect(self.message_actions.decide_from_inspector)
         self.inspector.request_wanted.connect(runs.rebuild_request)
         runs.request_rebuilt.connect(self.inspector.show_request)
-        self.settings_panel.instruction_applied.connect(settings.apply_instruction)
-        self.settings_panel.provider_saved.connect(self._save_provider)
-        dialogs.wire_provider_form(self.settings_panel.provider, settings)
-        self.settings_panel.generation_changed.connect(settings.set_generation)
-        self.settings_panel.streaming_changed.connect(settings.set_streaming)
         from threadline.ui.shell.choices_glue import ChoicesGlue
+        from threadline.ui.shell.settings_glue import SettingsGlue
 
+        self.settings_glue = SettingsGlue(self, app=app, pages=self.settings_panel, chat=self.chat)
         self.choices = ChoicesGlue(self, self.chat, runs, settings, self.settings_panel)
-        self.settings_panel.theme_changed.connect(self._set_theme)
-        from PySide6.QtGui import QGuiApplication
-
-        QGuiApplication.styleHints().colorSchemeChanged.connect(self._on_system_scheme)
-        self.settings_panel.tool_revoked.connect(runs.revoke_tool)
-        self._wire_agents_pages()
-        from threadline.ui.settings.storage_page import bind_storage
-
-        bind_storage(self.settings_panel.storage, settings.storage)
+        self.chat.copied.connect(lambda what: self.statusBar().showMessage(what, COPIED_MS))
         self.quit_action.triggered.connect(self.close)
         self.export_action.triggered.connect(self._export)
         self.import_action.triggered.connect(self._import)
@@ -215,9 +210,6 @@ class MainWindow(QMainWindow):
         self.key_bar.retry_requested.connect(self.chat.send_current)
         for notice in app.notices:
             notice.connect(self.chat.show_banner)
-        settings.instruction_history.connect(self.settings_panel.set_history)
-        # Settings shows the provider in use, however it was saved (first-run setup included).
-        settings.provider_saved.connect(self.settings_panel.provider.load)
         app.bridge.deltas.connect(self._on_deltas)
         app.bridge.event_pushed.connect(self._on_event)
 
@@ -324,72 +316,6 @@ class MainWindow(QMainWindow):
 
     def _import(self) -> QFileDialog:
         return dialogs.open_import(self, self.sessions)
-
-    def _save_provider(self) -> None:
-        form = self.settings_panel.provider
-        self.settings_ctl.save_provider(form.provider(), form.api_key.text())
-        form.api_key.clear()
-        form.show_result(True, "Saved.")
-
-    def _set_theme(self, theme: str) -> None:
-        app = QApplication.instance()
-        if isinstance(app, QApplication):
-            from threadline.ui.shell.theme import apply_theme
-
-            apply_theme(app, theme)
-        self.settings_ctl.set_theme(theme)
-        self.chat.delegate.font_changed()  # documents baked the old colours: draw them again
-
-    def _on_system_scheme(self) -> None:
-        """The desktop switched between light and dark: follow it when the theme is system."""
-        if self.settings_ctl.settings.theme == "system":
-            self._set_theme("system")
-
-    def _wire_prompts_and_images(self, app: App) -> None:
-        """MCP servers' questions in the chat; image thumbnails and the full-size viewer."""
-        from threadline.ui.chat.images import ImageCache, ImageViewers
-        from threadline.ui.chat.prompt_cards import PromptCards
-
-        self.prompt_cards = PromptCards(
-            prompts=app.prompts,
-            chat_model=self.chat_model,
-            view=self.chat.view,
-            current_session=lambda: self.sessions.current_session_id,
-            window=self,
-        )
-        self.chat.item_action.connect(self.prompt_cards.on_item_action)
-        self.runs.running_changed.connect(self.prompt_cards.on_running)
-        self.image_cache = ImageCache(app.services.store, app.spawner, self)
-        self.image_viewers = ImageViewers(self.image_cache, app.spawner, self)
-        self.chat.delegate.images = self.image_cache
-        self.inspector.images = self.image_cache
-        self.chat.item_action.connect(self.image_viewers.on_item_action)
-        self.image_cache.ready.connect(self._on_image_ready)
-
-    def _on_image_ready(self, ref: str) -> None:
-        for item in self.chat_model.items()[-2000:]:  # the latest rows: where images are shown
-            if any(i.get("ref") == ref for i in item.data.get("images", ())):
-                self.chat_model.update_item(item)
-        self.inspector.image_ready(ref)
-
-    def _wire_agents_pages(self) -> None:
-        """The Agents and MCP pages and the team picker, to the agents controller."""
-        agents, mcp, pages = self.agents_ctl, self.mcp_ctl, self.settings_panel
-        pages.agents.agents_changed.connect(agents.set_agents)
-        agents.agents_loaded.connect(pages.agents.set_agents)
-        agents.tools_listed.connect(pages.agents.set_tools)
-        self.settings_ctl.models_listed.connect(pages.agents.set_models)
-        agents.teams_listed.connect(self.chat.set_teams)
-        self.chat.team_chosen.connect(self.runs.set_session_team)
-        self.chat.model_chosen.connect(self.runs.set_session_model)
-        self.chat.copied.connect(lambda what: self.statusBar().showMessage(what, COPIED_MS))
-        self.settings_ctl.models_listed.connect(self.chat.set_models)
-        mcp.tools_listed.connect(pages.agents.set_tools)
-        pages.mcp.mcp_added.connect(mcp.add_mcp_server)
-        pages.mcp.mcp_removed.connect(mcp.remove_mcp_server)
-        pages.mcp.tool_toggled.connect(mcp.set_tool_enabled)
-        mcp.mcp_status.connect(pages.mcp.show_status)
-        mcp.mcp_tools.connect(pages.mcp.show_tools)
 
     def edit_conversation_instruction(self) -> QDialog:
         """Opens the open conversation's own instruction for editing."""
