@@ -11,7 +11,7 @@ endif
 PY := $(BIN)/python
 STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: run test test-inner check bench package clean e2e-llama
+.PHONY: run test test-inner check bench package clean e2e-llama shots
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -73,3 +73,8 @@ package: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist .pytest_cache .mypy_cache .ruff_cache
+
+# The screenshots in docs/screenshots/ (both themes, three window sizes), from the real window
+# on a scripted server.
+shots: $(STAMP)
+	QT_QPA_PLATFORM=offscreen $(PY) -m tests.ui.shots

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 import math
 from typing import TYPE_CHECKING, Any
 
@@ -20,26 +19,28 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
-    QColor,
     QHelpEvent,
     QMouseEvent,
     QPainter,
+    QPainterPath,
     QPalette,
+    QPen,
     QTextDocument,
 )
 from PySide6.QtWidgets import (
     QListView,
-    QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
     QToolTip,
 )
 
 from threadline.app.timeline import ChatItem
-from threadline.ui.chat.cards import approval_html, tool_html
+from threadline.ui.chat.bubbles import colour, header_html, surface
 from threadline.ui.chat.model import ITEM_ROLE, ChatModel
 from threadline.ui.chat.rich_doc import RichDocument
+from threadline.ui.chat.row_html import DISPLAY_LIMIT, row_html
 from threadline.ui.chat.thinking import thinking_html
+from threadline.ui.chat.toolbar import MessageToolbar
 
 if TYPE_CHECKING:
     from threadline.ui.chat.images import ImageCache
@@ -47,23 +48,17 @@ if TYPE_CHECKING:
 
 MARGIN = 6
 PADDING = 10
-DISPLAY_LIMIT = 100_000  # characters drawn per message; Copy still takes the whole text
 DOC_CACHE = 400
 # The reading column: lines longer than ~90 characters are hard to read, so a wide window
 # centres the conversation instead of stretching it (as chat apps do).
 COLUMN = 760
+BAR = 4  # px: the accent bar on the left of a card that waits on the reader
 Index = QModelIndex | QPersistentModelIndex
-
-AGENT_COLOURS = ["#2563eb", "#7c3aed", "#0d9488", "#c2410c", "#be185d", "#4d7c0f"]
-
-
-def agent_colour(name: str) -> str:
-    """A stable colour per agent name, for author badges."""
-    return AGENT_COLOURS[sum(map(ord, name)) % len(AGENT_COLOURS)]
 
 
 class ChatDelegate(QStyledItemDelegate):
-    """Paints ``ChatItem``s and turns clicks on their links into ``link_activated``.
+    """Paints ``ChatItem``s and turns clicks on their links and on their toolbar (``toolbar``:
+    the hovered and the current row's actions) into ``link_activated``.
 
     Signals:
         link_activated(object, str): the item and the link's target (``act:copy`` ...).
@@ -94,6 +89,7 @@ class ChatDelegate(QStyledItemDelegate):
         self._line_height = view.fontMetrics().lineSpacing() or 16
         self._model = model
         view.viewport().installEventFilter(self)
+        self.toolbar = MessageToolbar(view)
 
     def eventFilter(self, watched: Any, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize:
@@ -129,10 +125,17 @@ class ChatDelegate(QStyledItemDelegate):
             self._width = max(200, min(COLUMN, room))
         return self._width
 
-    def _bubble(self, row: QRect) -> QRectF:
-        """The message's rectangle in ``row``: the reading column, centred in a wide window."""
+    def _bubble(
+        self, row: QRect, item: ChatItem | None = None, doc: QTextDocument | None = None
+    ) -> QRectF:
+        """The message's rectangle in ``row``: the reading column, centred in a wide window; a
+        message of yours is a bubble as wide as its longest line, at the column's right."""
         width = self._text_width() + 2 * PADDING
         left = row.left() + max(MARGIN, (row.width() - width) // 2)
+        if item is not None and doc is not None and item.kind == "user":
+            least = math.ceil(self.toolbar.width(item)) + 48  # "You" beside the toolbar
+            fits = max(least, math.ceil(doc.idealWidth()) + 2 * PADDING)
+            left, width = left + max(0, width - fits), min(width, fits)
         return QRectF(left, row.top() + MARGIN / 2, width, row.height() - MARGIN)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
@@ -200,22 +203,19 @@ class ChatDelegate(QStyledItemDelegate):
         item: ChatItem = index.data(ITEM_ROLE)
         width = self._text_width()
         doc = self.document(item, width, option.palette)
-        rect = self._bubble(option.rect)
+        rect = self._bubble(option.rect, item, doc)
         painter.save()
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
-        background = self._background(item, option.palette)
-        if background is not None:
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(background)
-            painter.drawRoundedRect(rect, 8, 8)
+        self._paint_surface(painter, item, rect)
         if self._view.indexWidget(index) is not None:  # the widget draws the card's content
             painter.restore()
             return
-        if option.state & QStyle.StateFlag.State_Selected:
-            painter.setPen(option.palette.color(QPalette.ColorRole.Highlight))
+        if self._view.hasFocus() and self._view.currentIndex().row() == index.row():
+            ring = QPen(option.palette.color(QPalette.ColorRole.Highlight), 2)  # the focus ring
+            painter.setPen(ring)
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(rect, 8, 8)
-        origin = QPointF(rect.left() + PADDING, rect.top() + PADDING - 4)
+            painter.drawRoundedRect(rect.adjusted(1, 1, -1, -1), 8, 8)
+        origin = self._origin(rect, item)
         painter.translate(origin)
         context = QAbstractTextDocumentLayout.PaintContext()
         # Only the part inside the viewport: a long reply is far taller than the window.
@@ -226,6 +226,8 @@ class ChatDelegate(QStyledItemDelegate):
         )
         doc.documentLayout().draw(painter, context)
         painter.restore()
+        if self.toolbar.shown_for(index):
+            self.toolbar.paint(painter, item, rect, option.palette)
         exact = math.ceil(doc.size().height())
         if self._reported.get(id(item)) != exact:
             self._reported[id(item)] = exact
@@ -242,21 +244,29 @@ class ChatDelegate(QStyledItemDelegate):
             model = persistent.model()
             self.sizeHintChanged.emit(model.index(persistent.row(), persistent.column()))
 
-    def _background(self, item: ChatItem, palette: QPalette) -> QColor | None:
-        dark = palette.color(QPalette.ColorRole.Base).lightness() < 128
-        colours = {
-            "user": ("#e8f0fe", "#1e3a5f"),
-            "assistant": ("#f8f9fa", "#25282c"),
-            "tool": ("#f1f3f5", "#2b2f33"),
-            "error": ("#fdecea", "#5c1f1f"),
-            "approval": ("#fff7e0", "#4a3b12"),
-            "elicitation": ("#eef4ff", "#1f2d4a"),
-            "sampling": ("#fff7e0", "#4a3b12"),
-        }
-        pair = colours.get(item.kind)
-        if pair is None:
-            return None
-        return QColor(pair[1] if dark else pair[0])
+    def _origin(self, rect: QRectF, item: ChatItem) -> QPointF:
+        """Where the document's top left goes in the bubble (clear of an accent bar)."""
+        bar = BAR // 2 if surface(item.kind, dark=self._is_dark).bar else 0
+        return QPointF(rect.left() + PADDING + bar, rect.top() + PADDING - 2)
+
+    def _paint_surface(self, painter: QPainter, item: ChatItem, rect: QRectF) -> None:
+        """The row's fill, edge and accent bar (``bubbles.surface``)."""
+        look = surface(
+            item.kind, dark=self._view.palette().color(QPalette.ColorRole.Base).lightness() < 128
+        )
+        fill, edge, bar = colour(look.fill), colour(look.edge), colour(look.bar)
+        if fill is None and edge is None:
+            return
+        shape = QPainterPath()
+        shape.addRoundedRect(rect.adjusted(0.5, 0.5, -0.5, -0.5), 8, 8)
+        painter.setPen(QPen(edge, 1) if edge is not None else Qt.PenStyle.NoPen)
+        painter.setBrush(fill if fill is not None else Qt.BrushStyle.NoBrush)
+        painter.drawPath(shape)
+        if bar is not None:
+            painter.save()
+            painter.setClipPath(shape)
+            painter.fillRect(QRectF(rect.left(), rect.top(), BAR, rect.height()), bar)
+            painter.restore()
 
     def document(self, item: ChatItem, width: int, palette: QPalette) -> QTextDocument:
         """The laid-out document for ``item`` at ``width`` (cached per revision)."""
@@ -285,7 +295,10 @@ class ChatDelegate(QStyledItemDelegate):
         doc.setDocumentMargin(0)
         doc.setDefaultFont(self._view.font())
         link = palette.color(QPalette.ColorRole.Link).name()
-        doc.setDefaultStyleSheet(f"a {{ color: {link}; text-decoration: none; }}")
+        rule = palette.color(QPalette.ColorRole.Mid).name()  # table borders: quiet in both
+        doc.setDefaultStyleSheet(
+            f"a {{ color: {link}; text-decoration: none; }} table {{ border-color: {rule}; }}"
+        )
         return doc
 
     def _stream_document(
@@ -294,7 +307,7 @@ class ChatDelegate(QStyledItemDelegate):
         """A streaming reply's document, grown in place (see ``stream_doc``)."""
         from threadline.ui.chat.stream_doc import StreamingDocument
 
-        header = self._header(item, ["copy", "branch", "regen"]) + thinking_html(item)
+        header = header_html(item, dark=self._is_dark) + thinking_html(item)
         text = item.text[:DISPLAY_LIMIT]
         if stream is None:
             stream = StreamingDocument(self._new_document(palette), header, dark=self._is_dark)
@@ -312,99 +325,28 @@ class ChatDelegate(QStyledItemDelegate):
         return stream.doc
 
     def _html(self, item: ChatItem) -> str:
-        # markdown-it and Pygments load on the first message drawn, not at start-up.
-        from threadline.app.markdown import for_dark, plain_html, render_markdown, wrapped
-
-        text = item.text
-        clipped = len(text) > DISPLAY_LIMIT
-        if clipped:
-            text = text[:DISPLAY_LIMIT]
-        note = (
-            f"<p><i>… {len(item.text) - DISPLAY_LIMIT:,} more characters"
-            " (Copy takes them all)</i></p>"
-            if clipped
-            else ""
-        )
-        if item.kind == "user":
-            header = self._header(item, ["copy", "edit", "branch"])
-            return header + plain_html(text) + note + self._images_html(item)
-        if item.kind == "assistant":
-            body = render_markdown(text)
-            if item.data.get("wrap"):
-                body = wrapped(body)
-            if self._is_dark:
-                body = for_dark(body)
-            actions = ["copy", "branch", "regen"]
-            if item.status == "interrupted":
-                actions.append("continue")  # the cut reply goes on in a new request
-            header = self._header(item, actions)
-            return header + thinking_html(item) + body + note
-        if item.kind == "tool":
-            return tool_html(item, dark=self._is_dark) + self._images_html(item)
-        if item.kind == "error":
-            return (
-                f'<b style="color:#dc2626">Error</b> &nbsp; {html.escape(text)}'
-                f' &nbsp; <a href="act:retry">Retry</a>'
-            )
-        if item.kind == "transfer":
-            return f'<p align="center" style="color:gray">↪ transferred {html.escape(text)}</p>'
-        if item.kind == "approval":
-            return approval_html(item)
-        if item.kind in ("elicitation", "sampling"):
-            from threadline.ui.chat.prompt_html import prompt_html
-
-            return prompt_html(item)
-        return f'<p align="center" style="color:gray"><i>{html.escape(text)}</i></p>'
-
-    def _header(self, item: ChatItem, actions: list[str]) -> str:
-        from threadline.ui.common.icons import action_link
-
-        muted = "#9ca3af" if self._is_dark else "#6b7280"  # quiet icons; hover names them
-        shown = [*actions, "inspect"] if item.kind == "assistant" else actions
-        links = " &nbsp;".join(
-            action_link(a, muted) for a in shown if item.event_id or a in ("copy", "continue")
-        )
-        status = {"streaming": "typing…", "interrupted": "interrupted"}.get(item.status, "")
-        status_html = f' <span style="color:#d97706">{status}</span>' if status else ""
-        detail = (
-            f'<span style="color:gray">{html.escape(item.detail)}</span> &nbsp; '
-            if item.detail
-            else ""
-        )
-        is_user = item.kind == "user"
-        colour = (
-            ("#cbd5e1" if self._is_dark else "#475569") if is_user else agent_colour(item.author)
-        )
-        author = "You" if is_user else item.author
-        return (
-            '<table width="100%" cellspacing="0" cellpadding="0"><tr>'
-            f'<td><b style="color:{colour}">{html.escape(author)}</b>{status_html}</td>'
-            f'<td align="right"><small>{detail}</small>{links}</td></tr></table>'
-        )
-
-    # -- images ------------------------------------------------------------------------------
+        return row_html(item, dark=self._is_dark, images=self.images)
 
     def _add_thumbnails(self, doc: QTextDocument, item: ChatItem) -> None:
         if self.images is not None:
             self.images.add_thumbnails(doc, item)
-
-    def _images_html(self, item: ChatItem) -> str:
-        from threadline.ui.chat.images import images_html  # the runner is loaded by now
-
-        return images_html(item, self.images)
 
     # -- clicks ------------------------------------------------------------------------------
 
     def helpEvent(
         self, event: QHelpEvent, view: Any, option: QStyleOptionViewItem, index: Index
     ) -> bool:
-        """Hovering an action icon names it; elsewhere the message says when it was sent."""
+        """Hovering a toolbar icon names it (and its key); elsewhere the message says when it
+        was sent."""
+        from threadline.ui.chat.message_keys import key_for
         from threadline.ui.common.icons import action_at
 
         if event.type() == QEvent.Type.ToolTip and index.isValid():
-            name = action_at(self.link_at(index, QPointF(event.pos()), option))
+            href = self.link_at(index, QPointF(event.pos()), option)
+            name = action_at(href)
             if name:
-                QToolTip.showText(event.globalPos(), name, view)
+                key = key_for(href.removeprefix("act:"))
+                QToolTip.showText(event.globalPos(), f"{name} ({key})" if key else name, view)
                 return True
         return bool(super().helpEvent(event, view, option, index))
 
@@ -417,14 +359,21 @@ class ChatDelegate(QStyledItemDelegate):
             return False
         href = self.link_at(index, event.position(), option)
         if href:
-            self.link_activated.emit(index.data(ITEM_ROLE), href)
+            item: ChatItem = index.data(ITEM_ROLE)
+            if href == "act:copy":
+                self.toolbar.flash(item)  # a check mark says it worked
+            self.link_activated.emit(item, href)
             return True
         return False
 
     def link_at(self, index: Index, position: QPointF, option: QStyleOptionViewItem) -> str:
-        """The link under ``position`` (viewport coordinates) in the row at ``index``."""
+        """The toolbar action or the link under ``position`` (viewport coordinates) in the
+        row at ``index``."""
         item: ChatItem = index.data(ITEM_ROLE)
-        rect = self._bubble(option.rect)
         doc = self.document(item, self._text_width(), option.palette)
-        local = position - QPointF(rect.left() + PADDING, rect.top() + PADDING - 4)
+        rect = self._bubble(option.rect, item, doc)
+        action = self.toolbar.action_at(index, rect, position)
+        if action:
+            return action
+        local = position - self._origin(rect, item)
         return doc.documentLayout().anchorAt(local)

@@ -27,7 +27,7 @@ WINDOW = 150  # rows shown when a conversation opens, its latest items: a few sc
 OLDER_BATCH = 200  # rows brought in each time the reader scrolls to the top
 
 
-def _when(stamp: object) -> str | None:
+def when_sent(stamp: object) -> str | None:
     """ "Today 14:32", "Yesterday 09:05" or "Mon 2 Dec 2026, 14:32": when a message was sent."""
     if not isinstance(stamp, int | float):
         return None
@@ -39,6 +39,9 @@ def _when(stamp: object) -> str | None:
     if days == 1:
         return f"Yesterday {clock}"
     return f"{moment.strftime('%a')} {moment.day} {moment.strftime('%b %Y')}, {clock}"
+
+
+_when = when_sent  # the name the tests know
 
 
 class ChatModel(QAbstractListModel):
@@ -76,7 +79,7 @@ class ChatModel(QAbstractListModel):
             # Clipped: a 10 MB paste would otherwise be sent whole as the row's name.
             return f"{item.author}: {' '.join(item.text[:300].split())}"
         if role == Qt.ItemDataRole.ToolTipRole:
-            return _when(item.data.get("time"))
+            return when_sent(item.data.get("time"))
         return None
 
     # -- content -----------------------------------------------------------------------------

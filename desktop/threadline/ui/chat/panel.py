@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote
 
-from PySide6.QtCore import QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import SIGNAL, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
@@ -70,6 +70,7 @@ class ChatPanel(QWidget):
         self._stick_to_bottom = True
         self._fetching_older = False
         self.own_instruction: str | None = None
+        self.setAutoFillBackground(True)  # the page's colour under the composer too (theme.CHAT)
         self.last_announcement = ""  # what screen readers were last told (tests read it)
 
         self.view = named(QListView(), "chatView")
@@ -284,6 +285,8 @@ class ChatPanel(QWidget):
         text = self.composer.toPlainText()
         if not text.strip() and not self.tray.attachments:
             return
+        if not self.receivers(SIGNAL("send_requested(QString)")):
+            return  # the app is still starting (the list shows early): the text stays here
         editing, self._editing = self._editing, None
         self.edit_label.hide()
         self.composer.clear()
@@ -310,6 +313,11 @@ class ChatPanel(QWidget):
         elif action == "tool":  # a tool call's card opens (arguments, result) or closes
             item.data["open"] = not item.data.get("open")
             self.model.update_item(item)
+        elif action == "more":  # the toolbar's "…": the message's menu, every action in it
+            row = next((r for r in range(self.model.rowCount()) if self.model.item(r) is item), -1)
+            if row >= 0:
+                self.view.setCurrentIndex(self.model.index(row))
+                self.message_menu(QPoint(-1, -1))
         elif action == "wrap":  # this message's code blocks: long lines wrapped or not
             item.data["wrap"] = not item.data.get("wrap")
             self.model.update_item(item)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QTextCursor, QTextDocument
 
-from threadline.app.markdown import for_dark, render_block, split_stable
+from threadline.app.markdown import render_block, split_stable
 
 
 class StreamingDocument:
@@ -17,7 +17,9 @@ class StreamingDocument:
 
     def __init__(self, doc: QTextDocument, header_html: str, *, dark: bool = False) -> None:
         self.doc = doc
-        self._paint = for_dark if dark else _as_is  # the theme's colours for code and links
+        from threadline.ui.chat.row_html import dark_body
+
+        self._paint = dark_body if dark else _as_is  # the theme's colours for code and links
         self.header_html = header_html
         doc.setHtml(header_html)
         self._header_end = self._end()

@@ -23,6 +23,21 @@ GLYPHS: dict[str, tuple[int, str]] = {
     "regen": (0xF0450, "Regenerate"),
     "continue": (0xF0F1B, "Continue"),
     "inspect": (0xF0349, "Inspect the request"),
+    "retry": (0xF0450, "Retry"),
+    "more": (0xF01D8, "More actions"),
+}
+# Glyphs the cards draw (not message actions): name -> code point.
+MARKS: dict[str, int] = {
+    "done": 0xF012C,  # check: Copy worked, a call was approved
+    "approve": 0xF05E1,  # check-circle-outline
+    "deny": 0xF015A,  # close-circle-outline
+    "edit-args": 0xF0626,  # code-json
+    "always": 0xF0CC8,  # shield-check-outline
+    "approval": 0xF0ECD,  # shield-alert-outline
+    "tool": 0xF0BE0,  # wrench-outline
+    "open": 0xF0140,  # chevron-down
+    "closed": 0xF0142,  # chevron-right
+    "error": 0xF05D6,  # alert-circle-outline
 }
 _loaded: bool | None = None
 
@@ -48,6 +63,21 @@ def action_link(action: str, colour: str) -> str:
         f'<a href="act:{action}" style="text-decoration:none">'
         f"<span style=\"font-family:'{FAMILY}';font-size:17px;color:{colour}\">&#x{code:x};</span>"
         "</a>"
+    )
+
+
+def glyph(code: int) -> str:
+    """The icon font's character for ``code`` (draw it in a font of family ``FAMILY``)."""
+    return chr(code)
+
+
+def mark_html(name: str, colour: str, size: int = 15) -> str:
+    """One of ``MARKS`` inline in HTML, in ``colour`` ("" without the icon font)."""
+    if not icon_font():
+        return ""
+    return (
+        f"<span style=\"font-family:'{FAMILY}';font-size:{size}px;color:{colour}\">"
+        f"&#x{MARKS[name]:x};</span>"
     )
 
 
