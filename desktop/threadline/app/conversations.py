@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from threadline.app.early import APP_NAME as APP_NAME  # re-exported: the window uses them
+from threadline.app.early import USER_ID as USER_ID
 from threadline.app.teams import DEFAULT_TEAM, TEAM_KEY
 from threadline.app.timeline import ChatItem, items_from_rows, pending_calls
 from threadline.core.events import Event, EventActions, new_id
@@ -36,8 +38,6 @@ if TYPE_CHECKING:
     from threadline.core.session import Session
     from threadline.sessions import DesktopStore
 
-APP_NAME = "threadline"
-USER_ID = "local"
 # The inspector lists these events of an opened session (the newest INSPECT_LIMIT of them).
 INSPECT_TAGS = ("model.reply", "tool.result", "tool.approval")
 INSPECT_LIMIT = 400

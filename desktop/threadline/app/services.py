@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from threadline.app.early import STORE_NAME as STORE_NAME  # re-exported (serve)
 from threadline.paths import log_dir
 
 log = logging.getLogger(__name__)
@@ -20,9 +21,6 @@ if TYPE_CHECKING:
     from threadline.runner import GenerationConfig, LLMAgent, Runner
     from threadline.sessions import DesktopStore, SQLiteSessionService
     from threadline.settings import AppSettings, SecretStore
-
-
-STORE_NAME = "threadline.db"  # the conversations (and the user's agents) in the data folder
 
 
 @dataclass

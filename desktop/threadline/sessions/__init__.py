@@ -17,6 +17,7 @@ if typing.TYPE_CHECKING:
         session_run_lock,
     )
     from threadline.sessions.desktop_store import DesktopStore
+    from threadline.sessions.early_list import early_sidebar
     from threadline.sessions.postgres import PostgresSessionService
     from threadline.sessions.queries import EventRow, TreeRow
     from threadline.sessions.redis_store import RedisSessionService, RunLockLostError
@@ -25,6 +26,7 @@ if typing.TYPE_CHECKING:
 _SOURCES = {
     "DesktopStore": "threadline.sessions.desktop_store",
     "EventRow": "threadline.sessions.queries",
+    "early_sidebar": "threadline.sessions.early_list",
     "InMemorySessionService": "threadline.core.memory",
     # The shared backends need their optional drivers (extras "postgres", "redis").
     "PostgresSessionService": "threadline.sessions.postgres",
@@ -52,6 +54,7 @@ __all__ = [
     "SessionSearchHit",
     "SessionService",
     "TreeRow",
+    "early_sidebar",
     "session_run_lock",
 ]
 

@@ -12,6 +12,7 @@ from threadline.core.events import Event
 from threadline.core.session import Session, merge_state
 from threadline.sessions.blobs import Blob, split_event
 from threadline.sessions.blobs import fill as fill_blobs
+from threadline.sessions.early_list import TREE_SQL
 
 SESSION_COLUMNS = (
     "id, app_name, user_id, title, state, parent_id, fork_event_id, created_at, updated_at"
@@ -256,13 +257,7 @@ def tail_rows(
 
 def tree_rows(db: sqlite3.Connection, app_name: str, user_id: str) -> list[TreeRow]:
     """The user's sessions (trash excepted) as ``TreeRow`` rows, most recently updated first."""
-    rows = db.execute(
-        "SELECT s.id, s.title, s.parent_id, s.updated_at, coalesce(e.text, '')"
-        " FROM sessions s LEFT JOIN events e ON e.seq = s.fork_seq"
-        " WHERE s.app_name = ? AND s.user_id = ? AND s.deleted_at IS NULL"
-        " ORDER BY s.updated_at DESC",
-        (app_name, user_id),
-    ).fetchall()
+    rows = db.execute(TREE_SQL, (app_name, user_id)).fetchall()  # as the window's first list
     return list(map(_tree_row, rows))
 
 

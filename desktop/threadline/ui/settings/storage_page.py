@@ -25,10 +25,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from threadline.settings.config import StorageSettings
 from threadline.ui.common.widgets import named
 
 if TYPE_CHECKING:
+    from threadline.settings.config import StorageSettings
     from threadline.ui.settings.storage_controller import StorageController
 
 
@@ -148,6 +148,9 @@ class StoragePage(QWidget):
 
     def values(self) -> StorageSettings:
         """What the page holds now (the password aside)."""
+        # Imported here: the settings models (pydantic) load after the window is on screen.
+        from threadline.settings.config import StorageSettings
+
         return StorageSettings(
             kind="server" if self.server.isChecked() else "local",
             host=self.host.text().strip(),

@@ -84,7 +84,33 @@ def run(argv: list[str] | None = None) -> int:
     window.build()
     if theme == "system" and system_prefers_dark() != guessed_dark:  # the guess was wrong
         apply_theme(app, theme)
-    return _run_attached(app, window, folder, args, theme)
+    listed = _list_early(app, window, folder)
+    if listed and "--report-startup" in args:
+        print(f"interactive {time.time():.6f}", flush=True)
+    return _run_attached(app, window, folder, args, theme, listed_early=listed)
+
+
+def _list_early(app: QApplication, window: MainWindow, folder: Path) -> bool:
+    """Lists the conversations from the store file before the rest of the app is built
+    (``app/early.py``) and focuses the composer; False when they cannot be read early.
+
+    Until the app is attached a message written is kept in the composer, not sent.
+    """
+    from threadline.app.early import early_rows
+    from threadline.ui.sidebar.tree import SessionNode
+
+    found = early_rows(folder)
+    if found is None:
+        return False
+    rows, pinned = found
+    nodes = [SessionNode(*row) for row in rows]
+    wanted = frozenset(pinned)
+    for node in nodes:
+        node.pinned = node.id in wanted
+    window.tree_model.set_sessions(nodes)
+    window.chat.composer.setFocus()
+    app.processEvents(QEventLoop.ProcessEventsFlag.ExcludeUserInputEvents)  # shown now
+    return True
 
 
 def _report_interactive(parts: App, window: MainWindow) -> None:
@@ -110,7 +136,13 @@ def _saved_theme(folder: Path) -> str:
 
 
 def _run_attached(
-    app: QApplication, window: MainWindow, folder: Path, args: list[str], theme: str
+    app: QApplication,
+    window: MainWindow,
+    folder: Path,
+    args: list[str],
+    theme: str,
+    *,
+    listed_early: bool = False,
 ) -> int:
     import asyncio
 
@@ -149,7 +181,7 @@ def _run_attached(
     # Collected once startup's objects are built, after the sidebar is listed (the collection
     # takes ~50 ms): what survived is never garbage, so it leaves the collector for good.
     parts.after_warm = settle_gc
-    if "--report-startup" in args:
+    if "--report-startup" in args and not listed_early:
         _report_interactive(parts, window)
     done: asyncio.Future[int] = loop.create_future()
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import QObject, Signal
 
 from threadline.app import conversations as ops
 from threadline.app.conversations import APP_NAME, USER_ID, OpenedSession
+from threadline.app.early import PINNED_KEY
 from threadline.app.fallback_store import fallback_notice
 from threadline.core.errors import StorageError
 from threadline.ui.sidebar.tree import SessionNode
@@ -21,9 +22,6 @@ if TYPE_CHECKING:
     from threadline.sessions import DesktopStore
     from threadline.settings import AppSettings
     from threadline.ui.common.tasks import TaskSpawner
-
-
-PINNED_KEY = "pinned_sessions"  # a setting stored with the data: pinned session ids
 
 
 class SessionsController(QObject):
