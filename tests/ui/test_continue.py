@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt
 from tests.scripted_server import Reply
 from tests.ui.helpers import Harness, items, send, wait_idle
 from threadline.app.timeline import CONTINUE_PROMPT, CONTINUED_NOTE
-from threadline.ui.chat.toolbar import toolbar_actions
+from threadline.ui.chat.toolbar_buttons import toolbar_actions
 
 
 def test_an_interrupted_reply_can_be_continued(app: Harness, qtbot: Any) -> None:

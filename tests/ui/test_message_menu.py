@@ -53,10 +53,10 @@ def test_a_finished_reply_is_announced_to_screen_readers(app: Harness, qtbot: An
 
 
 def test_message_actions_are_icons_named_on_hover(app: Harness, qtbot: Any) -> None:
-    from PySide6.QtCore import QEvent, QPoint, QPointF
+    from PySide6.QtCore import QEvent, QPoint, Qt
     from PySide6.QtGui import QHelpEvent
     from PySide6.QtTest import QTest
-    from PySide6.QtWidgets import QStyleOptionViewItem, QToolTip
+    from PySide6.QtWidgets import QApplication, QToolTip
 
     from threadline.ui.common.icons import action_at, icon_font
 
@@ -71,22 +71,28 @@ def test_message_actions_are_icons_named_on_hover(app: Harness, qtbot: Any) -> N
     assert action_at("act:regen") == "Regenerate" and action_at("https://x") == ""
     view, model = app.window.chat.view, app.window.chat_model
     row = next(r for r in range(model.rowCount()) if model.item(r) is reply)
-    index = model.index(row)
-    rect = view.visualRect(index)
+    rect = view.visualRect(model.index(row))
     QTest.mouseMove(view.viewport(), rect.center())  # hovering the reply shows its toolbar
     qtbot.waitUntil(lambda: delegate.toolbar.rows_shown() == [row])
-    option = QStyleOptionViewItem()
-    option.rect = rect
-    hits = [
-        (x, y, delegate.link_at(index, QPointF(x, y), option))
-        for y in range(rect.top() + 4, rect.top() + 30, 3)
-        for x in range(rect.right(), rect.right() - 500, -2)
-    ]
-    found = {h for _, _, h in hits if h.startswith("act:")}
-    assert found == {"act:copy", "act:branch", "act:regen", "act:inspect", "act:more"}
-    x, y = next((x, y) for x, y, h in hits if h == "act:regen")
-    tip = QHelpEvent(QEvent.Type.ToolTip, QPoint(x, y), view.viewport().mapToGlobal(QPoint(x, y)))
-    assert delegate.helpEvent(tip, view, option, index)
-    assert QToolTip.text() == "Regenerate (R)"  # the icon's name and its key
+    bar = delegate.toolbar.widget
+    shown = {b.action for b in bar.shown_buttons()}
+    assert shown == {"copy", "branch", "regen", "inspect", "more"}
+    regen = bar.buttons["regen"]
+    QTest.mouseMove(regen, regen.rect().center())
+    tip = QHelpEvent(QEvent.Type.ToolTip, regen.rect().center(), regen.mapToGlobal(QPoint(4, 4)))
+    QApplication.sendEvent(regen, tip)
+    qtbot.waitUntil(lambda: QToolTip.text() == "Regenerate (R)")  # the icon's name and key
+    QTest.mouseClick(bar.buttons["more"], Qt.MouseButton.LeftButton)  # "…": the message's menu
+    qtbot.waitUntil(lambda: _menu(app) is not None)
+    menu = _menu(app)
+    assert menu is not None and "Regenerate" in [a.text().replace("&", "") for a in menu.actions()]
+    menu.close()
     app.window.chat._on_link(reply, "act:inspect")  # the magnifier opens the inspector
     qtbot.waitUntil(app.window.inspector_dock.isVisible)
+
+
+def _menu(app: Harness) -> Any:
+    from PySide6.QtWidgets import QMenu
+
+    menus = app.window.chat.findChildren(QMenu, "messageMenu")
+    return next((m for m in menus if m.isVisible()), None)

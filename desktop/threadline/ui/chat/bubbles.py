@@ -69,7 +69,7 @@ def agent_colour(name: str, *, dark: bool = False) -> str:
 
 def header_html(item: ChatItem, *, dark: bool) -> str:
     """The author line above a message: who wrote it, whether it is still being written,
-    and (quietly) its usage line. The actions are a toolbar painted over its right end."""
+    and (quietly) its usage line. The actions are a toolbar (real buttons) over its right end."""
     status = {"streaming": "typing…", "interrupted": "interrupted"}.get(item.status, "")
     amber = "#fbbf24" if dark else "#b45309"
     status_html = f' &nbsp;<span style="color:{amber}">{status}</span>' if status else ""

@@ -19,7 +19,6 @@ from PySide6.QtCore import (
 )
 from PySide6.QtGui import (
     QAbstractTextDocumentLayout,
-    QHelpEvent,
     QMouseEvent,
     QPainter,
     QPainterPath,
@@ -31,7 +30,6 @@ from PySide6.QtWidgets import (
     QListView,
     QStyledItemDelegate,
     QStyleOptionViewItem,
-    QToolTip,
 )
 
 from threadline.app.timeline import ChatItem
@@ -57,8 +55,8 @@ Index = QModelIndex | QPersistentModelIndex
 
 
 class ChatDelegate(QStyledItemDelegate):
-    """Paints ``ChatItem``s and turns clicks on their links and on their toolbar (``toolbar``:
-    the hovered and the current row's actions) into ``link_activated``.
+    """Paints ``ChatItem``s and turns clicks on their links, and presses of their toolbar's
+    buttons (``toolbar``: the hovered or the current row's actions), into ``link_activated``.
 
     Signals:
         link_activated(object, str): the item and the link's target (``act:copy`` ...).
@@ -89,7 +87,8 @@ class ChatDelegate(QStyledItemDelegate):
         self._line_height = view.fontMetrics().lineSpacing() or 16
         self._model = model
         view.viewport().installEventFilter(self)
-        self.toolbar = MessageToolbar(view)
+        self.toolbar = MessageToolbar(view, self.bubble_at)  # real buttons over the row
+        self.toolbar.activated.connect(self.link_activated)
 
     def eventFilter(self, watched: Any, event: QEvent) -> bool:
         if event.type() == QEvent.Type.Resize:
@@ -226,8 +225,6 @@ class ChatDelegate(QStyledItemDelegate):
         )
         doc.documentLayout().draw(painter, context)
         painter.restore()
-        if self.toolbar.shown_for(index):
-            self.toolbar.paint(painter, item, rect, option.palette)
         exact = math.ceil(doc.size().height())
         if self._reported.get(id(item)) != exact:
             self._reported[id(item)] = exact
@@ -333,23 +330,6 @@ class ChatDelegate(QStyledItemDelegate):
 
     # -- clicks ------------------------------------------------------------------------------
 
-    def helpEvent(
-        self, event: QHelpEvent, view: Any, option: QStyleOptionViewItem, index: Index
-    ) -> bool:
-        """Hovering a toolbar icon names it (and its key); elsewhere the message says when it
-        was sent."""
-        from threadline.ui.chat.message_keys import key_for
-        from threadline.ui.common.icons import action_at
-
-        if event.type() == QEvent.Type.ToolTip and index.isValid():
-            href = self.link_at(index, QPointF(event.pos()), option)
-            name = action_at(href)
-            if name:
-                key = key_for(href.removeprefix("act:"))
-                QToolTip.showText(event.globalPos(), f"{name} ({key})" if key else name, view)
-                return True
-        return bool(super().helpEvent(event, view, option, index))
-
     def editorEvent(
         self, event: QEvent, model: Any, option: QStyleOptionViewItem, index: Index
     ) -> bool:
@@ -359,21 +339,19 @@ class ChatDelegate(QStyledItemDelegate):
             return False
         href = self.link_at(index, event.position(), option)
         if href:
-            item: ChatItem = index.data(ITEM_ROLE)
-            if href == "act:copy":
-                self.toolbar.flash(item)  # a check mark says it worked
-            self.link_activated.emit(item, href)
+            self.link_activated.emit(index.data(ITEM_ROLE), href)
             return True
         return False
 
     def link_at(self, index: Index, position: QPointF, option: QStyleOptionViewItem) -> str:
-        """The toolbar action or the link under ``position`` (viewport coordinates) in the
-        row at ``index``."""
+        """The link under ``position`` (viewport coordinates) in the row at ``index``."""
         item: ChatItem = index.data(ITEM_ROLE)
         doc = self.document(item, self._text_width(), option.palette)
-        rect = self._bubble(option.rect, item, doc)
-        action = self.toolbar.action_at(index, rect, position)
-        if action:
-            return action
-        local = position - self._origin(rect, item)
+        local = position - self._origin(self._bubble(option.rect, item, doc), item)
         return doc.documentLayout().anchorAt(local)
+
+    def bubble_at(self, index: Index) -> QRectF:
+        """The message's rectangle in the row at ``index`` (viewport coordinates)."""
+        item: ChatItem = index.data(ITEM_ROLE)
+        doc = self.document(item, self._text_width(), self._view.palette())
+        return self._bubble(self._view.visualRect(self._model.index(index.row(), 0)), item, doc)

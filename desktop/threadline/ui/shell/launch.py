@@ -84,6 +84,9 @@ def run(argv: list[str] | None = None) -> int:
     window.build()
     if theme == "system" and system_prefers_dark() != guessed_dark:  # the guess was wrong
         apply_theme(app, theme)
+    from threadline.ui.shell.theme_style import install_style
+
+    install_style(app)  # focus rings and tick boxes: after the first frame (see theme_style)
     listed = _list_early(app, window, folder)
     if listed and "--report-startup" in args:
         print(f"interactive {time.time():.6f}", flush=True)

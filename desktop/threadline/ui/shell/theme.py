@@ -108,9 +108,10 @@ def make_palette(is_dark: bool, extra: dict[QPalette.ColorRole, str] | None = No
 def apply_theme(app: QApplication, theme: str, *, quick: bool = False) -> bool:
     """Applies ``system``, ``light`` or ``dark``; ``quick`` guesses the system's choice from
     its palette (the first frame) instead of asking for its colour scheme. True when dark."""
-    from threadline.ui.shell.theme_style import install_style
+    if not quick:  # the first frame is the skeleton: Fusion's own drawing will do for it
+        from threadline.ui.shell.theme_style import install_style
 
-    install_style(app)
+        install_style(app)
     is_dark = theme == "dark" or (
         theme == "system" and (palette_looks_dark(app) if quick else system_prefers_dark())
     )
