@@ -67,16 +67,23 @@ class FirstFrame(QObject):
             self._row -= 1
         self._turns += 1
         if self._row >= 0 and self._height < room and self._turns < MOST_TURNS:
-            QTimer.singleShot(
-                1, self, lambda: self._step(generation)
-            )  # a timer: yields to timers too
+            QTimer.singleShot(1, self, lambda: self._step(generation))  # a timer: yields to timers
             return
-        self._show()
+        QTimer.singleShot(1, self, lambda: self._lay_out(generation))
 
-    def _show(self) -> None:
-        """Lays the rows out at their measured heights and paints them."""
+    def _lay_out(self, generation: int) -> None:
+        """Lays the rows out at their measured heights, at the latest message; the paint
+        follows in a turn of its own (each within a frame)."""
+        if generation != self._generation:
+            return
         self._view.doItemsLayout()
         self._view.scrollToBottom()
+        QTimer.singleShot(1, self, lambda: self._show(generation))
+
+    def _show(self, generation: int) -> None:
+        """Lets the view paint the prepared rows."""
+        if generation != self._generation:
+            return
         self._painting = True
         self._view.viewport().setUpdatesEnabled(True)
         self._view.viewport().update()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
 from PySide6.QtWidgets import QMainWindow
 
 from threadline.ui.shell import dialogs
@@ -232,7 +232,9 @@ class MainWindow(QMainWindow):
 
     def _show_title(self, title: str) -> None:
         """The window title follows the open conversation's title."""
-        self.setWindowTitle(f"{title or 'New conversation'} — Threadline")
+        shown = f"{title or 'New conversation'} — Threadline"
+        if self.windowTitle() != shown:
+            self.setWindowTitle(shown)
 
     def _on_opened(self, opened: OpenedSession) -> None:
         self.chat_model.reset(opened.items, opened.older_than)
@@ -244,15 +246,23 @@ class MainWindow(QMainWindow):
         self.chat.show_model(opened.model)
         self.choices.show(opened.instruction, opened.memory)
         self.chat.show_active_agent(opened.state.get(ACTIVE_AGENT))
-        node = self.tree_model.node(opened.session_id) if opened.session_id else None
-        self._show_title(node.title if node else "")
-        if opened.session_id:
-            self.sidebar.select(opened.session_id)
-        else:
-            self.sidebar.clear_selection()
         self.chat.on_running_changed(self.runs.is_running(opened.session_id))
         self.chat.show_opened()
-        self.chat.composer.setFocus()
+        if not self.chat.composer.hasFocus():
+            self.chat.composer.setFocus()
+        # The title and the sidebar's selection follow in a turn of their own: their repaint
+        # then never adds to the work of the frame that opens the conversation.
+        QTimer.singleShot(1, self, lambda: self._show_opened_in_chrome(opened.session_id))
+
+    def _show_opened_in_chrome(self, session_id: str) -> None:
+        if session_id != (self.sessions.current_session_id or ""):
+            return  # another conversation was opened meanwhile
+        node = self.tree_model.node(session_id) if session_id else None
+        self._show_title(node.title if node else "")
+        if session_id:
+            self.sidebar.select(session_id)
+        else:
+            self.sidebar.clear_selection()
 
     def _on_running(self, session_id: str, is_running: bool) -> None:
         if session_id == self.sessions.current_session_id:
