@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 import os
 import time
 from enum import StrEnum
@@ -232,25 +233,32 @@ class DeltaFactory:
     the text in ``reasoning_delta``).
     """
 
-    __slots__ = ("_base", "_reasoning_base")
+    __slots__ = ("_base", "_count", "_prefix", "_reasoning_base")
 
     def __init__(self, *, invocation_id: str, author: str, branch: str) -> None:
         template = Event(invocation_id=invocation_id, author=author, branch=branch, partial=True)
         self._base = dict(template.__dict__)
         self._reasoning_base = {**self._base, "tag": EventTag.REASONING.value}
+        # Ids as unique as ``new_id``'s, without a system call per token: a random prefix for
+        # the stream and a counter (24 + 8 hex characters).
+        self._prefix = new_id()[:24]
+        self._count = itertools.count()
 
     def __call__(self, delta: str) -> Event:
-        return _fast_event(self._base, "delta", delta)
+        return _fast_event(self._base, "delta", delta, self._next_id())
 
     def reasoning(self, delta: str) -> Event:
         """A partial event carrying a piece of reasoning (``reasoning_delta``)."""
-        return _fast_event(self._reasoning_base, "reasoning_delta", delta)
+        return _fast_event(self._reasoning_base, "reasoning_delta", delta, self._next_id())
+
+    def _next_id(self) -> str:
+        return f"{self._prefix}{next(self._count) & 0xFFFFFFFF:08x}"
 
 
-def _fast_event(base: dict[str, Any], key: str, delta: str) -> Event:
+def _fast_event(base: dict[str, Any], key: str, delta: str, event_id: str) -> Event:
     event: Event = _new(Event)
     values = base.copy()
-    values["id"] = new_id()
+    values["id"] = event_id
     values["timestamp"] = time.time()
     values[key] = delta
     _set(event, "__dict__", values)
