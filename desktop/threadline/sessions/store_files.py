@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sqlite3
+import sys
 import threading
 import time
 from collections.abc import Callable
@@ -93,6 +95,7 @@ def check_in_background(path: Path, found: Callable[[str], None]) -> None:
     one); calls ``found`` with the problem from that thread when the file is damaged."""
 
     def check() -> None:
+        _yield_to_others()
         try:
             db = sqlite3.connect(path, timeout=1.0)
             try:
@@ -107,6 +110,15 @@ def check_in_background(path: Path, found: Callable[[str], None]) -> None:
             found(problem)
 
     threading.Thread(target=check, name="threadline-check", daemon=True).start()
+
+
+def _yield_to_others() -> None:
+    """Lowers this thread's priority where the system allows one thread's (Linux): reading
+    a large file whole must not slow the window or the store's own queries, which on a
+    2-core machine it did (listing 2,000 conversations took 250 ms instead of 6)."""
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(OSError):
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 19)
 
 
 def _open_checked(path: Path, migrate: Migrate, *, tune: bool = True) -> sqlite3.Connection:
