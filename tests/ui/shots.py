@@ -227,6 +227,14 @@ def main(argv: list[str]) -> int:
             saved = take(app, bot, folder)
         finally:
             stop_app(bot, app)
+    # As the UI fixtures do: the loop's worker threads (asyncio.to_thread) end before Qt
+    # does, or Qt aborts the process ("QThread: Destroyed while thread is still running").
+    from PySide6.QtCore import QTimer
+
+    loop.stop()
+    QTimer.singleShot(0, lambda: qapp.exit(0))
+    qapp.exec()
+    loop.close()
     for path in saved:
         print(path)
     return 0
