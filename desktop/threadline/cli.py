@@ -30,6 +30,13 @@ def main(argv: list[str] | None = None) -> int:
             print(f"threadline serve: {exc}; install threadline[serve]", file=sys.stderr)
             return 2
         return serve(args[2:])
+    if len(args) > 2 and args[1] == "--restart-after":  # Settings → Storage → Restart
+        from threadline.app.restart import start_after
+
+        started = start_after(int(args[2]), args[3:])
+        if started is not None:
+            return started
+        args = args[:1]  # this process becomes the app
     from threadline.ui.shell.launch import run  # the Qt side lives in ui/, the only Qt importer
 
-    return run(argv)
+    return run(args)

@@ -41,3 +41,35 @@ def test_a_password_in_a_connection_string_is_taken_out() -> None:
     assert storage.key_name == "storage:ada@db:5433/chat"
     where = address_of(storage)
     assert (where.user, where.host, where.port, where.database) == ("ada", "db", 5433, "chat")
+
+
+def test_a_shared_server_needs_its_driver_and_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    from threadline.app.storage import missing_driver
+
+    assert missing_driver() is None  # the test environment has asyncpg
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "asyncpg" else real(name)
+    )
+    message = missing_driver()
+    assert message is not None and "threadline[postgres]" in message
+
+
+def test_restart_waits_for_the_process_without_touching_it() -> None:
+    import subprocess
+    import sys
+
+    from threadline.app.restart import FLAG, is_running, restart_command, wait_for_exit
+
+    child = subprocess.Popen([sys.executable, "-c", "input()"], stdin=subprocess.PIPE)
+    assert is_running(child.pid)  # probing does not end it
+    assert child.poll() is None
+    assert child.stdin is not None
+    child.stdin.close()
+    child.wait(timeout=30)
+    wait_for_exit(child.pid, timeout=5)
+    assert not is_running(child.pid)
+    command = restart_command(123)
+    assert command[-2:] == [FLAG, "123"] and command[0] == sys.executable

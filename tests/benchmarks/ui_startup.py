@@ -20,6 +20,7 @@ from pathlib import Path
 from common import report
 
 LAUNCHES = 5
+LISTED: list[float] = []  # when the sidebar showed, before the window took input
 
 BARE = r"""
 import os, sys, time
@@ -57,7 +58,7 @@ def launch(mode: str, data: Path) -> tuple[float, float]:
     assert proc.stdout is not None
     marks: dict[str, float] = {}
     for line in proc.stdout:
-        for mark in ("first paint ", "interactive "):
+        for mark in ("first paint ", "listed ", "interactive "):
             if line.startswith(mark):
                 marks[mark.strip()] = float(line.split()[-1])
         if "first paint" in marks and (mode == "bare" or "interactive" in marks):
@@ -67,6 +68,8 @@ def launch(mode: str, data: Path) -> tuple[float, float]:
     proc.stdout.close()
     assert "first paint" in marks, f"{mode} never painted"
     painted = (marks["first paint"] - start) * 1000
+    if "listed" in marks:
+        LISTED.append((marks["listed"] - start) * 1000)
     return painted, (marks.get("interactive", marks["first paint"]) - start) * 1000
 
 
@@ -85,8 +88,18 @@ def main() -> int:
     painted = statistics.median(r[0] for r in runs)
     interactive = statistics.median(r[1] for r in runs)
     ok = report("cold start, 1M events in 2,000 sessions: first paint", painted, bare, "ms", 1.3)
+    if LISTED:
+        listed = statistics.median(LISTED[-LAUNCHES:])
+        print(
+            f"INFO sidebar listed (shown, not yet taking input): {listed:.0f} ms, "
+            f"{listed / bare:.2f}× the bare window"
+        )
     ok &= report(
-        "the same: interactive (sidebar listed, composer focused)", interactive, bare, "ms", 2.5
+        "the same: interactive (sidebar listed, composer focused, taking input)",
+        interactive,
+        bare,
+        "ms",
+        2.5,
     )
     return 0 if ok else 1
 

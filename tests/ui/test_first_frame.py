@@ -118,3 +118,39 @@ def test_the_hidden_inspector_fills_when_shown_with_what_happened_meanwhile(
     window.panels.toggle_inspector.trigger()
     qtbot.waitUntil(window.inspector_dock.isVisible)
     assert inspector.requests.rowCount() == 2  # the stored request and the live one
+
+
+def test_a_row_that_cannot_be_drawn_does_not_freeze_the_view(
+    app: Harness, qtbot: Any, monkeypatch: Any
+) -> None:
+    _fill(app, qtbot, "broken", 20)
+    chat = app.window.chat
+
+    def fails(index: Any) -> int:
+        raise ValueError("a document that cannot be built")
+
+    monkeypatch.setattr(chat.delegate, "measure", fails)
+    with qtbot.waitSignal(chat.first_frame.drawn, timeout=5000):
+        app.parts.sessions.open_session("broken")
+    assert not chat.first_frame.preparing and chat.view.viewport().updatesEnabled()
+
+
+def test_live_events_met_while_hidden_reach_the_event_log(app: Harness, qtbot: Any) -> None:
+    window = app.window
+    app.server.script(Reply(text=["Logged answer."]))
+    send(app, qtbot, "a question while the inspector is hidden")
+    qtbot.waitUntil(lambda: any(i.text == "Logged answer." for i in items(app)))
+    wait_idle(app, qtbot)
+    session_id = app.parts.sessions.current_session_id
+    app.parts.sessions.new_session()
+    qtbot.waitUntil(lambda: not items(app))
+    app.parts.sessions.open_session(session_id)
+    qtbot.waitUntil(lambda: any(i.text == "Logged answer." for i in items(app)))
+    app.server.script(Reply(text=["Second logged answer."]))
+    send(app, qtbot, "another one, still hidden")
+    qtbot.waitUntil(lambda: any(i.text == "Second logged answer." for i in items(app)))
+    wait_idle(app, qtbot)
+    window.panels.toggle_inspector.trigger()
+    qtbot.waitUntil(window.inspector_dock.isVisible)
+    logged = window.inspector.event_log.toPlainText()
+    assert "Second logged answer." in logged  # the live run's events, as if it had been open

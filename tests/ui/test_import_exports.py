@@ -37,7 +37,7 @@ def test_a_chatgpt_export_shows_its_branches_under_the_conversation(
     )
 
     # The conversation ChatGPT showed last is open, in the order the user saw it.
-    assert app.window.windowTitle() == "Weekend in Lisbon — Threadline"
+    qtbot.waitUntil(lambda: app.window.windowTitle() == "Weekend in Lisbon — Threadline")
     shown = [(i.kind, i.text) for i in items(app)]
     assert shown[0] == ("user", "Plan a weekend in Lisbon")
     assert shown[-1] == ("assistant", "Yes, that is the 28E: it goes up to Graça.")

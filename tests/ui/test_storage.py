@@ -27,7 +27,7 @@ from tests.sessions.servers import PostgresServer, find_postgres_bin, free_port
 from tests.ui.helpers import Harness, items, send, start_app, stop_app, wait_idle
 from tests.ui.test_keys import _require_secret_service
 from threadline.app.fallback_store import FallbackStore
-from threadline.app.storage import restart_command
+from threadline.app.restart import restart_command
 from threadline.core.events import Event, Message, new_id
 from threadline.sessions import PostgresSessionService, SQLiteSessionService
 from threadline.settings.config import AppSettings, ProviderSettings, StorageSettings

@@ -11,7 +11,6 @@ DSN (``server_dsn``) with the password in it or in ``PGPASSWORD``.
 from __future__ import annotations
 
 import socket
-import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
@@ -226,22 +225,13 @@ def open_server(
 
 # Waits until the process ``argv[1]`` has ended (its data folder and single-instance socket
 # are free then), then starts Threadline again with ``argv[2:]``.
-_RESTARTER = """
-import os, subprocess, sys, time
-pid = int(sys.argv[1])
-while True:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        break
-    except PermissionError:
-        pass
-    time.sleep(0.1)
-subprocess.Popen(sys.argv[2:], start_new_session=True)
-"""
 
 
-def restart_command(pid: int, command: list[str] | None = None) -> list[str]:
-    """A command that starts ``command`` (default: Threadline) once process ``pid`` ends."""
-    started = command or [sys.executable, "-m", "threadline"]
-    return [sys.executable, "-c", _RESTARTER, str(pid), *started]
+def missing_driver() -> str | None:
+    """What to install for a shared server, or None when the PostgreSQL driver is there
+    (``asyncpg`` is the optional extra ``postgres``)."""
+    import importlib.util
+
+    if importlib.util.find_spec("asyncpg") is not None:
+        return None
+    return "A shared server needs the PostgreSQL driver: install threadline[postgres]."

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from threadline.app.conversations import APP_NAME, USER_ID
+from threadline.app.early import PINNED_KEY
 from threadline.app.instructions import HISTORY_SETTING
 from threadline.app.teams import SPECS_SETTING
 from threadline.core.session import split_state
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
 
 # Settings kept with the conversations that go along when the server has none yet: the
 # agents (app.teams), the instruction's history (app.instructions), pinned conversations.
-COPIED_SETTINGS = (SPECS_SETTING, HISTORY_SETTING, "pinned_sessions")
+COPIED_SETTINGS = (SPECS_SETTING, HISTORY_SETTING, PINNED_KEY)
 
 Progress = Callable[[int, int], None]  # (conversations done, all of them)
 

@@ -31,9 +31,13 @@ def _keyring() -> ModuleType:
     return keyring
 
 
-def _errors() -> ModuleType:
-    import keyring.errors
-
+def _errors() -> ModuleType | None:
+    """``keyring.errors``, or None when keyring itself cannot be imported (a broken install:
+    ``_call`` then names the failure instead of raising while telling errors apart)."""
+    try:
+        import keyring.errors
+    except ImportError:
+        return None
     return keyring.errors
 
 
@@ -109,17 +113,19 @@ class SecretStore:
                 f"The system keyring did not answer (it may be waiting to be unlocked). "
                 f"{SESSION_ONLY}"
             )
-        except _errors().PasswordDeleteError:
-            return None
-        except _errors().KeyringLocked:
-            self.is_locked = True
-            self.problem = f"The system keyring is locked. {SESSION_ONLY}"
-        except _errors().NoKeyringError:
-            self.problem = f"No system keyring is available. {SESSION_ONLY}"
-        except _errors().KeyringError as exc:
-            self.problem = f"The system keyring failed ({type(exc).__name__}). {SESSION_ONLY}"
-        except Exception as exc:  # D-Bus errors surface as various types
-            name = type(exc).__name__
-            self.problem = f"The system keyring is unavailable ({name}). {SESSION_ONLY}"
+        except Exception as exc:  # keyring's own errors, and D-Bus errors of various types
+            errors = _errors()
+            if errors is not None and isinstance(exc, errors.PasswordDeleteError):
+                return None
+            if errors is not None and isinstance(exc, errors.KeyringLocked):
+                self.is_locked = True
+                self.problem = f"The system keyring is locked. {SESSION_ONLY}"
+            elif errors is not None and isinstance(exc, errors.NoKeyringError):
+                self.problem = f"No system keyring is available. {SESSION_ONLY}"
+            elif errors is not None and isinstance(exc, errors.KeyringError):
+                self.problem = f"The system keyring failed ({type(exc).__name__}). {SESSION_ONLY}"
+            else:
+                name = type(exc).__name__
+                self.problem = f"The system keyring is unavailable ({name}). {SESSION_ONLY}"
         log.warning("keyring: %s", self.problem)
         return fallback

@@ -10,6 +10,7 @@ are laid out at their exact heights and painted once.
 
 from __future__ import annotations
 
+import logging
 import time
 
 from PySide6.QtCore import QEvent, QObject, QTimer, Signal
@@ -17,6 +18,7 @@ from PySide6.QtWidgets import QListView
 
 from threadline.ui.chat.delegate import ChatDelegate
 
+log = logging.getLogger(__name__)
 SLICE_S = 0.004  # documents built per turn of the event loop: well inside a 16 ms frame
 MOST_TURNS = 40  # then painted anyway (a huge message): never a blank view for long
 
@@ -49,6 +51,7 @@ class FirstFrame(QObject):
     def prepare(self) -> None:
         """Holds painting and starts building the bottom rows' documents."""
         self._generation += 1
+        self._painting = False
         self._row = self._view.model().rowCount() - 1
         self._height = 0
         self._turns = 0
@@ -62,9 +65,14 @@ class FirstFrame(QObject):
         deadline = time.perf_counter() + SLICE_S
         room = self._view.viewport().height()
         model = self._view.model()
-        while self._row >= 0 and self._height < room and time.perf_counter() < deadline:
-            self._height += self._delegate.measure(model.index(self._row, 0))
-            self._row -= 1
+        try:
+            while self._row >= 0 and self._height < room and time.perf_counter() < deadline:
+                self._height += self._delegate.measure(model.index(self._row, 0))
+                self._row -= 1
+        except Exception:  # a row that cannot be drawn must not leave the view frozen
+            log.exception("preparing the first frame")
+            self._show(generation)
+            return
         self._turns += 1
         if self._row >= 0 and self._height < room and self._turns < MOST_TURNS:
             QTimer.singleShot(1, self, lambda: self._step(generation))  # a timer: yields to timers
@@ -76,9 +84,11 @@ class FirstFrame(QObject):
         follows in a turn of its own (each within a frame)."""
         if generation != self._generation:
             return
-        self._view.doItemsLayout()
-        self._view.scrollToBottom()
-        QTimer.singleShot(1, self, lambda: self._show(generation))
+        try:
+            self._view.doItemsLayout()
+            self._view.scrollToBottom()
+        finally:  # painted whatever happened
+            QTimer.singleShot(1, self, lambda: self._show(generation))
 
     def _show(self, generation: int) -> None:
         """Lets the view paint the prepared rows."""

@@ -47,7 +47,7 @@ class Inspector(QTabWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("toolInspector")
-        self._pending: tuple[list[Event], dict[str, Any]] | None = None  # see ``load``
+        self._pending: tuple[list[tuple[Event, bool]], dict[str, Any]] | None = None  # see ``load``
         self.calls_tab = ToolCallsTab()
         self.calls = self.calls_tab.calls
         self.calls_view = self.calls_tab.calls_view
@@ -99,15 +99,20 @@ class Inspector(QTabWidget):
         self._pending = None
         self.clear()
         if not self.isVisible():
-            self._pending = (list(events), dict(state))
+            self._pending = ([(e, False) for e in events], dict(state))
             return
-        for event in events:
-            self.on_event(event, log=False)
+        self._replay([(e, False) for e in events], state)
+
+    def _replay(self, events: list[tuple[Event, bool]], state: dict[str, Any]) -> None:
+        for event, log in events:  # stored events are not logged; live ones kept are
+            self.on_event(event, log=log)
         self.set_state(state)
 
     def showEvent(self, event: QShowEvent) -> None:
         if self._pending is not None:
-            self.load(*self._pending)
+            pending, self._pending = self._pending, None
+            self.clear()
+            self._replay(*pending)
         super().showEvent(event)
 
     def set_state(self, state: dict[str, Any]) -> None:
@@ -126,7 +131,7 @@ class Inspector(QTabWidget):
     def on_event(self, event: Event, *, log: bool = True) -> None:
         """Takes one event of a run."""
         if self._pending is not None:  # hidden: kept for when the panel is shown
-            self._pending[0].append(event)
+            self._pending[0].append((event, log))
             return
         if log and not (event.partial and not event.tag):
             stamp = datetime.fromtimestamp(event.timestamp).strftime("%H:%M:%S.%f")[:-3]

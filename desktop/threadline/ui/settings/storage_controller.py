@@ -12,13 +12,13 @@ from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QApplication
 
 from threadline.app.fallback_store import FallbackStore, local_store
+from threadline.app.restart import restart_command
 from threadline.app.storage import (
     StorageSettingsError,
     address_of,
     check_server,
     explain,
     open_server,
-    restart_command,
     split_password,
 )
 from threadline.app.storage_copy import copy_conversations
@@ -69,8 +69,13 @@ class StorageController(PageController):
         """Connects once with what the page holds and says plainly what happened."""
 
         async def work() -> None:
-            found = await self._password(storage, password)
-            result = await check_server(_without_password(storage), found)
+            try:
+                found = await self._password(storage, password)
+                result = await check_server(_without_password(storage), found)
+            except Exception as exc:  # a malformed address, a missing driver: said, not lost
+                log.warning("storage test failed: %s", type(exc).__name__)
+                self.checked.emit(False, _unexpected(exc))
+                return
             self.checked.emit(result.ok, result.message)
 
         self.spawner.spawn(work(), group="storage-test")
@@ -116,10 +121,17 @@ class StorageController(PageController):
                 except StorageSettingsError as exc:
                     self.copied.emit(False, str(exc))
                     return
+                except Exception as exc:  # e.g. the PostgreSQL driver is not installed
+                    self.copied.emit(False, _unexpected(exc))
+                    return
             try:
                 result = await copy_conversations(local, target, self.copy_progress.emit)
             except StorageError as exc:
                 self.copied.emit(False, "The copy stopped: " + explain(exc, address_of(kept), None))
+                return
+            except Exception as exc:  # the page must never stay at "Copying…"
+                log.warning("storage copy failed: %s", type(exc).__name__)
+                self.copied.emit(False, "The copy stopped: " + _unexpected(exc))
                 return
             finally:
                 if target is not in_use:
@@ -179,3 +191,11 @@ def _serves(store: object, storage: StorageSettings) -> bool:
         return store.server.dsn == server_dsn(storage)  # the same server, the same database
     except StorageSettingsError:
         return False
+
+
+def _unexpected(exc: Exception) -> str:
+    """A failure the page did not foresee, said plainly (its text holds no password: those
+    are taken out of addresses before any connection is tried)."""
+    if isinstance(exc, ImportError):
+        return "This installation has no PostgreSQL driver: install threadline[postgres]."
+    return f"It did not work ({type(exc).__name__}: {exc})."

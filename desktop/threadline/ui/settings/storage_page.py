@@ -51,6 +51,7 @@ class StoragePage(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("storagePage")
+        self._copying = False  # a copy runs: its button stays off until it ends
         self.local = named(QRadioButton("This computer"), "storageLocal")
         self.local.setToolTip("One file in Threadline's data folder (the default)")
         self.server = named(QRadioButton("A shared server (PostgreSQL)"), "storageServer")
@@ -144,6 +145,13 @@ class StoragePage(QWidget):
         self.dsn.setText(storage.dsn)
         self.password.clear()
         self.in_use.setText(in_use)
+        from threadline.app.storage import missing_driver
+
+        missing = missing_driver()
+        if missing and storage.kind != "server":  # nothing to connect with: say so up front
+            self.server.setEnabled(False)
+            self.server.setToolTip(missing)
+            self.in_use.setText(f"{in_use} {missing}")
         self._show_choice()
 
     def values(self) -> StorageSettings:
@@ -180,7 +188,8 @@ class StoragePage(QWidget):
 
     def show_copied(self, ok: bool, message: str) -> None:
         """The end of a copy: how many went over, or why it stopped."""
-        self.copy_button.setEnabled(True)
+        self._copying = False
+        self.copy_button.setEnabled(self.server.isChecked())
         self.copy_result.setText(message)
         self.copy_result.setProperty("ok", ok)
 
@@ -188,6 +197,7 @@ class StoragePage(QWidget):
         return self.values(), self.password.text()
 
     def _copy(self) -> None:
+        self._copying = True
         self.copy_button.setEnabled(False)
         self.copy_result.setText("Copying…")
         self.copy_requested.emit(*self._asked())
@@ -196,7 +206,7 @@ class StoragePage(QWidget):
         on_server = self.server.isChecked()
         self.server_box.setEnabled(on_server)
         self.test_button.setEnabled(on_server)
-        self.copy_button.setEnabled(on_server)
+        self.copy_button.setEnabled(on_server and not self._copying)
 
 
 def bind_storage(page: StoragePage, controller: StorageController) -> None:

@@ -81,15 +81,17 @@ def run(argv: list[str] | None = None) -> int:
     window.removeEventFilter(watcher)
     if "--report-startup" in args and watcher.painted_at is not None:
         print(f"first paint {watcher.painted_at:.6f}", flush=True)
+    from threadline.ui.shell.theme_style import install_style
+
+    # Focus rings and tick boxes (theme_style): after the first frame, before the real widgets
+    # are made (a style set on a built window polishes every widget again).
+    install_style(app)
     window.build()
     if theme == "system" and system_prefers_dark() != guessed_dark:  # the guess was wrong
         apply_theme(app, theme)
-    from threadline.ui.shell.theme_style import install_style
-
-    install_style(app)  # focus rings and tick boxes: after the first frame (see theme_style)
     listed = _list_early(app, window, folder)
-    if listed and "--report-startup" in args:
-        print(f"interactive {time.time():.6f}", flush=True)
+    if listed and "--report-startup" in args:  # shown, not yet taking input
+        print(f"listed {time.time():.6f}", flush=True)
     return _run_attached(app, window, folder, args, theme, listed_early=listed)
 
 
@@ -97,7 +99,8 @@ def _list_early(app: QApplication, window: MainWindow, folder: Path) -> bool:
     """Lists the conversations from the store file before the rest of the app is built
     (``app/early.py``) and focuses the composer; False when they cannot be read early.
 
-    Until the app is attached a message written is kept in the composer, not sent.
+    Keys pressed meanwhile wait in the window system's queue until the app is attached and
+    its loop runs (and a message is never sent before: ``ChatPanel._submit``).
     """
     from threadline.app.early import early_rows
     from threadline.ui.sidebar.tree import SessionNode
@@ -184,8 +187,11 @@ def _run_attached(
     # Collected once startup's objects are built, after the sidebar is listed (the collection
     # takes ~50 ms): what survived is never garbage, so it leaves the collector for good.
     parts.after_warm = settle_gc
-    if "--report-startup" in args and not listed_early:
-        _report_interactive(parts, window)
+    if "--report-startup" in args:
+        if listed_early:  # the list is there: usable once the loop takes input, attached
+            QTimer.singleShot(0, lambda: print(f"interactive {time.time():.6f}", flush=True))
+        else:
+            _report_interactive(parts, window)
     done: asyncio.Future[int] = loop.create_future()
 
     async def shut_down() -> None:
@@ -233,9 +239,10 @@ def _run_attached(
 def _is_in_use(folder: Path) -> bool:
     """True when another process has this data folder open (checked without loading Qt's
     network module or the store)."""
+    from threadline.app.early import STORE_NAME
     from threadline.sessions.instance_lock import is_held
 
-    return is_held(folder / "threadline.db")
+    return is_held(folder / STORE_NAME)
 
 
 def _folder_problem(folder: Path) -> str | None:

@@ -63,6 +63,9 @@ class SessionsController(QObject):
         self.spawner = spawner
         self.approvals = approvals
         self.current_session_id: str | None = None
+        # Set once the person opens, starts or sends: the last conversation is then not
+        # reopened over it when start-up reaches that step (the list shows before it does).
+        self._chosen = False
         self.picked_teams: dict[str, str] = {}  # a team picked whose marker is not saved yet
         self.new_model = ""  # the model picked for the conversation not created yet
 
@@ -75,7 +78,9 @@ class SessionsController(QObject):
         if unused:
             self.notice.emit(unused)
         last = self.settings.last_session_id
-        if last and await self.store.get_meta(APP_NAME, USER_ID, last) is not None:
+        if not last or self._chosen:  # the person already opened, started or sent something
+            return
+        if await self.store.get_meta(APP_NAME, USER_ID, last) is not None and not self._chosen:
             await self.show(last)
 
     async def list(self) -> None:
@@ -113,17 +118,20 @@ class SessionsController(QObject):
     def announce_new(self, session_id: str, first_message: str) -> None:
         """Shows a conversation just created by its first message."""
         self.current_session_id = session_id
+        self._chosen = True
         node = SessionNode(session_id, ops.first_title(first_message), None, time.time())
         self.session_upserted.emit(node)
 
     def new_session(self) -> None:
         """Clears the chat; the session is created with its first message."""
         self.current_session_id = None
+        self._chosen = True
         self.new_model = ""
         self.session_opened.emit(OpenedSession("", [], [], {}, team=self.settings.default_team))
 
     def open_session(self, session_id: str) -> None:
         """Shows a stored session (a newer request replaces an older one)."""
+        self._chosen = True
         if session_id == self.current_session_id:
             return
         self.current_session_id = session_id
