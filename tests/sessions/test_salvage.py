@@ -122,6 +122,7 @@ async def test_a_big_file_opens_at_once_and_damage_found_meanwhile_is_salvaged(
     pages = path.stat().st_size // PAGE
     damage(path, (pages // 2) * PAGE, 2 * PAGE)
     monkeypatch.setattr(store_files, "CHECK_AT_OPEN_BYTES", 0)  # "big": checked after opening
+    monkeypatch.setattr(store_files, "CHECK_DELAY_S", 0.0)
     store = SQLiteSessionService(path)
     try:
         assert store.recovery is None  # opened without reading every page
