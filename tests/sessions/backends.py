@@ -17,7 +17,7 @@ import asyncpg
 from redis.asyncio import Redis
 
 from tests.sessions.servers import PostgresServer, RedisServer
-from threadline.core.events import new_id
+from threadline.core.events import Event, Message, new_id
 from threadline.sessions import InMemorySessionService, SQLiteSessionService
 from threadline.sessions.postgres import PostgresSessionService
 from threadline.sessions.redis_store import RedisSessionService
@@ -26,6 +26,14 @@ from threadline.sessions.redis_store.keys import Keys
 
 def sqlite_has_event_limit() -> bool:
     return "event_limit" in inspect.signature(SQLiteSessionService.__init__).parameters
+
+
+def msg(text: str, author: str = "user", **kwargs: Any) -> Event:
+    """A message event: the user's, or (any other author) an assistant reply."""
+    role = "user" if author == "user" else "assistant"
+    return Event(
+        invocation_id="i", author=author, message=Message(role=role, content=text), **kwargs
+    )
 
 
 @dataclass

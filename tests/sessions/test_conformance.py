@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.sessions.backends import Backend, is_run_locked, sqlite_has_event_limit
+from tests.sessions.backends import Backend, is_run_locked, msg, sqlite_has_event_limit
 from threadline.core.errors import StorageError
 from threadline.core.events import Event, EventActions, ImagePart, Message
 from threadline.core.session import Session, session_run_lock
@@ -25,13 +25,6 @@ pytestmark = pytest.mark.asyncio
 
 ROOT = Path(__file__).resolve().parents[2]
 CHILD_TIMEOUT_S = 30
-
-
-def msg(text: str, author: str = "user", **kwargs: Any) -> Event:
-    role = "user" if author == "user" else "assistant"
-    return Event(
-        invocation_id="i", author=author, message=Message(role=role, content=text), **kwargs
-    )
 
 
 def texts(session: Session | None) -> list[str]:

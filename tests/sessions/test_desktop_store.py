@@ -13,7 +13,7 @@ import asyncpg
 import pytest
 import pytest_asyncio
 
-from tests.sessions.backends import Backend, make_backend
+from tests.sessions.backends import Backend, make_backend, msg
 from threadline.core.events import Event, ImagePart, Message
 from threadline.sessions import EventRow, TreeRow
 from threadline.sessions.bulk import SessionPlan
@@ -22,13 +22,6 @@ from threadline.sessions.memory_service import StoreMemoryService
 pytestmark = pytest.mark.asyncio
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
-
-
-def msg(text: str, author: str = "user", **kwargs: Any) -> Event:
-    role = "user" if author == "user" else "assistant"
-    return Event(
-        invocation_id="i", author=author, message=Message(role=role, content=text), **kwargs
-    )
 
 
 @pytest_asyncio.fixture(params=["sqlite", "postgres"])

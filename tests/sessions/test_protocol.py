@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 import pytest_asyncio
 
-from threadline.core.events import Event, EventActions, Message
+from tests.sessions.backends import msg
+from threadline.core.events import Event, EventActions
 from threadline.sessions import InMemorySessionService, SQLiteSessionService
 
 pytestmark = pytest.mark.asyncio
@@ -23,13 +24,6 @@ async def service(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
         store = SQLiteSessionService(tmp_path / "sessions.db")
         yield store
         await store.aclose()
-
-
-def msg(text: str, author: str = "user", **kwargs: Any) -> Event:
-    role = "user" if author == "user" else "assistant"
-    return Event(
-        invocation_id="i", author=author, message=Message(role=role, content=text), **kwargs
-    )
 
 
 async def test_create_get_list_delete(service: Any) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any, Literal
 
 APP_NAME = "threadline"  # the store's app and user for the desktop's own conversations
 USER_ID = "local"
@@ -17,18 +18,30 @@ STORE_NAME = "threadline.db"  # the conversations (and the user's agents) in the
 PINNED_KEY = "pinned_sessions"  # a setting stored with the data: pinned session ids
 
 
+def saved_settings(folder: Path) -> dict[str, Any] | None:
+    """``settings.json`` as plain JSON, read once at launch without the settings model
+    (pydantic): ``{}`` when there is none yet, None when it cannot be read (the settings' own
+    load says what is wrong)."""
+    try:
+        found = json.loads((folder / "settings.json").read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError):
+        return None
+    return found if isinstance(found, dict) else None
+
+
 def early_rows(
-    folder: Path,
+    folder: Path, saved: dict[str, Any] | Literal["unread"] | None = "unread"
 ) -> tuple[list[tuple[str, str, str | None, float, str]], list[str]] | None:
     """The sidebar's rows and pinned ids from the data folder's store, or None when they
-    cannot be read early (conversations on a shared server, no store yet, anything odd)."""
-    try:
-        settings = json.loads((folder / "settings.json").read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        settings = {}
-    except (OSError, ValueError):
-        return None  # the settings' own load will say what is wrong
-    storage = settings.get("storage") if isinstance(settings, dict) else None
+    cannot be read early (conversations on a shared server, no store yet, anything odd).
+
+    ``saved`` is ``saved_settings(folder)`` when the caller has read it already."""
+    settings = saved_settings(folder) if saved == "unread" else saved
+    if settings is None:
+        return None
+    storage = settings.get("storage")
     if isinstance(storage, dict) and storage.get("kind", "local") != "local":
         return None
     from threadline.sessions import early_sidebar

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sqlite3
 import time
 from collections.abc import Iterable, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from threadline.core.events import BLOB_PREFIX, Event, Part
 
@@ -56,8 +56,31 @@ def load(db: sqlite3.Connection, ref: str) -> bytes | None:
     return None if row is None else bytes(row[0])
 
 
-def fill(db: sqlite3.Connection, events: Sequence[Event]) -> None:
-    """Puts the stored bytes back into the parts of loaded events (one query per 500 refs)."""
+def event_columns(event: Event, *, no_nul: bool = False) -> tuple[tuple[Any, ...], list[Blob]]:
+    """The columns both stores keep for ``event`` (``id, invocation_id, author, role, tag,
+    timestamp, text, body``) and the bytes to store beside it.
+
+    ``text`` is a user or assistant message's text (what search indexes); ``no_nul`` drops NUL
+    from it, which PostgreSQL text cannot hold (the JSON body keeps it escaped).
+    """
+    message = event.message
+    text = message.content if message is not None and message.role in ("user", "assistant") else ""
+    stored, found = split_event(event)
+    columns = (
+        event.id,
+        event.invocation_id,
+        event.author,
+        message.role if message is not None else None,
+        event.tag,
+        event.timestamp,
+        text.replace("\x00", "") if no_nul else text,
+        stored.model_dump_json(exclude_defaults=True),
+    )
+    return columns, found
+
+
+def parts_to_fill(events: Sequence[Event]) -> dict[str, list[Part]]:
+    """The parts of loaded events whose bytes are stored apart, by ``ref``."""
     wanted: dict[str, list[Part]] = {}
     for event in events:
         if event.message is None:
@@ -65,14 +88,25 @@ def fill(db: sqlite3.Connection, events: Sequence[Event]) -> None:
         for part in event.message.parts:
             if part.data is None and part.ref and part.ref.startswith(BLOB_PREFIX):
                 wanted.setdefault(part.ref, []).append(part)
+    return wanted
+
+
+def give(wanted: dict[str, list[Part]], rows: Iterable[tuple[str, Any]]) -> None:
+    """Hands each ``(ref, data)`` row's bytes to the parts that name it (one bytes object)."""
+    for ref, data in rows:
+        shared = bytes(data)
+        for part in wanted[ref]:
+            part.data = shared
+
+
+def fill(db: sqlite3.Connection, events: Sequence[Event]) -> None:
+    """Puts the stored bytes back into the parts of loaded events (one query per 500 refs)."""
+    wanted = parts_to_fill(events)
     refs = list(wanted)
     for start in range(0, len(refs), 500):
         chunk = refs[start : start + 500]
         marks = ", ".join("?" * len(chunk))
-        for ref, data in db.execute(f"SELECT ref, data FROM blobs WHERE ref IN ({marks})", chunk):
-            shared = bytes(data)  # one bytes object for every part that names it
-            for part in wanted[ref]:
-                part.data = shared
+        give(wanted, db.execute(f"SELECT ref, data FROM blobs WHERE ref IN ({marks})", chunk))
 
 
 def purge_unreferenced(db: sqlite3.Connection) -> int:

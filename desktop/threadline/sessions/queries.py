@@ -10,7 +10,7 @@ from typing import Any, NamedTuple, cast
 
 from threadline.core.events import Event
 from threadline.core.session import Session, merge_state
-from threadline.sessions.blobs import Blob, split_event
+from threadline.sessions.blobs import Blob, event_columns
 from threadline.sessions.blobs import fill as fill_blobs
 from threadline.sessions.early_list import TREE_SQL
 
@@ -303,26 +303,10 @@ def session_copy(session: Session) -> Session:
 
 
 def event_row(session_id: str, event: Event) -> tuple[tuple[Any, ...], list[Blob]]:
-    """The ``events`` row of ``event`` (for ``EVENT_INSERT``) and the bytes to store beside it.
-
-    ``text`` holds a user or assistant message's text (what search indexes); image and file
-    bytes leave the JSON for ``blobs``, stored once.
-    """
-    message = event.message
-    is_text = message is not None and message.role in ("user", "assistant")
-    stored, found = split_event(event)
-    row = (
-        session_id,
-        event.id,
-        event.invocation_id,
-        event.author,
-        message.role if message is not None else None,
-        event.tag,
-        event.timestamp,
-        message.content if is_text and message is not None else "",
-        stored.model_dump_json(exclude_defaults=True),
-    )
-    return row, found
+    """The ``events`` row of ``event`` (for ``EVENT_INSERT``) and the bytes to store beside it
+    (``blobs.event_columns``)."""
+    columns, found = event_columns(event)
+    return (session_id, *columns), found
 
 
 def session_list(db: sqlite3.Connection, app_name: str, user_id: str) -> list[Session]:

@@ -7,8 +7,8 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from threadline.core.events import BLOB_PREFIX, Event, Part
-from threadline.sessions.blobs import Blob, split_event
+from threadline.core.events import Event
+from threadline.sessions.blobs import Blob, event_columns, give, parts_to_fill
 
 if TYPE_CHECKING:
     from threadline.sessions.postgres.schema import Conn
@@ -24,25 +24,8 @@ ON CONFLICT (ref) DO NOTHING
 
 
 def event_values(event: Event) -> tuple[tuple[Any, ...], list[Blob]]:
-    """The ``events`` columns after ``session_pk`` (id … body) and the bytes to store apart.
-
-    ``text`` is a user or assistant message's text (what search indexes), without NUL, which
-    PostgreSQL text cannot hold (the JSON body keeps it escaped).
-    """
-    message = event.message
-    is_text = message is not None and message.role in ("user", "assistant")
-    stored, found = split_event(event)
-    values = (
-        event.id,
-        event.invocation_id,
-        event.author,
-        message.role if message is not None else None,
-        event.tag,
-        event.timestamp,
-        message.content.replace("\x00", "") if is_text and message is not None else "",
-        stored.model_dump_json(exclude_defaults=True),
-    )
-    return values, found
+    """The ``events`` columns after ``session_pk`` (id … body) and the bytes to store apart."""
+    return event_columns(event, no_nul=True)
 
 
 async def save_blobs(conn: Conn, found: Iterable[Blob]) -> None:
@@ -55,21 +38,12 @@ async def save_blobs(conn: Conn, found: Iterable[Blob]) -> None:
 
 async def fill_blobs(conn: Conn, events: Sequence[Event]) -> None:
     """Puts the stored bytes back into the parts of loaded events (one query)."""
-    wanted: dict[str, list[Part]] = {}
-    for event in events:
-        if event.message is None:
-            continue
-        for part in event.message.parts:
-            if part.data is None and part.ref and part.ref.startswith(BLOB_PREFIX):
-                wanted.setdefault(part.ref, []).append(part)
-    if not wanted:
-        return
-    for ref, data in await conn.fetch(
-        "SELECT ref, data FROM blobs WHERE ref = ANY($1::text[])", list(wanted)
-    ):
-        shared = bytes(data)  # one bytes object for every part that names it
-        for part in wanted[ref]:
-            part.data = shared
+    wanted = parts_to_fill(events)
+    if wanted:
+        rows = await conn.fetch(
+            "SELECT ref, data FROM blobs WHERE ref = ANY($1::text[])", list(wanted)
+        )
+        give(wanted, ((r["ref"], r["data"]) for r in rows))
 
 
 async def load_blob(conn: Conn, ref: str) -> bytes | None:

@@ -38,13 +38,11 @@ SELECT body FROM (
 """
 )
 
-FIND_IN_HISTORY = (
-    LINEAGE
-    + """
+_FIND = """
 SELECT e.seq FROM chain c
 JOIN events e ON e.session_pk = c.pk AND e.id = $2 AND (c.lim IS NULL OR e.seq <= c.lim)
 """
-)
+FIND_IN_HISTORY = LINEAGE + _FIND
 
 SESSION_COLUMNS = """
 s.pk, s.id, s.app_name, s.user_id, s.title, s.state::text, p.id, s.fork_event_id,
@@ -162,13 +160,7 @@ SELECT * FROM (
 """
 )
 
-FIND_BY_ID = (
-    LINEAGE_BY_ID
-    + """
-SELECT e.seq FROM chain c
-JOIN events e ON e.session_pk = c.pk AND e.id = $2 AND (c.lim IS NULL OR e.seq <= c.lim)
-"""
-)
+FIND_BY_ID = LINEAGE_BY_ID + _FIND
 
 TREE = """
 SELECT s.id, s.title, p.id, s.updated_at, coalesce(e.text, '') FROM sessions s

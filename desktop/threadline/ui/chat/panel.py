@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote
 
-from PySide6.QtCore import SIGNAL, QEvent, QModelIndex, QObject, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import SIGNAL, QEvent, QModelIndex, QObject, QPoint, Qt, Signal
 from PySide6.QtGui import (
     QDragEnterEvent,
     QDropEvent,
@@ -33,7 +33,8 @@ from threadline.ui.chat.composer import AttachmentTray, Composer
 from threadline.ui.chat.delegate import COLUMN, PADDING, ChatDelegate
 from threadline.ui.chat.first_frame import FirstFrame
 from threadline.ui.chat.links import is_web_link, open_link
-from threadline.ui.chat.model import OLDER_BATCH, WINDOW, ChatModel
+from threadline.ui.chat.model import ChatModel
+from threadline.ui.chat.reading import ReadingPlace
 from threadline.ui.common.widgets import named
 
 
@@ -67,8 +68,6 @@ class ChatPanel(QWidget):
         self.model = model
         self._editing: ChatItem | None = None
         self._is_running = False
-        self._stick_to_bottom = True
-        self._fetching_older = False
         self.own_instruction: str | None = None
         self.setAutoFillBackground(True)  # the page's colour under the composer too (theme.CHAT)
         self.last_announcement = ""  # what screen readers were last told (tests read it)
@@ -162,7 +161,8 @@ class ChatPanel(QWidget):
         self._connect_signals()
 
     def _connect_signals(self) -> None:
-        self.model.modelReset.connect(self._forget_fetch)
+        self.reading = ReadingPlace(self.view, self.model)  # follows the end, or keeps the place
+        self.reading.older_wanted.connect(self.older_wanted)
         self.view.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
         self.view.customContextMenuRequested.connect(self.message_menu)
         self.send_button.clicked.connect(self._submit)
@@ -178,12 +178,7 @@ class ChatPanel(QWidget):
         )
         self.stop_button.clicked.connect(self.stop_requested)
         self.delegate.link_activated.connect(self._on_link)
-        self.model.rowsInserted.connect(self._follow)
         self.model.dataChanged.connect(self._relayout_changed)
-        self.view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
-        # A growing reply, or rows measured exactly after a first estimate, grow the range:
-        # stay at the end (following every dataChanged as well would scroll twice per update).
-        self.view.verticalScrollBar().rangeChanged.connect(self._follow)
         for signal in (self.model.modelReset, self.model.rowsInserted, self.model.rowsRemoved):
             signal.connect(self._update_empty_hint)
 
@@ -240,8 +235,7 @@ class ChatPanel(QWidget):
 
     def scroll_to_end(self) -> None:
         """Shows the latest message."""
-        self._stick_to_bottom = True
-        self.view.scrollToBottom()
+        self.reading.to_end()
 
     def show_opened(self) -> None:
         """Shows a conversation just opened at its latest message, painted once its visible
@@ -342,26 +336,6 @@ class ChatPanel(QWidget):
         super().resizeEvent(event)
         self._update_empty_hint()
 
-    def _follow(self, *args: object) -> None:
-        if self._stick_to_bottom:
-            self.view.scrollToBottom()
-
-    def _on_scrolled(self, value: int) -> None:
-        bar = self.view.verticalScrollBar()
-        self._stick_to_bottom = value >= bar.maximum() - 4
-        if value == 0 and bar.maximum() > 0 and self.model.has_older():
-            QTimer.singleShot(0, self._load_older)
-        elif value == 0 and self.model.older_than is not None and not self._fetching_older:
-            self._fetching_older = True  # until ``show_older`` brings them
-            self.older_wanted.emit(self.model.older_than)
-        elif self._stick_to_bottom and self.model.rowCount() > WINDOW + OLDER_BATCH:
-            QTimer.singleShot(0, self._trim_older)
-
-    def _trim_older(self) -> None:
-        """Back at the end: let go of the earlier rows again, so layouts stay small."""
-        if self._stick_to_bottom and self.model.trim_older(WINDOW):
-            self.view.scrollToBottom()
-
     def message_menu(self, at: QPoint) -> QMenu | None:
         """The selected (or right-clicked) message's actions (Menu key, Shift+F10)."""
         from threadline.ui.chat.message_menu import show_message_menu
@@ -382,8 +356,9 @@ class ChatPanel(QWidget):
         self.last_announcement = said
         return said
 
-    def _forget_fetch(self) -> None:
-        self._fetching_older = False  # another conversation: its own rows, when asked
+    def show_older(self, items: list[ChatItem], older_than: int | None) -> None:
+        """Older items read from the store (``older_wanted``): shown above, the view kept."""
+        self.reading.show_older(items, older_than)
 
     def set_text_points(self, points: float) -> None:
         """The chat's text size (zoom): the timeline is laid out again at the new size."""
@@ -393,27 +368,7 @@ class ChatPanel(QWidget):
             widget.setFont(font)
         self.delegate.font_changed()
         self.view.doItemsLayout()
-        if self._stick_to_bottom:
-            self.view.scrollToBottom()
-
-    def show_older(self, items: list[ChatItem], older_than: int | None) -> None:
-        """Older items read from the store (``older_wanted``): shown above, the view kept."""
-        self._fetching_older = False
-        self.model.prepend(items, older_than)
-        self._load_older()
-
-    def _load_older(self) -> None:
-        """The reader reached the top: bring earlier items in without moving what they see."""
-        bar = self.view.verticalScrollBar()
-        if bar.value() != 0 or not self.model.has_older():
-            return
-        anchor = self.view.indexAt(self.view.viewport().rect().topLeft())
-        anchor_top = self.view.visualRect(anchor).top() if anchor.isValid() else 0
-        added = self.model.load_older()
-        # Lay the rows out now, then put the row that was at the top back there.
-        self.view.doItemsLayout()
-        moved = self.model.index(max(anchor.row(), 0) + added)
-        bar.setValue(bar.value() + self.view.visualRect(moved).top() - anchor_top)
+        self.reading.follow()
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         if watched is self.view.viewport() and event.type() in (

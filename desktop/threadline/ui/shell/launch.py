@@ -8,18 +8,18 @@ keyring, builds the app (`root.build_app`) and attaches it to the window already
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, Literal
 
 from PySide6.QtCore import QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from threadline.app.early import saved_settings
 from threadline.paths import RESOURCES, data_dir
 from threadline.runtime import settle_gc, tune_gc
 from threadline.ui.common.import_hook import speed_up_pyside_import_hook
@@ -68,7 +68,8 @@ def run(argv: list[str] | None = None) -> int:
     icon = RESOURCES / "threadline.svg"
     if icon.exists():
         app.setWindowIcon(QIcon(str(icon)))
-    theme = _saved_theme(folder)
+    saved = saved_settings(folder)  # read once: the theme now, the storage choice next
+    theme = _saved_theme(saved)
     guessed_dark = apply_theme(app, theme, quick=True)
 
     window = MainWindow(build=False)  # a shell with a skeleton: the real widgets come next
@@ -89,13 +90,18 @@ def run(argv: list[str] | None = None) -> int:
     window.build()
     if theme == "system" and system_prefers_dark() != guessed_dark:  # the guess was wrong
         apply_theme(app, theme)
-    listed = _list_early(app, window, folder)
+    listed = _list_early(app, window, folder, saved)
     if listed and "--report-startup" in args:  # shown, not yet taking input
         print(f"listed {time.time():.6f}", flush=True)
     return _run_attached(app, window, folder, args, theme, listed_early=listed)
 
 
-def _list_early(app: QApplication, window: MainWindow, folder: Path) -> bool:
+def _list_early(
+    app: QApplication,
+    window: MainWindow,
+    folder: Path,
+    saved: dict[str, Any] | Literal["unread"] | None = "unread",
+) -> bool:
     """Lists the conversations from the store file before the rest of the app is built
     (``app/early.py``) and focuses the composer; False when they cannot be read early.
 
@@ -105,7 +111,7 @@ def _list_early(app: QApplication, window: MainWindow, folder: Path) -> bool:
     from threadline.app.early import early_rows
     from threadline.ui.sidebar.tree import SessionNode
 
-    found = early_rows(folder)
+    found = early_rows(folder, saved)
     if found is None:
         return False
     rows, pinned = found
@@ -132,12 +138,9 @@ def _report_interactive(parts: App, window: MainWindow) -> None:
     parts.sessions.sessions_listed.connect(listed)
 
 
-def _saved_theme(folder: Path) -> str:
-    """The theme from settings.json without loading the settings model (it needs pydantic)."""
-    try:
-        theme = json.loads((folder / "settings.json").read_text(encoding="utf-8")).get("theme")
-    except (OSError, ValueError, AttributeError):
-        return "system"
+def _saved_theme(saved: dict[str, Any] | None) -> str:
+    """The theme in settings.json (``app.early.saved_settings``), "system" when unknown."""
+    theme = (saved or {}).get("theme")
     return theme if theme in ("system", "light", "dark") else "system"
 
 
