@@ -113,6 +113,11 @@ def migrate(db: sqlite3.Connection, path: Path | None) -> int:
     for target in range(version + 1, CURRENT_VERSION + 1):
         db.execute("BEGIN IMMEDIATE")
         try:
+            # Read again under the write lock: another process opening the same new file
+            # (two `threadline serve` on one SQLite file) may have taken this step already.
+            if int(db.execute("PRAGMA user_version").fetchone()[0]) >= target:
+                db.commit()
+                continue
             for statement in _split(MIGRATIONS[target - 1]):
                 db.execute(statement)
             db.execute(f"PRAGMA user_version = {target}")
