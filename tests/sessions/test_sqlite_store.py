@@ -59,6 +59,31 @@ async def test_events_survive_reopen_and_runner_uses_store(tmp_path: Path) -> No
     await reopened.aclose()
 
 
+async def test_a_reopened_file_reads_a_history_once(tmp_path: Path) -> None:
+    """After a restart the first turn reads the history from the file and later turns use what
+    it read (a missing baseline of the file's version once made the second read it again)."""
+    path = tmp_path / "s.db"
+    store = SQLiteSessionService(path)
+    session = await store.create_session("app", "u", "s")
+    for i in range(20):
+        await store.append_event(
+            session, Event(author="user", message=Message(role="user", content=f"m{i}"))
+        )
+    await store.aclose()
+    reopened = SQLiteSessionService(path)
+    statements: list[str] = []
+    await reopened._call(lambda db: db.set_trace_callback(statements.append))
+    runner = Runner(
+        "app", LLMAgent("a", model=ScriptedModel(["one", "two"])), session_service=reopened
+    )
+    await runner.run_to_end("u", "s", "first after the restart")
+    await runner.run_to_end("u", "s", "second")
+    history_reads = [s for s in statements if s.lstrip().upper().startswith("SELECT SEQ, BODY")]
+    assert len(history_reads) == 1, history_reads
+    await reopened._call(lambda db: db.set_trace_callback(None))
+    await reopened.aclose()
+
+
 async def test_light_rows_have_names(tmp_path: Path) -> None:
     store = SQLiteSessionService(tmp_path / "s.db")
     runner = Runner("app", LLMAgent("a", model=ScriptedModel(["hello"])), session_service=store)

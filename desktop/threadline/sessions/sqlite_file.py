@@ -77,7 +77,11 @@ class SQLiteFile:
             if self._instance_lock is not None:  # a later open in this process must not
                 self._instance_lock.release()  # find its own lock taken
             raise
-        return _without_autocheckpoint(db)
+        db = _without_autocheckpoint(db)
+        # The baseline other processes' commits are told apart by: without it the first check
+        # after a load would always see a change and read the session again.
+        self._data_version = db.execute("PRAGMA data_version").fetchone()[0]
+        return db
 
     def close(self) -> None:
         """Checkpoints and closes the file; safe to call twice."""
