@@ -4,10 +4,13 @@ behind the window; a message written meanwhile stays in the composer until it ca
 from __future__ import annotations
 
 import asyncio
+import sys
+import threading
+import types
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication
 
 from tests.scripted_server import Reply, ScriptedServer
@@ -15,7 +18,7 @@ from tests.ui.helpers import Harness, items, stop_app
 from threadline.app.early import APP_NAME, PINNED_KEY, USER_ID
 from threadline.core.events import Event, Message
 from threadline.settings.config import ProviderSettings
-from threadline.ui.shell.launch import _list_early
+from threadline.ui.shell.launch import _import_phase_two_taking_input, _list_early
 from threadline.ui.shell.main_window import MainWindow
 from threadline.ui.shell.root import build_app
 
@@ -74,3 +77,42 @@ def test_the_list_shows_before_the_app_and_nothing_written_is_lost(
     qtbot.waitUntil(lambda: any(i.text == "Now it is." for i in items(harness)), timeout=5000)
     assert composer.toPlainText() == ""
     stop_app(qtbot, harness)
+
+
+def test_keys_typed_while_the_rest_of_the_app_imports_reach_the_composer(
+    qtbot: Any, tmp_path: Path
+) -> None:
+    """Phase two imports on a thread while the listed window takes input: a module whose
+    import waits until keys were typed only finishes if the window handled them meanwhile."""
+    window = MainWindow(build=False)
+    window.show()
+    qtbot.waitExposed(window)
+    window.build()
+    composer = window.chat.composer
+    composer.setFocus()
+    gate = threading.Event()
+    sys.modules["threadline_test_gate"] = types.SimpleNamespace(gate=gate)  # type: ignore[assignment]
+    (tmp_path / "slow_phase_two.py").write_text(
+        "import threadline_test_gate\nimported = threadline_test_gate.gate.wait(20)\n",
+        encoding="utf-8",
+    )
+    sys.path.insert(0, str(tmp_path))
+
+    def type_then_open_the_gate() -> None:
+        qtbot.keyClicks(composer, "typed while importing")
+        gate.set()
+
+    try:
+        QTimer.singleShot(0, type_then_open_the_gate)
+        _import_phase_two_taking_input(
+            QApplication.instance(), report=False, modules=("slow_phase_two",)
+        )
+        assert sys.modules["slow_phase_two"].imported  # the gate opened: keys came first
+        assert composer.toPlainText() == "typed while importing"
+    finally:
+        gate.set()
+        sys.path.remove(str(tmp_path))
+        sys.modules.pop("slow_phase_two", None)
+        sys.modules.pop("threadline_test_gate", None)
+        window.allow_close()
+        window.close()

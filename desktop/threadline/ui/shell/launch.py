@@ -91,9 +91,65 @@ def run(argv: list[str] | None = None) -> int:
     if theme == "system" and system_prefers_dark() != guessed_dark:  # the guess was wrong
         apply_theme(app, theme)
     listed = _list_early(app, window, folder, saved)
-    if listed and "--report-startup" in args:  # shown, not yet taking input
-        print(f"listed {time.time():.6f}", flush=True)
+    if listed:
+        if "--report-startup" in args:  # shown, not yet taking input
+            print(f"listed {time.time():.6f}", flush=True)
+        _import_phase_two_taking_input(app, report="--report-startup" in args)
     return _run_attached(app, window, folder, args, theme, listed_early=listed)
+
+
+# What ``_run_attached`` imports (the loop, pydantic, the runner, SQLite, the controllers):
+# ~120 ms of module code that needs no window.
+PHASE_TWO = (
+    "asyncio",
+    "threadline.app.services",
+    "threadline.core.errors",
+    "threadline.ui.common.qt",
+    "threadline.ui.shell.root",
+    "threadline.ui.shell.single_instance",
+)
+
+
+def _import_phase_two_taking_input(
+    app: QApplication, *, report: bool, modules: tuple[str, ...] = PHASE_TWO
+) -> None:
+    """Imports phase two on a thread while the listed window takes input.
+
+    The person can type into the composer (or move in the sidebar) meanwhile; nothing is sent
+    before the app is attached (``ChatPanel._submit`` keeps the text). The imports hold the
+    GIL most of the time, but Qt's loop gets it at every switch interval (5 ms), so keys are
+    echoed as they are typed. A module that fails to import here fails again, with its real
+    error, when ``_run_attached`` imports it.
+    """
+    import importlib
+    import threading
+
+    finished = threading.Event()
+
+    def load() -> None:
+        try:
+            for name in modules:
+                importlib.import_module(name)
+        except BaseException:  # the import on the main thread reports it
+            pass
+        finally:
+            finished.set()
+
+    waiting = QEventLoop()
+    poll = QTimer(interval=5)
+
+    def quit_when_loaded() -> None:
+        if finished.is_set():
+            waiting.quit()
+
+    poll.timeout.connect(quit_when_loaded)
+    threading.Thread(target=load, name="threadline-imports", daemon=True).start()
+    poll.start()
+    if report:  # the first turn of this loop takes the keys pressed since the list showed
+        QTimer.singleShot(0, lambda: print(f"interactive {time.time():.6f}", flush=True))
+    if not finished.is_set():
+        waiting.exec()
+    poll.stop()
 
 
 def _list_early(
@@ -190,11 +246,8 @@ def _run_attached(
     # Collected once startup's objects are built, after the sidebar is listed (the collection
     # takes ~50 ms): what survived is never garbage, so it leaves the collector for good.
     parts.after_warm = settle_gc
-    if "--report-startup" in args:
-        if listed_early:  # the list is there: usable once the loop takes input, attached
-            QTimer.singleShot(0, lambda: print(f"interactive {time.time():.6f}", flush=True))
-        else:
-            _report_interactive(parts, window)
+    if "--report-startup" in args and not listed_early:  # else said while importing
+        _report_interactive(parts, window)
     done: asyncio.Future[int] = loop.create_future()
 
     async def shut_down() -> None:
