@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QListView,
     QMenu,
     QMessageBox,
-    QPushButton,
     QVBoxLayout,
     QWidget,
 )
@@ -29,8 +28,8 @@ from PySide6.QtWidgets import (
 from threadline.app.attachments import Attachment
 from threadline.app.timeline import ChatItem
 from threadline.ui.chat.choices import ChoicesBar
-from threadline.ui.chat.composer import AttachmentTray, Composer
-from threadline.ui.chat.delegate import COLUMN, PADDING, ChatDelegate
+from threadline.ui.chat.composer_box import ComposerBox
+from threadline.ui.chat.delegate import COLUMN, ChatDelegate
 from threadline.ui.chat.first_frame import FirstFrame
 from threadline.ui.chat.links import is_web_link, open_link
 from threadline.ui.chat.model import ChatModel
@@ -108,20 +107,14 @@ class ChatPanel(QWidget):
         self.edit_label = QLabel("Editing a message: sending makes a new branch (Esc cancels).")
         self.edit_label.hide()
 
-        self.composer = named(Composer(), "composer")
-        self.tray = AttachmentTray()
-        self.attach_button = named(QPushButton("Attach…"), "attachButton")
-        self.attach_button.setToolTip("Attach files or images (or drop them here, or paste)")
-        self.attach_button.setAccessibleName("Attach files")
-        self.composer.setPlaceholderText("Message… (Enter sends, Shift+Enter for a new line)")
-        self.composer.setAccessibleName("Message composer")
-        self.composer.setMaximumHeight(96)
+        # The rounded box: the text, Attach, Stop and Send (see composer_box).
+        self.composer_box = ComposerBox()
+        self.composer = self.composer_box.composer
+        self.tray = self.composer_box.tray
+        self.attach_button = self.composer_box.attach_button
+        self.send_button = self.composer_box.send_button
+        self.stop_button = self.composer_box.stop_button
         self.composer.installEventFilter(self)
-        self.send_button = named(QPushButton("Send"), "sendButton")
-        self.send_button.setDefault(True)
-        self.stop_button = named(QPushButton("Stop"), "stopButton")
-        self.stop_button.setToolTip("Stop the reply (Esc); what was written so far is kept")
-        self.stop_button.setEnabled(False)
 
         # The conversation's choices above the composer: model, team, instruction, memory.
         self.choices = ChoicesBar()
@@ -131,13 +124,6 @@ class ChatPanel(QWidget):
         self.instruction_button = self.choices.instruction_button
         self.memory_button = self.choices.memory_button
 
-        buttons = QVBoxLayout()
-        buttons.addWidget(self.send_button)
-        buttons.addWidget(self.stop_button)
-        buttons.addWidget(self.attach_button)
-        row = QHBoxLayout()
-        row.addWidget(self.composer, 1)
-        row.addLayout(buttons)
         layout = self._column = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
@@ -145,12 +131,11 @@ class ChatPanel(QWidget):
         layout.addWidget(self.edit_label)
         # The composer sits under the reading column, as wide as it (see delegate.COLUMN).
         bottom = QWidget()
-        bottom.setMaximumWidth(COLUMN + 2 * PADDING + 120)
+        bottom.setMaximumWidth(COLUMN + 16)  # the box as wide as the messages (8 px margins)
         stack = QVBoxLayout(bottom)
         stack.setContentsMargins(8, 4, 8, 8)
         stack.addWidget(self.choices)
-        stack.addWidget(self.tray)
-        stack.addLayout(row)
+        stack.addWidget(self.composer_box)
         centred = QHBoxLayout()  # the stretches share what the column does not take
         centred.addStretch(1)
         centred.addWidget(bottom, 100)

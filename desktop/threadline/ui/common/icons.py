@@ -38,6 +38,13 @@ MARKS: dict[str, int] = {
     "open": 0xF0140,  # chevron-down
     "closed": 0xF0142,  # chevron-right
     "error": 0xF05D6,  # alert-circle-outline
+    "menu": 0xF035C,  # the sidebar drawer's button in a narrow window
+    "more": 0xF01D8,  # dots-horizontal: a sidebar row's menu
+    "pin": 0xF0931,  # pin-outline
+    "unpin": 0xF0930,  # pin-off-outline
+    "attach": 0xF03E2,  # paperclip
+    "send": 0xF005D,  # arrow-up
+    "stop": 0xF04DB,  # stop (a square)
 }
 _loaded: bool | None = None
 

@@ -22,15 +22,17 @@ from PySide6.QtWidgets import (
     QTableWidget,
     QTableWidgetItem,
     QToolBar,
+    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
 if TYPE_CHECKING:
     from threadline.ui.chat.panel import ChatPanel
+    from threadline.ui.sidebar.panel import Sidebar
 
 ZOOM_STEPS = (-3, 6)  # points below and above the system's text size the chat may go
-NARROW = 700  # px: below this the sidebar folds away (a toolbar button brings it back)
+NARROW = 700  # px: below this the sidebar is a drawer over the chat (the toolbar's button)
 CROWDED = 960  # px: below this the inspector closes first, giving its room to the chat
 
 
@@ -43,7 +45,7 @@ class SidePanels:
         inspector: QWidget,
         settings: QWidget,
         chat: ChatPanel,
-        sidebar: QWidget,
+        sidebar: Sidebar,
     ) -> None:
         self.window = window
         self.chat = chat
@@ -84,8 +86,22 @@ class SidePanels:
         self.toggle_sidebar.setChecked(True)
         self.toggle_sidebar.setShortcut(QKeySequence("Ctrl+Shift+S"))
         self.toggle_sidebar.setToolTip("Show or hide the conversations (Ctrl+Shift+S)")
-        self.toggle_sidebar.toggled.connect(sidebar.setVisible)
+        from threadline.ui.common.glyphs import glyph_icon
+
+        self.toggle_sidebar.setIcon(glyph_icon("menu"))
+        self.toggle_sidebar.toggled.connect(self._show_sidebar)
         window.addAction(self.toggle_sidebar)
+        from PySide6.QtWidgets import QSplitter
+
+        from threadline.ui.shell.drawer import SidebarDrawer
+
+        splitter = window.centralWidget()
+        assert isinstance(splitter, QSplitter)
+        self.drawer = SidebarDrawer(window, splitter, sidebar, chat.composer)
+        self.drawer.dismissed.connect(lambda: self.toggle_sidebar.setChecked(False))
+        # Opening a conversation (or a new one) from the drawer closes it.
+        sidebar.session_selected.connect(self._after_choice)
+        sidebar.new_requested.connect(self._after_choice)
         self.toolbar = self._toolbar()
 
     def _action(self, text: str, shortcut: str, slot: object) -> QAction:
@@ -101,6 +117,10 @@ class SidePanels:
         bar.setMovable(False)
         bar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
         bar.addAction(self.toggle_sidebar)
+        button = bar.widgetForAction(self.toggle_sidebar)
+        if isinstance(button, QToolButton) and not self.toggle_sidebar.icon().isNull():
+            button.setObjectName("sidebarButton")
+            button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
         spacer = QWidget()
         spacer.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         bar.addWidget(spacer)
@@ -111,13 +131,38 @@ class SidePanels:
 
     def fit_width(self, width: int) -> None:
         """The chat keeps priority in a small window: below ``CROWDED`` px the inspector
-        closes, below ``NARROW`` px the sidebar folds away; widening brings the sidebar back."""
+        closes, below ``NARROW`` px the sidebar becomes a drawer over the chat, closed;
+        widening docks it beside the chat again, shown."""
         if width < CROWDED and self.inspector_dock.isVisible():
             self.inspector_dock.hide()
         narrow = width < NARROW
-        if narrow != self._is_narrow:
-            self._is_narrow = narrow
-            self.toggle_sidebar.setChecked(not narrow)
+        if narrow == self._is_narrow:
+            return
+        self._is_narrow = narrow
+        if narrow:
+            self.drawer.take()
+            self.toggle_sidebar.setChecked(False)
+        else:
+            self.drawer.give_back()
+            self.toggle_sidebar.setChecked(True)
+            self.sidebar.show()
+
+    @property
+    def is_narrow(self) -> bool:
+        """The window is below ``NARROW`` px: the sidebar is a drawer."""
+        return self._is_narrow
+
+    def _show_sidebar(self, shown: bool) -> None:
+        if not self._is_narrow:
+            self.sidebar.setVisible(shown)
+        elif shown:
+            self.drawer.open()
+        else:
+            self.drawer.close_drawer()
+
+    def _after_choice(self, *args: object) -> None:
+        if self.drawer.is_open():
+            self.toggle_sidebar.setChecked(False)
 
     def show_inspector(self) -> None:
         """Opens the inspector beside the chat (a message's Inspect action)."""

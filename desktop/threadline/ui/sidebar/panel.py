@@ -80,6 +80,14 @@ class Sidebar(QWidget):
         self.tree.addAction(self.delete_action)
         self.rename_action = QAction("Rename", self.tree)
         self.rename_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        # The Menu key and Shift+F10 open the current row's menu on every platform (as the
+        # chat's messages do), the row's "…" button's menu.
+        self.menu_action = QAction("Conversation menu", self.tree)
+        self.menu_action.setShortcuts([QKeySequence("Shift+F10"), QKeySequence(Qt.Key.Key_Menu)])
+        self.menu_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
+        # message_keys.SCOPE_PROPERTY, for the Ctrl+/ table (not imported: the list shows early)
+        self.menu_action.setProperty("shortcutScope", "The conversations list has the focus")
+        self.tree.addAction(self.menu_action)
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -89,6 +97,9 @@ class Sidebar(QWidget):
         self.search.returnPressed.connect(self._open_first)
         self.search.installEventFilter(self)
         self.tree.customContextMenuRequested.connect(self._context_menu)
+        self.tree.row_actions.more_clicked.connect(self._row_more)
+        self.menu_action.triggered.connect(self._current_row_menu)
+        self.tree.row_actions.pin_clicked.connect(self._row_pin)
         self.delete_action.triggered.connect(self._delete_current)
         self.rename_action.triggered.connect(lambda: self.tree.edit(self.tree.currentIndex()))
         self.search.textChanged.connect(self._on_search_text)
@@ -198,14 +209,56 @@ class Sidebar(QWidget):
 
     def _context_menu(self, position: QPoint) -> None:
         index = self.tree.indexAt(position)
-        if not index.isValid():
-            return
-        self.tree.setCurrentIndex(index)
+        if index.isValid():
+            self.row_menu(index, self.tree.viewport().mapToGlobal(position))
+
+    def _highlight(self, index: QModelIndex) -> None:
+        """Makes ``index`` the list's current row without opening it (its menu acts on it)."""
+        self.tree.browsing = True
+        try:
+            self.tree.setCurrentIndex(index)
+        finally:
+            self.tree.browsing = False
+
+    def row_menu(self, index: QModelIndex, at: QPoint) -> QMenu:
+        """A conversation's menu (right-click, the Menu key, a row's "…"), shown at ``at``
+        (global): pin or unpin, rename, move to the trash."""
+        self._highlight(index)
         menu = QMenu(self.tree)
+        menu.setObjectName("sessionMenu")
+        menu.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
         session_id = index.data(SESSION_ID_ROLE)
         pinned = bool(index.data(PINNED_ROLE))
         pin = menu.addAction("Unpin" if pinned else "Pin to top")
         pin.triggered.connect(lambda: self.pin_requested.emit(session_id, not pinned))
         menu.addAction(self.rename_action)
         menu.addAction(self.delete_action)
-        menu.popup(self.tree.viewport().mapToGlobal(position))
+        menu.popup(at)
+        return menu
+
+    def _current_row_menu(self) -> None:
+        index = self.tree.currentIndex()
+        if index.isValid():
+            rect = self.tree.visualRect(index)
+            self.row_menu(index, self.tree.viewport().mapToGlobal(rect.bottomLeft()))
+
+    def _row_more(self, index: QModelIndex) -> None:
+        button = self.tree.row_actions.more
+        self.row_menu(index, button.mapToGlobal(button.rect().bottomLeft()))
+
+    def _row_pin(self, index: QModelIndex) -> None:
+        self.pin_requested.emit(index.data(SESSION_ID_ROLE), not index.data(PINNED_ROLE))
+
+    def focus_list(self) -> None:
+        """The keyboard into the list, on the open conversation's row (else the first),
+        highlighting it without opening it; an empty list gives the search field the focus."""
+        if self.model.rowCount() == 0:
+            self.focus_search()
+            return
+        if not self.tree.currentIndex().isValid():
+            self._highlight(self.model.index(0, 0))
+        self.tree.browsing = True  # the list's focus-in must not open a row either
+        try:
+            self.tree.setFocus(Qt.FocusReason.OtherFocusReason)
+        finally:
+            self.tree.browsing = False

@@ -4,10 +4,17 @@ row itself."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QKeyEvent, QPainter, QPalette
-from PySide6.QtWidgets import QStyledItemDelegate, QStyleOptionViewItem, QTreeView, QWidget
+from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
+from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QPainter, QPalette
+from PySide6.QtWidgets import (
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QTreeView,
+    QWidget,
+)
 
+from threadline.ui.sidebar.row_actions import RowActions
 from threadline.ui.sidebar.tree import HEADER_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
@@ -17,9 +24,25 @@ class SessionDelegate(QStyledItemDelegate):
     """Row heights: a group's first row is taller by the label's line (pinned conversations
     sit under the "Pinned" label)."""
 
-    def __init__(self, view: QTreeView) -> None:
+    def __init__(self, view: SessionTreeView) -> None:
         super().__init__(view)
+        self.view = view
         self.header_height = view.fontMetrics().height() + 10
+
+    def paint(self, painter: QPainter, option: QStyleOptionViewItem, index: Index) -> None:
+        reserved = self.view.row_actions.reserved(index)
+        if not reserved:
+            super().paint(painter, option, index)
+            return
+        # The row under the pin and "…" buttons: its title ends before them.
+        shown = QStyleOptionViewItem(option)
+        self.initStyleOption(shown, index)
+        room = option.rect.right() - reserved - option.rect.left() - 8
+        shown.text = shown.fontMetrics.elidedText(shown.text, Qt.TextElideMode.ElideRight, room)
+        widget = option.widget
+        style = widget.style() if widget is not None else None
+        if style is not None:
+            style.drawControl(QStyle.ControlElement.CE_ItemViewItem, shown, painter, widget)
 
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         size = super().sizeHint(option, index)
@@ -39,9 +62,23 @@ class SessionTreeView(QTreeView):
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.browsing = False
+        self.row_actions = RowActions(self)
         self.sessions_delegate = SessionDelegate(self)
         self.setItemDelegate(self.sessions_delegate)
-        self.browsing = False
+
+    def setModel(self, model: QAbstractItemModel | None) -> None:
+        super().setModel(model)
+        if model is not None:
+            self.row_actions.watch()
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:
+        # A right click highlights the row for its menu; it does not open the conversation.
+        self.browsing = event.button() == Qt.MouseButton.RightButton
+        try:
+            super().mousePressEvent(event)
+        finally:
+            self.browsing = False
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         self.browsing = True
