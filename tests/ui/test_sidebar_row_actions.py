@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QApplication, QMenu, QToolButton
 from tests.ui import shots
 from tests.ui.helpers import Harness
 from threadline.ui.sidebar.tree import PINNED_ROLE, SESSION_ID_ROLE
+from threadline.ui.sidebar.view import hover_tint
 
 
 def _row(app: Harness, title: str) -> QModelIndex:
@@ -61,6 +62,16 @@ def test_hover_shows_a_rows_actions_and_more_opens_its_menu(app: Harness, qtbot:
     assert tree.sessions_delegate.view.row_actions.reserved(sql) > 0  # the title ends before
     after = [tree.visualRect(model.index(r, 0)).height() for r in range(model.rowCount())]
     assert after == heights  # no row changed height
+    # The hovered row is tinted; a row nobody points at keeps the sidebar's colour. (Both open
+    # a date group: their top is the group's label, the row itself is below it.)
+    shot = tree.viewport().grab().toImage()
+    ratio = shot.devicePixelRatio()
+    quiet = tree.visualRect(_row(app, "Cover letter draft"))
+    x = round((row_rect.left() + 6) * ratio)
+    hovered_colour = shot.pixelColor(x, round((row_rect.bottom() - 6) * ratio))
+    quiet_colour = shot.pixelColor(x, round((quiet.bottom() - 6) * ratio))
+    assert hovered_colour.name() == hover_tint(tree.palette()).name()
+    assert hovered_colour != quiet_colour
 
     # Another row under the pointer: the buttons follow it.
     regex = _row(app, "Regex for ISO dates")

@@ -4,8 +4,16 @@ row itself."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QAbstractItemModel, QModelIndex, QPersistentModelIndex, QRect, QSize, Qt
-from PySide6.QtGui import QFont, QKeyEvent, QMouseEvent, QPainter, QPalette
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    QRectF,
+    QSize,
+    Qt,
+)
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPalette
 from PySide6.QtWidgets import (
     QStyle,
     QStyledItemDelegate,
@@ -18,6 +26,18 @@ from threadline.ui.sidebar.row_actions import RowActions
 from threadline.ui.sidebar.tree import HEADER_ROLE
 
 Index = QModelIndex | QPersistentModelIndex
+
+
+def hover_tint(palette: QPalette) -> QColor:
+    """The hovered row's background: the page colour moved 7% towards the text colour (a
+    quiet grey in light, a lifted grey in dark)."""
+    base, text = palette.color(QPalette.ColorRole.Base), palette.color(QPalette.ColorRole.Text)
+    mix = 0.07
+    return QColor.fromRgbF(
+        base.redF() + (text.redF() - base.redF()) * mix,
+        base.greenF() + (text.greenF() - base.greenF()) * mix,
+        base.blueF() + (text.blueF() - base.blueF()) * mix,
+    )
 
 
 class SessionDelegate(QStyledItemDelegate):
@@ -34,7 +54,15 @@ class SessionDelegate(QStyledItemDelegate):
         if not reserved:
             super().paint(painter, option, index)
             return
-        # The row under the pin and "…" buttons: its title ends before them.
+        # The row under the pin and "…" buttons: tinted as ChatGPT's hovered row is (unless
+        # it is the selected one, which has its own colour), its title ending before them.
+        if not option.state & QStyle.StateFlag.State_Selected:
+            painter.save()
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+            painter.setPen(Qt.PenStyle.NoPen)
+            painter.setBrush(hover_tint(option.palette))
+            painter.drawRoundedRect(QRectF(option.rect).adjusted(2, 1, -2, -1), 6, 6)
+            painter.restore()
         shown = QStyleOptionViewItem(option)
         self.initStyleOption(shown, index)
         room = option.rect.right() - reserved - option.rect.left() - 8
