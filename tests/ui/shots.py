@@ -163,7 +163,7 @@ def take(
     folder.mkdir(parents=True, exist_ok=True)
     saved: list[Path] = []
     for theme in themes:
-        window.settings_panel.theme.setCurrentText(theme)
+        window.settings_panel.theme.setCurrentText(theme.title())  # the label
         for name, (width, height) in sizes.items():
             stem = f"{theme}-{name}"
             panels.inspector_dock.hide()

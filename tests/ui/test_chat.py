@@ -21,7 +21,8 @@ def test_reply_streams_into_a_growing_bubble(app: Harness, qtbot: Any) -> None:
     app.server.script(Reply(text=["Hello", " there", ", friend"], hold=gate))
     send(app, qtbot, "hi")
     qtbot.waitUntil(lambda: app.window.chat.stop_button.isEnabled(), timeout=3000)
-    assert [i.kind for i in items(app)] == ["user"]  # shown at once, before any reply
+    # Shown at once, before any reply; a quiet "Connecting…" row says the reply is coming.
+    assert [i.kind for i in items(app)] == ["user", "note"] and items(app)[1].status == "waiting"
     qtbot.waitUntil(lambda: len(app.server.requests) == 1, timeout=3000)
     assert items(app)[0].event_id  # the saved event took its place
     gate.set()
@@ -301,3 +302,49 @@ def test_a_long_conversation_opens_at_its_end_and_loads_earlier_messages_upwards
     bar.setValue(bar.maximum())  # back at the end, the earlier rows are let go again
     qtbot.waitUntil(lambda: model.rowCount() == WINDOW)
     qtbot.waitUntil(lambda: bar.value() == bar.maximum())
+
+
+def test_a_conversation_goes_to_the_trash_with_its_branches_and_comes_back(
+    app: Harness, qtbot: Any
+) -> None:
+    """Trashing a conversation takes its branches too (the first branch, same title, used to
+    take its place: it looked as if nothing happened); File → Trash lists it once, with its
+    branches, restores it whole, and Empty trash (asked twice) deletes it for good."""
+    from threadline.ui.sidebar.trash_dialog import IDS_ROLE
+
+    app.server.script(text("one"), text("two"))
+    send(app, qtbot, "a question")
+    qtbot.waitUntil(lambda: any(i.text == "one" and i.event_id for i in items(app)))
+    wait_idle(app, qtbot)
+    root = app.parts.sessions.current_session_id
+    reply = next(i for i in items(app) if i.text == "one")
+    app.window.chat.item_action.emit("regen", reply)  # a branch under it
+    qtbot.waitUntil(lambda: any(i.text == "two" and i.event_id for i in items(app)), timeout=5000)
+    wait_idle(app, qtbot)
+    branch = app.parts.sessions.current_session_id
+    assert root is not None and branch is not None and branch != root
+    qtbot.waitUntil(lambda: app.window.tree_model.node(branch) is not None, timeout=3000)
+    app.window.sidebar.delete_requested.emit(root)
+    qtbot.waitUntil(lambda: app.window.tree_model.rowCount() == 0, timeout=3000)
+    assert "and its 1 branch" in app.window.statusBar().currentMessage()
+
+    dialog = app.window.open_trash()
+    qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=3000)
+    row = dialog.list.item(0)
+    assert row.text().startswith("a question · 1 branch")
+    assert row.data(IDS_ROLE)[0] == root and len(row.data(IDS_ROLE)) == 2
+    qtbot.mouseClick(dialog.restore_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: app.window.tree_model.node(branch) is not None, timeout=3000)
+    assert app.window.tree_model.node(root) is not None
+    qtbot.waitUntil(lambda: dialog.list.count() == 0 and dialog.empty_label.isVisibleTo(dialog))
+
+    app.window.sidebar.delete_requested.emit(root)
+    qtbot.waitUntil(lambda: app.window.tree_model.rowCount() == 0, timeout=3000)
+    app.window.open_trash()
+    qtbot.waitUntil(lambda: dialog.list.count() == 1, timeout=3000)
+    qtbot.mouseClick(dialog.empty_button, Qt.MouseButton.LeftButton)
+    assert dialog.list.count() == 1 and "again" in dialog.empty_button.text()  # asked once more
+    qtbot.mouseClick(dialog.empty_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: dialog.list.count() == 0, timeout=3000)
+    assert app.window.tree_model.rowCount() == 0
+    dialog.close()

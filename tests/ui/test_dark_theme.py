@@ -42,9 +42,9 @@ def test_switching_to_dark_redraws_the_conversation_in_dark_colours(
     assert (
         "#2b2f33" not in delegate.document(reply, delegate._text_width(), view.palette()).toHtml()
     )
-    app.window.settings_panel.theme.setCurrentText("dark")
+    app.window.settings_panel.theme.setCurrentText("Dark")
     qtbot.waitUntil(lambda: view.palette().color(view.palette().ColorRole.Base).lightness() < 128)
     html = delegate.document(reply, delegate._text_width(), view.palette()).toHtml()
     assert "#2b2f33" in html  # the code block was drawn again, in the dark palette
     app.window.grab().save(str(app.services.folder / "dark.png"))
-    app.window.settings_panel.theme.setCurrentText("light")
+    app.window.settings_panel.theme.setCurrentText("Light")

@@ -63,7 +63,7 @@ def test_an_approval_card_is_coloured_apart_from_a_reply_in_both_themes(
         return _pixel(image, int(bubble.right()) - 12, int(bubble.bottom()) - 4)
 
     for theme, dark in (("light", False), ("dark", True)):
-        app.window.settings_panel.theme.setCurrentText(theme)
+        app.window.settings_panel.theme.setCurrentText(theme.title())  # the label
         base = QColor((DARK if dark else LIGHT)[QPalette.ColorRole.Base])
         qtbot.waitUntil(
             lambda base=base: chat.view.palette().color(QPalette.ColorRole.Base) == base
@@ -80,7 +80,7 @@ def test_an_approval_card_is_coloured_apart_from_a_reply_in_both_themes(
             chat.view.viewport().grab().toImage(), int(bubble.left()) + 2, int(bubble.center().y())
         )
         assert _near(bar, QColor(surface("approval", dark=dark).bar or ""), 4)  # the accent bar
-    app.window.settings_panel.theme.setCurrentText("light")
+    app.window.settings_panel.theme.setCurrentText("Light")
 
 
 def _window(*children: QWidget) -> QWidget:
@@ -175,4 +175,4 @@ def test_the_screenshot_script_takes_a_narrow_dark_set(
     view = window.chat.view
     corner = view.mapTo(window, QPoint(2, view.height() - 2))
     assert _near(chat.pixelColor(corner), page, 3)  # drawn in the dark palette
-    app.window.settings_panel.theme.setCurrentText("light")
+    app.window.settings_panel.theme.setCurrentText("Light")

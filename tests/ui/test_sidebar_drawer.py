@@ -30,6 +30,7 @@ def test_a_narrow_window_opens_the_sidebar_over_the_chat(app: Harness, qtbot: An
     qtbot.waitUntil(lambda: window.tree_model.rowCount() == 1)
     wait_idle(app, qtbot)
     opened = app.parts.sessions.current_session_id
+    docked_width = sidebar.width()
 
     def narrowed() -> bool:
         window.resize(620, 600)
@@ -90,7 +91,9 @@ def test_a_narrow_window_opens_the_sidebar_over_the_chat(app: Harness, qtbot: An
     qtbot.waitUntil(lambda: sidebar.isVisible() and sidebar.parentWidget() is splitter)
     assert not drawer.isVisible() and not panels.is_narrow
     qtbot.waitUntil(lambda: chat.width() < splitter.width() - sidebar.width() + 10)
-    assert sidebar.width() > 100 and splitter.indexOf(sidebar) == 0
+    assert splitter.indexOf(sidebar) == 0
+    # At the width it had before (the narrowing squeezed it first; that is not a choice).
+    qtbot.waitUntil(lambda: abs(sidebar.width() - docked_width) <= 2)
     # Docked, the button hides and shows it beside the chat as before.
     panels.toggle_sidebar.trigger()
     qtbot.waitUntil(lambda: not sidebar.isVisible())

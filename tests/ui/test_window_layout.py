@@ -42,7 +42,7 @@ def test_the_chat_zooms_and_the_shortcuts_are_listed(app: Harness, qtbot: Any) -
     assert window.chat.view.font().pointSizeF() == base - 3
     panels.zoom_reset.trigger()
     assert window.chat.view.font().pointSizeF() == base
-    dialog = panels.shortcuts()
+    dialog = window.show_shortcuts()
     table = dialog.findChild(QTableWidget, "shortcutsTable")
     assert table is not None
     listed = {table.item(r, 0).text(): table.item(r, 1).text() for r in range(table.rowCount())}

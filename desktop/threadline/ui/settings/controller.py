@@ -29,14 +29,13 @@ class SettingsController(PageController):
 
     Signals:
         instruction_history(object): ``list[tuple[int, str, float]]`` of applied versions.
-        connection_checked(bool, str): the outcome of a provider test.
-        models_listed(object): ``list[str]`` of model ids the server offers.
+        models_listed(object): ``list[str]`` of model ids the configured provider offers
+            (after startup and after each save; a connection test answers its form instead).
         provider_saved(object): the ``ProviderSettings`` now in use (forms show it).
         notice(str): a message for the user (``PageController``).
     """
 
     instruction_history = Signal(object)
-    connection_checked = Signal(bool, str)
     models_listed = Signal(object)
     provider_saved = Signal(object)
 
@@ -115,6 +114,7 @@ class SettingsController(PageController):
                 self._save_settings()
                 self.provider_saved.emit(provider)
                 await self._use_provider()
+            await self.list_models()  # the pickers offer the new server's models
 
         self.spawner.spawn(work())
 
@@ -130,8 +130,15 @@ class SettingsController(PageController):
             return
         self.models_listed.emit(models)
 
-    def test_connection(self, provider: ProviderSettings, api_key: str) -> None:
-        """Lists the server's models as a connection test."""
+    def test_connection(
+        self,
+        provider: ProviderSettings,
+        api_key: str,
+        answer: Callable[[bool, str, list[str]], None],
+    ) -> None:
+        """Lists the server's models as a connection test; ``answer(ok, text, models)`` gets
+        the outcome (only the form that asked: the provider tested may not be the one in use).
+        """
 
         async def work() -> None:
             key = api_key or await self.secrets.get(
@@ -147,12 +154,11 @@ class SettingsController(PageController):
             try:
                 models = await model.list_models()
             except ModelError as exc:
-                self.connection_checked.emit(False, str(exc))
+                answer(False, str(exc), [])
                 return
             finally:
                 await model.aclose()
-            self.models_listed.emit(models)
-            self.connection_checked.emit(True, f"Connected: {len(models)} model(s) available.")
+            answer(True, f"Connected: {len(models)} model(s) available.", models)
 
         self.spawner.spawn(work(), group="test-connection")
 

@@ -1,5 +1,6 @@
-"""The settings panel, in pages: General (the live system instruction with history, diff and
-restore; the provider; generation; theme; always-allowed tools), Agents, MCP and Storage."""
+"""The settings panel, in pages: General (the provider first, as people set it up before
+anything else; the live system instruction with history, diff and restore; generation; theme;
+always-allowed tools), Agents, MCP and Storage."""
 
 from __future__ import annotations
 
@@ -39,6 +40,12 @@ if TYPE_CHECKING:
     from threadline.settings.config import AppSettings
 
 VERSION_ROLE = Qt.ItemDataRole.UserRole + 1
+THEMES = [("System", "system"), ("Light", "light"), ("Dark", "dark")]  # label, stored value
+NO_ALLOWED_TOOLS = (
+    "None yet. When a tool asks before it runs, choose “Always allow” on its card and the tool"
+    " is listed here, to run without asking; select it and press “Ask again for selected"
+    " tool” to be asked again."
+)
 
 
 class SettingsPanel(QTabWidget):
@@ -132,7 +139,8 @@ class SettingsPanel(QTabWidget):
             " the request (the inspector shows which); a conversation can turn it off"
         )
         self.theme = named(QComboBox(), "theme")
-        self.theme.addItems(["system", "light", "dark"])
+        for label, value in THEMES:
+            self.theme.addItem(label, value)
         general_box = QGroupBox("Generation and appearance")
         form = QFormLayout(general_box)
         form.addRow("Temperature", self.temperature)
@@ -143,9 +151,14 @@ class SettingsPanel(QTabWidget):
 
         self.allowed = named(QListWidget(), "alwaysAllowedTools")
         self.allowed.setMaximumHeight(80)
+        self.allowed.setAccessibleDescription(NO_ALLOWED_TOOLS)
+        self.allowed_hint = named(QLabel(NO_ALLOWED_TOOLS), "alwaysAllowedHint")
+        self.allowed_hint.setWordWrap(True)
+        self.allowed_hint.setStyleSheet("color: gray")
         self.revoke_button = QPushButton("Ask again for selected tool")
         tools_box = QGroupBox("Tools allowed without asking")
         tbox = QVBoxLayout(tools_box)
+        tbox.addWidget(self.allowed_hint)
         tbox.addWidget(self.allowed)
         tbox.addWidget(self.revoke_button)
 
@@ -153,8 +166,8 @@ class SettingsPanel(QTabWidget):
         self.mcp = McpEditor()
 
         layout = QVBoxLayout(body)
-        layout.addWidget(instruction_box, 3)
         layout.addWidget(provider_box)
+        layout.addWidget(instruction_box, 3)
         layout.addWidget(general_box)
         layout.addWidget(tools_box)
         layout.addStretch(1)
@@ -164,6 +177,7 @@ class SettingsPanel(QTabWidget):
         self.storage = StoragePage()
         self.addTab(_scrolled(self.storage), "Storage")
         self._versions: list[tuple[int, str, float]] = []
+        self._show_allowed_hint()
         self._connect_signals()
 
     def _connect_signals(self) -> None:
@@ -176,7 +190,9 @@ class SettingsPanel(QTabWidget):
         self.max_tokens.valueChanged.connect(self._generation)
         self.stream.toggled.connect(self.streaming_changed)
         self.memory.toggled.connect(self.memory_changed)
-        self.theme.currentTextChanged.connect(self.theme_changed)
+        self.theme.currentIndexChanged.connect(
+            lambda: self.theme_changed.emit(self.theme.currentData())
+        )
         self.revoke_button.clicked.connect(self._revoke)
 
     def load(self, settings: AppSettings) -> None:
@@ -191,9 +207,10 @@ class SettingsPanel(QTabWidget):
             settings.temperature if settings.temperature is not None else -0.1
         )
         self.max_tokens.setValue(settings.max_tokens or 0)
-        self.theme.setCurrentText(settings.theme)
+        self.theme.setCurrentIndex(max(0, self.theme.findData(settings.theme)))
         self.allowed.clear()
         self.allowed.addItems(settings.always_allowed_tools)
+        self._show_allowed_hint()
         self.mcp.load(
             [
                 (s.name, shlex.join([s.command, *s.args]) if s.command else "", s.url, s.env_keys)
@@ -260,6 +277,14 @@ class SettingsPanel(QTabWidget):
         if item is not None:
             self.tool_revoked.emit(item.text())
             self.allowed.takeItem(self.allowed.row(item))
+            self._show_allowed_hint()
+
+    def _show_allowed_hint(self) -> None:
+        """An empty list says what would be in it (a list view has no placeholder text)."""
+        empty = self.allowed.count() == 0
+        self.allowed_hint.setVisible(empty)
+        self.allowed.setVisible(not empty)
+        self.revoke_button.setEnabled(not empty)
 
 
 def _scrolled(page: QWidget) -> QScrollArea:

@@ -28,12 +28,33 @@ PRESETS: list[tuple[str, str, str]] = [
 ]
 
 
+MODELS_NAMED = 8  # a warning names this many of the server's models, then says how many more
+
+
+def unoffered_warning(model: str, offered: list[str]) -> str:
+    """What to say when ``model`` is not among the models a server ``offered`` ("" if it is,
+    or if the server listed none: some servers answer requests without listing models)."""
+    if not model or not offered or model in offered:
+        return ""
+    names = ", ".join(offered[:MODELS_NAMED])
+    if len(offered) > MODELS_NAMED:
+        names += f" and {len(offered) - MODELS_NAMED} more"
+    return f"⚠ {model} is not offered by this server (it offers: {names})"
+
+
+def _same_url(a: str, b: str) -> bool:
+    return a.strip().rstrip("/") == b.strip().rstrip("/")
+
+
 class ProviderForm(QWidget):
     """Preset, base URL, model (listed from ``GET /models``), API key, test connection.
 
+    The model field warns (``warning``) while its model is not one the server at the base URL
+    listed. "List models" also picks an offered model when the field's is not.
+
     Signals:
         check_requested(): "Test connection" or "List models" was pressed: the owner asks the
-            server for its models and answers with ``show_result`` and ``set_models``.
+            server for its models and answers with ``show_check``.
     """
 
     check_requested = Signal()
@@ -57,6 +78,13 @@ class ProviderForm(QWidget):
         self.test_button = named(QPushButton("Test connection"), "testConnection")
         self.status = named(QLabel(), "connectionStatus")
         self.status.setWordWrap(True)
+        self.warning = named(QLabel(), "modelWarning")
+        self.warning.setWordWrap(True)
+        self.warning.hide()
+        # The server (base URL) that last listed its models, and them; "List models" pressed.
+        self._offered: tuple[str, list[str]] | None = None
+        self._asked_url = ""
+        self._choose_offered = False
         model_row = QHBoxLayout()
         model_row.addWidget(self.model, 1)
         model_row.addWidget(self.refresh_button)
@@ -67,11 +95,14 @@ class ProviderForm(QWidget):
         model_label = form.labelForField(model_row)
         if isinstance(model_label, QLabel):  # a row of two widgets: say which one it labels
             model_label.setBuddy(self.model)
+        form.addRow("", self.warning)
         form.addRow("API key", self.api_key)
         form.addRow(self.test_button, self.status)
         self.preset.currentIndexChanged.connect(self._on_preset)
-        self.test_button.clicked.connect(self.check_requested)
-        self.refresh_button.clicked.connect(self.check_requested)
+        self.test_button.clicked.connect(lambda: self._ask(choose=False))
+        self.refresh_button.clicked.connect(lambda: self._ask(choose=True))
+        self.model.currentTextChanged.connect(self._update_warning)
+        self.base_url.textChanged.connect(self._update_warning)
 
     def load(self, provider: ProviderSettings) -> None:
         """Fills the fields from saved settings."""
@@ -93,12 +124,42 @@ class ProviderForm(QWidget):
             name=name, base_url=self.base_url.text().strip(), model=self.model.currentText().strip()
         )
 
-    def set_models(self, models: list[str]) -> None:
-        """Offers the models the server listed, keeping the current choice."""
-        current = self.model.currentText()
+    def set_models(self, models: list[str], *, choose: bool = False) -> None:
+        """Offers the models the server at the base URL listed, keeping the current choice
+        unless ``choose`` and it is not offered: then the preset's usual model if offered,
+        else the first."""
+        current = self.model.currentText().strip()
+        self._offered = (self.base_url.text(), list(models))
+        self.model.blockSignals(True)
         self.model.clear()
         self.model.addItems(models)
-        self.model.setCurrentText(current or (models[0] if models else ""))
+        self.model.blockSignals(False)
+        if models and (not current or (choose and current not in models)):
+            preset = PROVIDER_PRESETS.get(self.preset.currentData()[0])
+            usual = preset.default_model if preset is not None else ""
+            current = usual if usual in models else models[0]
+        self.model.setCurrentText(current)
+        self._update_warning()
+
+    def show_check(self, ok: bool, text: str, models: list[str]) -> None:
+        """The answer to ``check_requested``: the outcome and, when it worked, the models."""
+        if ok and _same_url(self._asked_url, self.base_url.text()):  # not typed over since
+            self.set_models(models, choose=self._choose_offered)
+        self.show_result(ok, text)
+
+    def _ask(self, *, choose: bool) -> None:
+        self._asked_url, self._choose_offered = self.base_url.text(), choose
+        self.check_requested.emit()
+
+    def _update_warning(self) -> None:
+        offered = self._offered
+        text = ""
+        if offered is not None and _same_url(offered[0], self.base_url.text()):
+            text = unoffered_warning(self.model.currentText().strip(), offered[1])
+        dark = self.palette().window().color().lightness() < 128
+        self.warning.setStyleSheet(f"color: {'#fbbf24' if dark else '#b45309'}")
+        self.warning.setText(text)
+        self.warning.setVisible(bool(text))
 
     def show_result(self, ok: bool, text: str) -> None:
         """Shows the outcome of a connection test."""

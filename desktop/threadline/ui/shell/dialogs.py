@@ -55,12 +55,18 @@ def open_import(parent: QWidget, sessions: SessionsController) -> QFileDialog:
 
 
 def wire_provider_form(form: ProviderForm, settings: SettingsController) -> None:
-    """Connection checks from a provider form (the settings panel's or first-run setup's)."""
+    """Connection checks from a provider form (the settings panel's or first-run setup's);
+    the form also offers (and warns against) the configured provider's models while it shows
+    that provider's URL."""
     form.check_requested.connect(
-        lambda: settings.test_connection(form.provider(), form.api_key.text())
+        lambda: settings.test_connection(form.provider(), form.api_key.text(), form.show_check)
     )
-    settings.connection_checked.connect(form.show_result)
-    settings.models_listed.connect(form.set_models)
+
+    def offer(models: list[str]) -> None:
+        if form.base_url.text().strip() == settings.settings.provider.base_url.strip():
+            form.set_models(models)
+
+    settings.models_listed.connect(offer)
 
 
 def open_setup(parent: QWidget, settings: SettingsController) -> SetupDialog:

@@ -51,14 +51,19 @@ class SidebarDrawer(QWidget):
         self._slide.setDuration(SLIDE_MS)
         self._slide.setEasingCurve(QEasingCurve.Type.OutCubic)
         splitter.installEventFilter(self)
+        # The docked width is the one the person chose by dragging the handle: when the window
+        # narrows, the splitter squeezes the sidebar before it is taken, which is not a choice.
+        splitter.splitterMoved.connect(self._dragged)
         self.hide()
+
+    def _dragged(self, *_args: object) -> None:
+        if not self.holds and self.sidebar.width() > 0:
+            self._docked_width = self.sidebar.width()
 
     def take(self) -> None:
         """The window became narrow: the sidebar leaves the splitter (the chat takes its room)."""
         if self.holds:
             return
-        if self.sidebar.isVisible() and self.sidebar.width() > 0:
-            self._docked_width = self.sidebar.width()
         self.holds = True
         self.sidebar.setParent(self)  # out of the splitter, hidden
         self.sidebar.setAutoFillBackground(True)  # the frame colour, over the chat

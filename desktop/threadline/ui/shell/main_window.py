@@ -136,6 +136,7 @@ class MainWindow(QMainWindow):
         self.new_action = actions.new
         self.export_action = actions.export
         self.import_action = actions.import_
+        self.trash_action = actions.trash
         self.quit_action = actions.quit
         self.search_action = actions.search
         self.stop_action = actions.stop
@@ -187,6 +188,7 @@ class MainWindow(QMainWindow):
         self.quit_action.triggered.connect(self.close)
         self.export_action.triggered.connect(self._export)
         self.import_action.triggered.connect(self._import)
+        self.trash_action.triggered.connect(self.open_trash)
         # controllers -> views
         sessions.sessions_listed.connect(self._on_sessions)
         sessions.session_upserted.connect(self._on_session_upserted)
@@ -267,7 +269,9 @@ class MainWindow(QMainWindow):
     def _on_running(self, session_id: str, is_running: bool) -> None:
         if session_id == self.sessions.current_session_id:
             self.chat.on_running_changed(is_running)
-            if not is_running:
+            if is_running:
+                self.chat_model.show_waiting()  # until the first token (or an error)
+            else:
                 self.chat_model.end_streams()
 
     def _send(self, text: str) -> None:
@@ -301,6 +305,8 @@ class MainWindow(QMainWindow):
         self.inspector.on_event(event)
         if event.tag == "tool.progress":  # partial: a running tool's "step 2 of 3"
             self.chat_model.show_progress(event.metadata)
+        elif event.tag == "model.retry":  # partial: "Rate limited — retrying in 20 s"
+            self.chat_model.show_retry(event.metadata)
         if event.partial or event.done:
             return
         self.chat_model.add_event(event)
@@ -327,9 +333,31 @@ class MainWindow(QMainWindow):
     def _import(self) -> QFileDialog:
         return dialogs.open_import(self, self.sessions)
 
+    def open_trash(self) -> QDialog:
+        """File → Trash: what is in the trash, to restore or delete for good (one window)."""
+        from threadline.ui.sidebar.trash_dialog import TrashDialog
+
+        dialog = getattr(self, "trash_dialog", None)
+        if dialog is None:
+            dialog = self.trash_dialog = TrashDialog(self)
+            self.sessions.trash_listed.connect(dialog.show_trashed)
+            dialog.restore_requested.connect(self.sessions.restore_all)
+            dialog.empty_requested.connect(self.sessions.empty_trash)
+        self.sessions.list_trash()
+        dialog.show()
+        dialog.raise_()
+        dialog.activateWindow()
+        return dialog
+
     def edit_conversation_instruction(self) -> QDialog:
         """Opens the open conversation's own instruction for editing."""
         return self.choices.edit_instruction()
+
+    def show_shortcuts(self) -> QDialog:
+        """Ctrl+/: the keyboard shortcuts, with where each works (non-modal, returned)."""
+        from threadline.ui.shell.shortcuts import open_shortcuts
+
+        return open_shortcuts(self)
 
     def open_setup(self) -> SetupDialog:
         """Shows the first-run setup (non-modal) and saves what the user picks."""

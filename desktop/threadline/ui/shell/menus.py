@@ -24,6 +24,7 @@ class MenuActions(NamedTuple):
 
     new: QAction
     export: QAction
+    trash: QAction
     import_: QAction
     quit: QAction
     search: QAction
@@ -51,6 +52,8 @@ def build_menus(
     export = action(file_menu, "&Export conversation…", QKeySequence("Ctrl+E"))
     import_ = action(file_menu, "&Import conversation…", QKeySequence("Ctrl+I"))
     file_menu.addSeparator()
+    trash = action(file_menu, "&Trash…", QKeySequence())
+    file_menu.addSeparator()
     quit_ = action(file_menu, "&Quit", QKeySequence.StandardKey.Quit)
     search = action(edit_menu, "&Search conversations", QKeySequence("Ctrl+K"))
     edit_menu.addAction(sidebar.rename_action)
@@ -70,4 +73,6 @@ def build_menus(
         view_menu.addAction(zoom)
     view_menu.addSeparator()
     view_menu.addAction(panels.show_shortcuts)
-    return MenuActions(new, export, import_, quit_, search, stop, focus_composer, message_keys)
+    return MenuActions(
+        new, export, trash, import_, quit_, search, stop, focus_composer, message_keys
+    )

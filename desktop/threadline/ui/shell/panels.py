@@ -15,12 +15,8 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDialog,
     QDockWidget,
-    QHeaderView,
     QMainWindow,
-    QMenu,
     QSizePolicy,
-    QTableWidget,
-    QTableWidgetItem,
     QToolBar,
     QToolButton,
     QVBoxLayout,
@@ -182,46 +178,10 @@ class SidePanels:
         self.chat.set_text_points(self._base_points + self._zoom)
 
     def shortcuts(self) -> QDialog:
-        """Ctrl+/: every action that has a shortcut, in a table, with where it works (a
-        message's keys act on the message selected in the chat). Esc closes it."""
-        from threadline.ui.chat.message_keys import SCOPE_PROPERTY
+        """Ctrl+/: the keyboard shortcuts, with where each works (``shell/shortcuts.py``)."""
+        from threadline.ui.shell.shortcuts import open_shortcuts
 
-        dialog = QDialog(self.window)
-        dialog.setObjectName("shortcutsDialog")
-        dialog.setWindowTitle("Keyboard shortcuts")
-        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-        native = QKeySequence.SequenceFormat.NativeText
-        rows = sorted(
-            {
-                (
-                    a.text().replace("&", "").rstrip("…"),
-                    ", ".join(k.toString(native) for k in a.shortcuts()),
-                    str(a.property(SCOPE_PROPERTY) or "Anywhere"),
-                )
-                for a in self.window.findChildren(QAction)
-                # A message menu's entries only show the keys of the chat's own actions.
-                if not a.shortcut().isEmpty() and a.text() and not isinstance(a.parent(), QMenu)
-            },
-            key=lambda row: (row[2] != "Anywhere", row[2], row[0].casefold()),
-        )
-        table = QTableWidget(len(rows), 3, dialog)
-        table.setObjectName("shortcutsTable")
-        table.setAccessibleName("Keyboard shortcuts")
-        table.setHorizontalHeaderLabels(["Action", "Shortcut", "Where"])
-        table.verticalHeader().hide()
-        table.horizontalHeader().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
-        table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
-        for row, cells in enumerate(rows):
-            for column, text in enumerate(cells):
-                table.setItem(row, column, QTableWidgetItem(text))
-        layout = QVBoxLayout(dialog)
-        layout.addWidget(table)
-        dialog.resize(620, 560)
-        dialog.finished.connect(self._back_to_window)
-        dialog.show()
-        dialog.activateWindow()
-        table.setFocus()
-        return dialog
+        return open_shortcuts(self.window)
 
     def _back_to_window(self) -> None:
         """A dialog closed (Esc): the keyboard goes back to the main window, as window

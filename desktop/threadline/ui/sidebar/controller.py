@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 
 from threadline.app import conversations as ops
+from threadline.app import trash as trash_ops
 from threadline.app.conversations import APP_NAME, USER_ID, OpenedSession
 from threadline.app.early import PINNED_KEY
 from threadline.app.fallback_store import fallback_notice
@@ -33,7 +35,9 @@ class SessionsController(QObject):
         session_opened(object): an ``OpenedSession``.
         older_loaded(str, object, object): a session id, the ``ChatItem``s of its rows read
             by ``fetch_older``, and the seq to read below next (None: none left).
-        trashed(str, str): a session id and its title, just moved to the trash.
+        trashed(str, str, int): a conversation's id and title, just moved to the trash, and
+            how many of its branches went with it.
+        trash_listed(object): ``list[TrashedConversation]``, what the trash holds.
         search_results(object): ``dict[str, str]`` session id to snippet.
         recovered(str, str): a damaged data file was salvaged: the message, the kept file.
         notice(str): a plain message for the user.
@@ -43,7 +47,8 @@ class SessionsController(QObject):
     session_upserted = Signal(object)
     session_opened = Signal(object)
     older_loaded = Signal(str, object, object)  # session id, items, seq to read below or None
-    trashed = Signal(str, str)
+    trashed = Signal(str, str, int)
+    trash_listed = Signal(object)
     search_results = Signal(object)
     recovered = Signal(str, str)
     notice = Signal(str)
@@ -68,6 +73,7 @@ class SessionsController(QObject):
         self._chosen = False
         self.picked_teams: dict[str, str] = {}  # a team picked whose marker is not saved yet
         self.new_model = ""  # the model picked for the conversation not created yet
+        self._trashed_with: dict[str, list[str]] = {}  # a trashed conversation: its branches too
 
     async def start(self) -> None:
         """Lists the sessions and reopens the one that was open last."""
@@ -164,23 +170,48 @@ class SessionsController(QObject):
         self.spawner.spawn(self.store.rename_session(APP_NAME, USER_ID, session_id, title))
 
     def delete(self, session_id: str, title: str) -> None:
-        """Moves a session to the trash (undo with ``restore``)."""
+        """Moves a conversation and its branches to the trash (undo with ``restore``)."""
 
         async def work() -> None:
-            await self.store.delete_session(APP_NAME, USER_ID, session_id)
-            if self.current_session_id == session_id:
+            ids = await trash_ops.trash_with_branches(self.store, session_id)
+            self._trashed_with[session_id] = ids
+            if self.current_session_id in ids:
                 self.new_session()
             await self.list()
-            self.trashed.emit(session_id, title)
+            self.trashed.emit(session_id, title, len(ids) - 1)
 
         self.spawner.spawn(work())
 
     def restore(self, session_id: str) -> None:
-        """Takes a session out of the trash."""
+        """Takes a conversation out of the trash, with the branches trashed with it."""
+        self.restore_all([*self._trashed_with.pop(session_id, [session_id])])
+
+    def restore_all(self, ids: Sequence[str]) -> None:
+        """Takes the sessions ``ids`` out of the trash (a conversation, then its branches)."""
 
         async def work() -> None:
-            await self.store.restore_session(APP_NAME, USER_ID, session_id)
+            await trash_ops.restore_all(self.store, ids)
             await self.list()
+            self.list_trash()
+
+        self.spawner.spawn(work())
+
+    def list_trash(self) -> None:
+        """What the trash holds; arrives as ``trash_listed``."""
+
+        async def work() -> None:
+            self.trash_listed.emit(await trash_ops.trashed_conversations(self.store))
+
+        self.spawner.spawn(work(), group="trash")
+
+    def empty_trash(self) -> None:
+        """Deletes what the trash holds for good; then lists it again (empty)."""
+
+        async def work() -> None:
+            gone = await trash_ops.empty(self.store)
+            self._trashed_with.clear()
+            self.notice.emit(f"Deleted {gone} conversation{'s' if gone != 1 else ''} for good.")
+            self.list_trash()
 
         self.spawner.spawn(work())
 

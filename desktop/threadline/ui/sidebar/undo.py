@@ -27,10 +27,13 @@ class TrashUndo(QObject):
         self.button.clicked.connect(self._undo)
         self._timer.timeout.connect(self._hide)
 
-    def on_trashed(self, session_id: str, title: str) -> None:
-        """A conversation was just moved to the trash."""
+    def on_trashed(self, session_id: str, title: str, branches: int = 0) -> None:
+        """A conversation was just moved to the trash (with ``branches`` of its branches)."""
         self._trashed = session_id
-        self._status_bar.showMessage(f"Moved “{title or 'conversation'}” to the trash.", UNDO_MS)
+        also = f" and its {branches} branch{'es' if branches != 1 else ''}" if branches else ""
+        self._status_bar.showMessage(
+            f"Moved “{title or 'conversation'}”{also} to the trash (File → Trash).", UNDO_MS
+        )
         self.button.show()
         self._timer.start()
 
