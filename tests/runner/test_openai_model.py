@@ -123,6 +123,27 @@ async def test_429_retries_honouring_retry_after(
     assert loop.time() - started >= 0.05
 
 
+async def test_a_retry_is_announced_and_not_counted_as_time_to_first_token(
+    server: ScriptedServer, make_model: Callable[..., OpenAIChatModel]
+) -> None:
+    server.script(Reply(status=429, headers={"Retry-After": "0.4"}), text("after wait"))
+    runner = Runner("app", LLMAgent("h", model=make_model()))
+    events = [e async for e in runner.run("u", "s", "x")]
+    retries = [e for e in events if e.tag == "model.retry"]
+    assert len(retries) == 1 and retries[0].partial  # shown, never stored
+    assert retries[0].metadata == {
+        "attempt": 1,
+        "delay_s": 0.4,
+        "code": "rate_limited",
+        "message": retries[0].metadata["message"],
+    }
+    assert "Rate limited" in retries[0].metadata["message"]
+    reply = next(e for e in events if e.tag == "model.reply")
+    assert reply.metadata["retries"] == 1
+    assert reply.metadata["first_token_ms"] < 400 <= reply.metadata["latency_ms"]
+    assert events.index(retries[0]) < events.index(reply)
+
+
 async def test_persistent_500_gives_up_with_server_error(
     server: ScriptedServer, make_model: Callable[..., OpenAIChatModel]
 ) -> None:

@@ -46,6 +46,7 @@ INSPECT_LIMIT = 400
 OPEN_ROWS = 800
 OLDER_ROWS = 400
 TITLE_CHARS = 60
+KEPT_ROWS = 16  # a stopped run's cut replies are among this many newest rows (one per stream)
 
 
 @dataclass
@@ -328,3 +329,18 @@ async def rebuild_request(
     if session is None or not isinstance(meta.get("history"), dict):
         return None
     return rebuild_messages(session.events, meta["history"], meta.get("system"))
+
+
+async def kept_replies(store: DesktopStore, session_id: str, invocation_id: str) -> list[Event]:
+    """The cut replies the runner saved for ``invocation_id`` when it was stopped or failed
+    mid-reply (``interrupted`` events, among the newest rows), so the chat can give its live
+    bubbles their stored ids: they then offer what a reopened reply offers."""
+    if not invocation_id:
+        return []
+    rows = await store.load_rows(session_id, last=KEPT_ROWS)
+    found = [
+        Event.model_validate_json(row.body)
+        for row in rows
+        if row.tag == "interrupted" and invocation_id in row.body
+    ]
+    return [event for event in found if event.invocation_id == invocation_id]

@@ -74,6 +74,8 @@ def items_from_rows(rows: Sequence[EventRow]) -> list[ChatItem]:
                 reply = ChatItem("assistant", author, text, event_id, status)
                 if thought:
                     reply.data.update(thinking_data(Event.model_validate_json(body)))
+                if tag == "model.reply":  # the figures the streamed reply showed under it
+                    reply.detail = _stored_usage_line(body)
                 items.append(reply)
             if has_calls:
                 event = Event.model_validate_json(body)
@@ -91,7 +93,24 @@ def items_from_rows(rows: Sequence[EventRow]) -> list[ChatItem]:
         for item in items[first:]:
             item.data.setdefault("time", stamp)
     _settle_approvals(items, tools)
-    return items
+    stale = {id(i) for i in stale_errors(items)}
+    return [i for i in items if id(i) not in stale] if stale else items
+
+
+def stale_errors(items: Sequence[ChatItem]) -> list[ChatItem]:
+    """Error cards a later attempt made good: those followed, before the next message of
+    yours, by a finished reply (a 401, then Retry answered). They are history, not news."""
+    stale: list[ChatItem] = []
+    since_user: list[ChatItem] = []
+    for item in items:
+        if item.kind == "user":
+            since_user = []
+        elif item.kind == "error":
+            since_user.append(item)
+        elif item.kind == "assistant" and item.status == "" and since_user:
+            stale.extend(since_user)
+            since_user = []
+    return stale
 
 
 def _settle_approvals(items: list[ChatItem], tools: dict[str, ChatItem]) -> None:
@@ -283,29 +302,73 @@ def progress_line(progress: Any, total: Any, message: Any) -> str:
 
 def usage_line(event: Event) -> str:
     """ "123 tokens · 41 tok/s · 0.3 s to first token · context 3.1k / 128k" for a reply (what
-    the server reported and the runner timed), or empty."""
+    the server reported and the runner timed), or empty. The tokens are the reply's own
+    (completion tokens, as the rate counts them); the context is the prompt's."""
+    usage = event.usage
+    if usage is None:
+        return _usage_text(event.metadata, 0, 0)
+    return _usage_text(event.metadata, usage.prompt_tokens, usage.completion_tokens)
+
+
+def _stored_usage_line(body: str) -> str:
+    """``usage_line`` of a stored reply's JSON, read without building the event."""
+    if '"usage":{' not in body and '_ms"' not in body:
+        return ""
+    data = json.loads(body)
+    usage = data.get("usage") or {}
+    meta = data.get("metadata") or {}
+    return _usage_text(
+        meta, int(usage.get("prompt_tokens") or 0), int(usage.get("completion_tokens") or 0)
+    )
+
+
+def _usage_text(meta: dict[str, Any], prompt: int, completion: int) -> str:
     from threadline.app.context import context_line
 
-    meta = event.metadata
-    usage = event.usage
     parts = []
-    if usage is not None and usage.total_tokens:
-        parts.append(f"{usage.total_tokens} tokens")
+    if completion:
+        parts.append(f"{completion} token{'s' if completion != 1 else ''}")
     generating = meta.get("generating_ms")
     seconds = generating / 1000 if isinstance(generating, int | float) else 0.0
-    if usage is not None and usage.completion_tokens > 1 and seconds > 0:
-        parts.append(f"{usage.completion_tokens / seconds:.0f} tok/s")
+    if completion > 1 and seconds > 0:
+        parts.append(f"{completion / seconds:.0f} tok/s")
     first = meta.get("first_token_ms")
     latency = meta.get("latency_ms")
+    retries = meta.get("retries")
+    after = (
+        f" after {retries} retr{'y' if retries == 1 else 'ies'}"
+        if isinstance(retries, int) and retries > 0
+        else ""
+    )
     if isinstance(first, int | float):
-        parts.append(f"{first / 1000:.1f} s to first token")
+        parts.append(f"{first / 1000:.1f} s to first token{after}")
     elif isinstance(latency, int | float):
-        parts.append(f"{latency / 1000:.1f} s")
-    if usage is not None and usage.prompt_tokens:
+        parts.append(f"{latency / 1000:.1f} s{after}")
+    if prompt:
         request = meta.get("request")
         model = str(request.get("model", "")) if isinstance(request, dict) else ""
-        parts.append(context_line(usage.prompt_tokens, model))
+        parts.append(context_line(prompt, model))
     return " · ".join(parts)
+
+
+RETRY_REASONS = {
+    "rate_limited": "Rate limited by the server",
+    "server_error": "The model server failed",
+    "network": "Could not reach the model server",
+    "timeout": "The model server did not answer in time",
+}
+CONNECTING = "Connecting…"
+
+
+def retry_line(meta: dict[str, Any], left: float | None = None) -> str:
+    """ "Rate limited by the server — retrying in 20 s" for a ``model.retry`` event's metadata
+    (``left``: the seconds still to wait, else its whole delay)."""
+    reason = RETRY_REASONS.get(str(meta.get("code", "")), "The request failed")
+    delay = meta.get("delay_s")
+    seconds = left if left is not None else delay if isinstance(delay, int | float) else 0.0
+    if seconds < 0.5:
+        return f"{reason} — retrying now"
+    return f"{reason} — retrying in {max(1, round(seconds))} s"
 
 
 def _short_args(arguments: str, limit: int = 80) -> str:

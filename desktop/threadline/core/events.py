@@ -34,6 +34,7 @@ class EventTag(StrEnum):
     TOOL_RESULT = "tool.result"  # a tool call ended (metadata: status, timing)
     TOOL_PROGRESS = "tool.progress"  # partial: a running tool reported progress (metadata)
     REASONING = "reasoning"  # partial: a piece of the model's reasoning (``reasoning_delta``)
+    MODEL_RETRY = "model.retry"  # partial: the model call failed and is retried (metadata)
     TOOL_APPROVAL = "tool.approval"  # the run paused: metadata["pending"] awaits decisions
     AGENT_TRANSFER = "agent.transfer"  # the conversation moved to another agent
     ERROR = "error"  # the run failed; ``event.error`` says why

@@ -19,6 +19,7 @@ from threadline.runner.callbacks import call_hook
 from threadline.runner.models import (
     ModelRequest,
     ReasoningChunk,
+    RetryChunk,
     TextChunk,
     ToolCallChunk,
     UsageChunk,
@@ -54,6 +55,8 @@ async def ask_model(
     thinking_from: float | None = None
     answer_from: float | None = None
     first_from: float | None = None
+    asked_from = started  # when the request that answered was sent (after any retry's wait)
+    retries = 0
     calls: dict[int, dict[str, str]] = {}
     usage: Usage | None = None
     make_delta = DeltaFactory(invocation_id=ctx.invocation_id, author=agent.name, branch=agent.path)
@@ -72,7 +75,7 @@ async def ask_model(
                     await asyncio.sleep(0)
                     last_yield = clock()
                 kind = type(chunk)
-                if first_from is None and kind is not UsageChunk:
+                if first_from is None and kind is not UsageChunk and kind is not RetryChunk:
                     first_from = clock()  # time to first token: text, thought or call
                 if kind is TextChunk:
                     assert isinstance(chunk, TextChunk)
@@ -99,6 +102,11 @@ async def ask_model(
                 elif kind is UsageChunk:
                     assert isinstance(chunk, UsageChunk)
                     usage = chunk.usage
+                elif kind is RetryChunk:
+                    assert isinstance(chunk, RetryChunk)
+                    retries = chunk.attempt
+                    asked_from = clock() + chunk.delay  # the model waits, then asks again
+                    yield retry_event(agent, ctx, chunk)
     tool_calls = [
         ToolCall(
             id=c["id"] or f"call_{new_id()[:12]}",
@@ -119,17 +127,38 @@ async def ask_model(
         meta = {**meta, "reasoning_ms": round(thought * 1000, 3)}
     if first_from is not None:
         # Per reply: time to first token, and the streaming rate after it (tokens/s).
+        # Counted from the request that answered: a retry's wait is not the model's slowness.
         meta = {
             **meta,
-            "first_token_ms": round((first_from - started) * 1000, 3),
+            "first_token_ms": round((first_from - asked_from) * 1000, 3),
             "generating_ms": round((clock() - first_from) * 1000, 3),
         }
+    if retries:
+        meta = {**meta, "retries": retries}
     replaced = await call_hook(agent.callbacks.after_model, ctx, agent, request, message)
     if isinstance(replaced, Message):
         message = replaced
     elif isinstance(replaced, str):  # new text; the tool calls stay
         message = message.model_copy(update={"content": replaced})
     yield reply_event(agent, ctx, message, usage, request, meta, started)
+
+
+def retry_event(agent: LLMAgent, ctx: InvocationContext, chunk: RetryChunk) -> Event:
+    """A partial ``model.retry`` event: the call failed (``code``, ``message``) and is sent
+    again after ``delay_s`` seconds (``attempt`` from 1). Never stored."""
+    return Event(
+        invocation_id=ctx.invocation_id,
+        author=agent.name,
+        branch=agent.path,
+        partial=True,
+        tag=EventTag.MODEL_RETRY,
+        metadata={
+            "attempt": chunk.attempt,
+            "delay_s": chunk.delay,
+            "code": chunk.code,
+            "message": chunk.message,
+        },
+    )
 
 
 def reply_event(

@@ -90,7 +90,19 @@ class UsageChunk:
     usage: Usage
 
 
-ModelChunk = TextChunk | ReasoningChunk | ToolCallChunk | UsageChunk
+@dataclass(slots=True)
+class RetryChunk:
+    """The request failed and will be sent again in ``delay`` seconds (attempt ``attempt``,
+    counted from 1); ``code`` and ``message`` say why (``ModelError`` codes). Comes before any
+    other chunk: a stream already under way is never retried."""
+
+    attempt: int
+    delay: float
+    code: str
+    message: str
+
+
+ModelChunk = TextChunk | ReasoningChunk | ToolCallChunk | UsageChunk | RetryChunk
 
 
 class ModelError(ThreadlineError):

@@ -18,6 +18,7 @@ from threadline.runner.models import (
     ModelError,
     ModelRequest,
     ReasoningChunk,
+    RetryChunk,
     ToolCallChunk,
     UsageChunk,
 )
@@ -101,13 +102,22 @@ class OpenAIChatModel:
         return str(self.client.base_url)
 
     async def stream(self, request: ModelRequest) -> AsyncGenerator[ModelChunk, None]:
+        body = self._body(request)
+        attempt = 0
+        while True:  # each retry is a RetryChunk first, so a caller can say why it waits
+            opened = await self._try_open(body, attempt)
+            if not isinstance(opened, RetryChunk):
+                break
+            yield opened
+            attempt += 1
+            await asyncio.sleep(opened.delay)
         if not request.stream:
             # One complete response: nothing was streamed, so a failure (a cut body too) is
             # retried like a refused request, and the chunks come all at once.
-            for piece in completion_chunks(await self._open(request)):
+            for piece in completion_chunks(opened):
                 yield piece
             return
-        stream = await self._open(request)
+        stream = opened
         received = False
         finished = False
         think = ThinkSplitter()
@@ -171,7 +181,7 @@ class OpenAIChatModel:
             raise _translate(exc, self.base_url) from exc
         return sorted(m.id for m in page.data)
 
-    async def _open(self, request: ModelRequest) -> Any:
+    def _body(self, request: ModelRequest) -> dict[str, Any]:
         messages = request.messages
         if self.vision is False and has_images(messages):
             messages = without_images(messages)
@@ -188,7 +198,11 @@ class OpenAIChatModel:
             body["parallel_tool_calls"] = request.parallel_tool_calls
         if request.response_format is not None:
             body["response_format"] = request.response_format
-        attempt = 0
+        return body
+
+    async def _try_open(self, body: dict[str, Any], attempt: int) -> Any:
+        """The response to ``body``, or a ``RetryChunk`` when it should be sent again (the
+        caller waits its delay); raises ``ModelError`` when it cannot be."""
         while True:
             try:
                 return await self.client.chat.completions.create(**body)
@@ -205,8 +219,7 @@ class OpenAIChatModel:
                 log.warning(
                     "model call failed (%s); retry %d in %.2fs", error.code, attempt + 1, delay
                 )
-                attempt += 1
-                await asyncio.sleep(delay)
+                return RetryChunk(attempt + 1, delay, error.code, str(error))
 
 
 def _env_key(base_url: str | None) -> str | None:

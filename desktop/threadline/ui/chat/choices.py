@@ -79,11 +79,21 @@ class ChoicesBar(QWidget):
             self.team_picker.setItemData(row, description, Qt.ItemDataRole.ToolTipRole)
         self.show_team(current)
 
+    def set_provider_model(self, name: str) -> None:
+        """Names the model the provider's settings ask for in the first entry ("Provider's
+        model (gpt-4o)"), so the picker says what a conversation without its own gets."""
+        self._provider_model = name
+        self.model_picker.setItemText(0, self._default_label())
+
+    def _default_label(self) -> str:
+        name = getattr(self, "_provider_model", "")
+        return f"{DEFAULT_MODEL_LABEL} ({name})" if name else DEFAULT_MODEL_LABEL
+
     def set_models(self, models: list[str]) -> None:
         """The models the server offers; the current choice stays."""
         current = self.current_model()
         self.model_picker.clear()
-        self.model_picker.addItem(DEFAULT_MODEL_LABEL, "")
+        self.model_picker.addItem(self._default_label(), "")
         for name in sorted(models):
             self.model_picker.addItem(name, name)
         self.show_model(current)
@@ -100,7 +110,7 @@ class ChoicesBar(QWidget):
     def current_model(self) -> str:
         """The model picked ("" = the provider's)."""
         text = self.model_picker.currentText().strip()
-        return "" if text in ("", DEFAULT_MODEL_LABEL) else text
+        return "" if text in ("", DEFAULT_MODEL_LABEL, self._default_label()) else text
 
     def show_instruction(self, own: str | None) -> None:
         """Says whether the open conversation has its own instruction."""

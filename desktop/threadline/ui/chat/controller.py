@@ -3,6 +3,7 @@ branch), approvals, the team that answers, and the inspector's rebuilt requests.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -16,6 +17,7 @@ from threadline.app.timeline import CONTINUE_PROMPT
 from threadline.core.errors import StorageError
 from threadline.runner import Message, RunConfig
 from threadline.settings.secrets import KeyringLockedError
+from threadline.ui.chat.cut_replies import CutReplies
 
 if TYPE_CHECKING:
     from threadline.app.approvals import ApprovalBook
@@ -154,6 +156,7 @@ class ChatController(QObject):
     ) -> None:
         async def consume() -> None:
             self.running_changed.emit(session_id, True)
+            cut = CutReplies()
             is_saved = message is None
             problem = ""
             try:
@@ -170,6 +173,9 @@ class ChatController(QObject):
                 self._warn_if_near_full(session_id, message or "", model)
                 stream = make_stream(config)
                 async for event in stream:
+                    cut.see(event)
+                    if event.error is not None and cut.streaming:  # the cut reply was saved
+                        await cut.show_kept(self.store, self.bridge, session_id)
                     if event.tag == "model.reply" and event.usage is not None:
                         self._last_usage[session_id] = (
                             event.usage.prompt_tokens,
@@ -191,6 +197,10 @@ class ChatController(QObject):
             except KeyringLockedError as exc:
                 problem = str(exc)
                 self.key_locked.emit(problem)
+            except asyncio.CancelledError:  # Stop: the runner saved what had streamed
+                if cut.streaming:
+                    await cut.show_kept(self.store, self.bridge, session_id)
+                raise
             finally:
                 self.bridge.flush()
                 self.running_changed.emit(session_id, False)

@@ -6,14 +6,17 @@ import time
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
-from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractListModel, QModelIndex, QPersistentModelIndex, Qt, QTimer
 
 from threadline.app.timeline import (
+    CONNECTING,
     ChatItem,
     image_refs,
     items_for_event,
     parts_line,
     progress_line,
+    retry_line,
+    stale_errors,
     thinking_data,
     usage_line,
 )
@@ -60,6 +63,9 @@ class ChatModel(QAbstractListModel):
         self._tools: dict[str, ChatItem] = {}
         self._streams: dict[tuple[str, str], ChatItem] = {}
         self.older_than: int | None = None  # see ``reset``
+        self.waiting: ChatItem | None = None  # "Connecting…" until the reply's first token
+        self._countdown = QTimer(self, interval=1000)  # a retry's "retrying in N s"
+        self._countdown.timeout.connect(self._count_down)
 
     # -- Qt model API ----------------------------------------------------------------------
 
@@ -74,6 +80,8 @@ class ChatModel(QAbstractListModel):
         if role == ITEM_ROLE:
             return item
         if role == Qt.ItemDataRole.DisplayRole:
+            return item.text
+        if role == Qt.ItemDataRole.AccessibleTextRole and item.status == "waiting":
             return item.text
         if role == Qt.ItemDataRole.AccessibleTextRole:
             # Clipped: a 10 MB paste would otherwise be sent whole as the row's name.
@@ -93,6 +101,8 @@ class ChatModel(QAbstractListModel):
         self._first = max(0, len(items) - WINDOW)
         self._tools = {i.call_id: i for i in items if i.kind == "tool" and i.call_id}
         self._streams = {}
+        self.waiting = None
+        self._countdown.stop()
         self.endResetModel()
 
     def items(self) -> list[ChatItem]:
@@ -166,9 +176,50 @@ class ChatModel(QAbstractListModel):
             item.touch()
             self._changed(item)
 
+    def show_waiting(self) -> None:
+        """A quiet "Connecting…" row where the reply will appear; its first token, an
+        error or the run's end takes it away."""
+        if self.waiting is None:
+            self.waiting = ChatItem("note", "", CONNECTING, status="waiting")
+            self.waiting.data["time"] = time.time()
+            self.append([self.waiting])
+
+    def show_retry(self, meta: dict[str, Any]) -> None:
+        """The request failed and is sent again soon (``model.retry`` metadata): the waiting
+        row says why and counts down."""
+        self.show_waiting()
+        assert self.waiting is not None
+        self.waiting.data["retry"] = meta
+        delay = meta.get("delay_s")
+        self.waiting.data["retry_until"] = time.monotonic() + (
+            float(delay) if isinstance(delay, int | float) else 0.0
+        )
+        self.waiting.text = retry_line(meta)
+        self.update_item(self.waiting)
+        self._countdown.start()
+
+    def _count_down(self) -> None:
+        item = self.waiting
+        if item is None or "retry_until" not in item.data:
+            self._countdown.stop()
+            return
+        left = item.data["retry_until"] - time.monotonic()
+        item.text = retry_line(item.data["retry"], left)
+        self.update_item(item)
+        if left < 0.5:
+            self._countdown.stop()
+
+    def drop_waiting(self) -> None:
+        """Takes the waiting row away (the reply, or its error, takes its place)."""
+        self._countdown.stop()
+        if self.waiting is not None:
+            self._remove(self.waiting)
+            self.waiting = None
+
     def _stream_item(self, author: str, branch: str) -> ChatItem:
         item = self._streams.get((author, branch))
         if item is None:
+            self.drop_waiting()
             item = ChatItem("assistant", author, "", status="streaming")
             self._streams[(author, branch)] = item
             self.append([item])
@@ -190,6 +241,8 @@ class ChatModel(QAbstractListModel):
         key = (event.author, event.branch)
         stream = self._streams.pop(key, None)
         message = event.message
+        if event.error is not None or (message is not None and message.role == "assistant"):
+            self.drop_waiting()
         if stream is not None and message is not None and message.role == "assistant":
             stream.text = message.content
             stream.event_id = event.id
@@ -202,6 +255,7 @@ class ChatModel(QAbstractListModel):
             self._changed(stream)
             rest = [i for i in items_for_event(event, self._tools) if i.kind != "assistant"]
             self.append(rest)
+            self._drop_stale_errors()
             return
         if stream is not None and not stream.text:
             self._remove(stream)
@@ -228,6 +282,8 @@ class ChatModel(QAbstractListModel):
                 self.update_item(pending)
                 return
         self.append(items_for_event(event, self._tools))
+        if message is not None and message.role == "assistant":
+            self._drop_stale_errors()
         if message is not None and message.role == "tool":
             updated = self._tools.get(message.tool_call_id or "")
             if updated is not None:
@@ -236,6 +292,14 @@ class ChatModel(QAbstractListModel):
             waiting = self._tools.get(call["id"])
             if waiting is not None:
                 self._changed(waiting)
+
+    def _drop_stale_errors(self) -> None:
+        """Error cards above a reply that answered after them (a Retry that worked) go."""
+        start = len(self._items)
+        while start > 0 and self._items[start - 1].kind != "user":
+            start -= 1
+        for item in stale_errors(self._items[start:]):
+            self._remove(item)
 
     def update_item(self, item: ChatItem) -> None:
         """Redraws ``item`` after its fields changed."""
@@ -273,6 +337,7 @@ class ChatModel(QAbstractListModel):
 
     def end_streams(self) -> None:
         """Marks any bubble still streaming as interrupted (stop or failure)."""
+        self.drop_waiting()
         for item in self._streams.values():
             item.status = "interrupted"
             item.touch()

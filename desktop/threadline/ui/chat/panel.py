@@ -184,6 +184,10 @@ class ChatPanel(QWidget):
         """The models the server offers (see ``ChoicesBar.set_models``)."""
         self.choices.set_models(models)
 
+    def set_provider_model(self, name: str) -> None:
+        """The model the provider's settings ask for, named in the model picker."""
+        self.choices.set_provider_model(name)
+
     def show_model(self, name: str) -> None:
         """Shows the model this conversation asks for ("" = the provider's)."""
         self.choices.show_model(name)

@@ -57,6 +57,8 @@ def row_html(item: ChatItem, *, dark: bool, images: ImageCache | None) -> str:
         return f'<p align="center" style="color:gray">↪ transferred {html.escape(text)}</p>'
     if item.kind == "approval":
         return approval_html(item, dark=dark)
+    if item.status == "waiting":  # where the reply will appear: "Connecting…"
+        return f'<p style="color:gray"><i>{html.escape(text)}</i></p>'
     if item.kind in ("elicitation", "sampling"):
         from threadline.ui.chat.prompt_html import prompt_html
 
