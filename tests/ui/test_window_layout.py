@@ -93,6 +93,17 @@ def test_an_empty_sidebar_says_how_to_begin_and_tab_leaves_the_composer(
     qtbot.waitUntil(lambda: not sidebar.empty_hint.isVisible())
     qtbot.waitUntil(lambda: any(i.text == "Hello." and i.event_id for i in items(app)))
     wait_idle(app, qtbot)
+    # F2's field sits on the row, below the group label ("Today") drawn above it.
+    first = sidebar.tree.model().index(0, 0)
+    sidebar.tree.edit(first)
+    from PySide6.QtWidgets import QLineEdit
+
+    qtbot.waitUntil(lambda: sidebar.tree.viewport().findChild(QLineEdit) is not None)
+    field = sidebar.tree.viewport().findChild(QLineEdit)
+    label = sidebar.tree.sessions_delegate.header_height
+    assert field.geometry().top() >= sidebar.tree.visualRect(first).top() + label
+    sidebar.tree.closePersistentEditor(first)
+    qtbot.keyClick(field, Qt.Key.Key_Escape)
     sidebar.search.setText("zebra crossing")  # nothing matches
     qtbot.waitUntil(lambda: sidebar.empty_hint.isVisible())
     assert sidebar.empty_hint.text() == "No conversation matches."

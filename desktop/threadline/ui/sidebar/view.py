@@ -72,6 +72,14 @@ class SessionDelegate(QStyledItemDelegate):
         if style is not None:
             style.drawControl(QStyle.ControlElement.CE_ItemViewItem, shown, painter, widget)
 
+    def updateEditorGeometry(
+        self, editor: QWidget, option: QStyleOptionViewItem, index: Index
+    ) -> None:
+        # F2's field goes on the row itself, not over the group label drawn above it.
+        super().updateEditorGeometry(editor, option, index)
+        if index.data(HEADER_ROLE):
+            editor.setGeometry(editor.geometry().adjusted(0, self.header_height, 0, 0))
+
     def sizeHint(self, option: QStyleOptionViewItem, index: Index) -> QSize:
         size = super().sizeHint(option, index)
         size.setHeight(max(size.height(), 22))
