@@ -20,7 +20,7 @@ def test_a_conversation_asks_the_model_it_picked(app: Harness, qtbot: Any) -> No
     assert picker.objectName() == "modelPicker"
     qtbot.waitUntil(lambda: picker.findText("scripted-small") >= 0, timeout=5000)
     assert [picker.itemText(i) for i in range(picker.count())] == [
-        "Provider's model (scripted-large)",  # names what the provider's settings ask for
+        "Default (scripted-large)",  # names what the provider's settings ask for
         "scripted-large",
         "scripted-small",
     ]

@@ -31,7 +31,7 @@ class ChoicesBar(QWidget):
         self.model_picker.setInsertPolicy(QComboBox.InsertPolicy.NoInsert)
         self.model_picker.setAccessibleName("Model for this conversation")
         self.model_picker.setToolTip("The model this conversation asks for (the server's list)")
-        self.model_picker.setMinimumContentsLength(18)
+        self.model_picker.setMinimumContentsLength(22)
         self.model_picker.setSizeAdjustPolicy(
             QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon
         )
@@ -80,14 +80,17 @@ class ChoicesBar(QWidget):
         self.show_team(current)
 
     def set_provider_model(self, name: str) -> None:
-        """Names the model the provider's settings ask for in the first entry ("Provider's
-        model (gpt-4o)"), so the picker says what a conversation without its own gets."""
+        """Names the model the provider's settings ask for in the first entry ("Default
+        (gpt-4o)"), so the picker says what a conversation without its own gets."""
         self._provider_model = name
         self.model_picker.setItemText(0, self._default_label())
+        line = self.model_picker.lineEdit()
+        if line is not None:  # a long name shows from its start, not its end
+            line.setCursorPosition(0)
 
     def _default_label(self) -> str:
         name = getattr(self, "_provider_model", "")
-        return f"{DEFAULT_MODEL_LABEL} ({name})" if name else DEFAULT_MODEL_LABEL
+        return f"Default ({name})" if name else DEFAULT_MODEL_LABEL
 
     def set_models(self, models: list[str]) -> None:
         """The models the server offers; the current choice stays."""

@@ -61,7 +61,7 @@ class SettingsGlue(QObject):
         settings.instruction_history.connect(pages.set_history)
         # Settings shows the provider in use, however it was saved (first-run setup included).
         settings.provider_saved.connect(pages.provider.load)
-        # The model picker names the provider's model ("Provider's model (gpt-4o)").
+        # The model picker names the provider's model ("Default (gpt-4o)").
         settings.provider_saved.connect(
             lambda provider: self.chat.set_provider_model(provider.model)
         )
