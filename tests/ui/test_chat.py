@@ -116,6 +116,10 @@ def test_regenerate_and_edit_make_branches_in_the_sidebar(app: Harness, qtbot: A
     assert [i.text for i in items(app)] == ["Tell me a joke", "A joke"]
     assert app.server.requests[-1]["messages"][-1] == {"role": "user", "content": "Tell me a joke"}
     assert tree.rowCount(tree.index_of(regen_id or "")) == 1  # a branch of the branch
+    edit_id = app.parts.sessions.current_session_id or ""
+    # Labelled by its own first words, not the reply before the fork.
+    qtbot.waitUntil(lambda: tree.index_of(edit_id).data() == "↳ Tell me a joke", timeout=3000)
+    assert app.window.tree_model.node(root_id or "").title == "Tell me a fact"
     # Switching back shows the original conversation, unchanged.
     app.window.sidebar.tree.setCurrentIndex(tree.index_of(root_id or ""))
     qtbot.waitUntil(

@@ -283,7 +283,8 @@ class ChatController(QObject):
 
         async def work() -> None:
             branch_id = await self._open_branch(ops.edit_branch(self.store, source, event_id))
-            if branch_id is not None:
+            if branch_id is not None:  # named by its own first words, not the inherited title
+                await self.store.rename_session(APP_NAME, USER_ID, branch_id, ops.first_title(text))
                 await self._send(text, branch_id)
 
         self.spawner.spawn(work())

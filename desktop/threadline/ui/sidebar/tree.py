@@ -71,7 +71,11 @@ class SessionNode:
     def label(self) -> str:
         """What the sidebar shows."""
         title = self.title or "New conversation"
-        if self.parent is not None and self.fork_text:
+        if self.parent is None:
+            return title
+        if self.title and self.title != self.parent.title:  # its own (an edit's new words)
+            return f"↳ {_clip(self.title, 40)}"
+        if self.fork_text:  # inherited: where it branched
             return f"↳ {_clip(self.fork_text, 40)}"
         return title
 
