@@ -115,7 +115,10 @@ def test_regenerate_and_edit_make_branches_in_the_sidebar(app: Harness, qtbot: A
     wait_idle(app, qtbot)
     assert [i.text for i in items(app)] == ["Tell me a joke", "A joke"]
     assert app.server.requests[-1]["messages"][-1] == {"role": "user", "content": "Tell me a joke"}
-    assert tree.rowCount(tree.index_of(regen_id or "")) == 1  # a branch of the branch
+    # The message belongs to the conversation: its edit is a sibling of the branch it was
+    # edited from, not nested under it.
+    qtbot.waitUntil(lambda: tree.rowCount(tree.index_of(root_id or "")) == 2, timeout=3000)
+    assert tree.rowCount(tree.index_of(regen_id or "")) == 0
     edit_id = app.parts.sessions.current_session_id or ""
     # Labelled by its own first words, not the reply before the fork.
     qtbot.waitUntil(lambda: tree.index_of(edit_id).data() == "↳ Tell me a joke", timeout=3000)

@@ -152,11 +152,21 @@ async def edit_branch(store: DesktopStore, session_id: str, user_event_id: str) 
 
     Returns the branch id, or None when the message is not in the session.
     """
-    seq = await store.event_seq(session_id, user_event_id)
-    if seq is None:
+    if await store.event_seq(session_id, user_event_id) is None:
         return None
-    previous = await store.load_rows(session_id, last=1, before=seq)
-    return await fork(store, session_id, previous[0].id if previous else "")
+    # The branch grows from the conversation the message belongs to: editing a message a
+    # branch inherited makes a sibling of that branch, not a branch nested under it.
+    owner = session_id
+    while True:
+        meta = await store.get_meta(APP_NAME, USER_ID, owner)
+        parent = meta.parent_id if meta is not None else None
+        if parent is None or await store.event_seq(parent, user_event_id) is None:
+            break
+        owner = parent
+    seq = await store.event_seq(owner, user_event_id)
+    assert seq is not None
+    previous = await store.load_rows(owner, last=1, before=seq)
+    return await fork(store, owner, previous[0].id if previous else "")
 
 
 async def append_marker(store: DesktopStore, meta: Session, event: Event) -> None:
