@@ -84,3 +84,23 @@ def test_key_reaches_requests_but_never_files_or_logs(
             leaks.append(str(path))
     assert leaks == []
     assert KEY not in caplog.text
+
+
+def test_a_missing_keyring_is_said_at_every_start(
+    qtbot: Any, qloop: Any, server: Any, tmp_path: Path
+) -> None:
+    """The keyring is only asked when a key is needed; the app asks at start, so a missing one
+    is said then (a key typed at setup is kept for that session only), every launch."""
+    from tests.ui.helpers import start_app, stop_app
+
+    previous = keyring.get_keyring()
+    keyring.set_keyring(keyring.backends.fail.Keyring())  # keyring's own "none available"
+    try:
+        for _launch in range(2):
+            harness = start_app(qtbot, tmp_path / "data", server)
+            banner = harness.window.chat.banner
+            qtbot.waitUntil(lambda b=banner: "this session only" in b.text(), timeout=5000)
+            assert banner.isVisible()
+            stop_app(qtbot, harness)
+    finally:
+        keyring.set_keyring(previous)

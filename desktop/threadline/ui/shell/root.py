@@ -65,7 +65,11 @@ class App:
         await self.agents.restore()
         await self.settings.restore_instruction()
         await self.sessions.start()
+        # The keyring is only asked when a key is needed: ask now for the provider's, so a
+        # keyring that is missing or locked is said at every start (a key typed at setup is
+        # then kept for that session only), not first met as a 401.
         secrets = self.services.secrets
+        await secrets.get(self.services.settings.provider.key_name)
         if secrets.problem:
             self.sessions.notice.emit(secrets.problem)
         # The openai SDK takes a third of a second to import, Markdown and Pygments a tenth: do
