@@ -21,7 +21,7 @@ NOW = {"Retry-After": "0"}  # the app retries 429/5xx three times; don't wait be
     ("replies", "message"),
     [
         ([Reply(status=401)], "The server refused the API key (401). Check the key in Settings."),
-        ([Reply(status=429, headers=NOW)] * 4, "Rate limited by the server (429). Try again"),
+        ([Reply(status=429, headers=NOW)] * 4, "Rate limited by the server (429)"),
         ([Reply(status=503, headers=NOW)] * 4, "The model server failed (503)."),
         ([Reply(text=["Half a ", "thought", " never"], cut_after=2)], "dropped mid-reply"),
         ([Reply(text=["Half a ", "thought", " never"], close_after=2)], "ended without finishing"),

@@ -106,6 +106,8 @@ def test_regenerate_and_edit_make_branches_in_the_sidebar(app: Harness, qtbot: A
     # Edit the user message: another branch, the original untouched.
     user_item = items(app)[0]
     app.window.chat.begin_edit(user_item)
+    composer = app.window.chat.composer
+    assert composer.textCursor().position() == len("Tell me a fact")  # goes on from the end
     app.window.chat.composer.setPlainText("Tell me a joke")
     app.server.script(text("A joke"))
     qtbot.mouseClick(app.window.chat.send_button, Qt.MouseButton.LeftButton)

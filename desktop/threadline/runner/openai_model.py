@@ -292,7 +292,8 @@ def _translate(exc: openai.APIError, base_url: str) -> ModelError:
             text = f"The server refused the API key ({status}). Check the key in Settings."
             return ModelError("auth", text, status=status)
         if status == 429:
-            text = f"Rate limited by the server (429). Try again shortly. {detail}".strip()
+            said = f": {detail.rstrip('.')}" if detail else ""  # the server's own words first
+            text = f"Rate limited by the server (429){said}. Try again shortly."
             return ModelError("rate_limited", text, status=status)
         if status == 404:
             text = f"Not found (404): check the base URL and model name. {detail}".strip()

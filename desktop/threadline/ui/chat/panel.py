@@ -12,6 +12,7 @@ from PySide6.QtGui import (
     QGuiApplication,
     QKeyEvent,
     QResizeEvent,
+    QTextCursor,
 )
 from PySide6.QtWidgets import (
     QAbstractItemView,
@@ -236,6 +237,7 @@ class ChatPanel(QWidget):
         """Puts a user message in the composer; sending it makes a branch."""
         self._editing = item
         self.composer.setPlainText(item.text)
+        self.composer.moveCursor(QTextCursor.MoveOperation.End)  # to go on writing, as typed
         self.edit_label.show()
         self.composer.setFocus()
 
