@@ -128,13 +128,24 @@ class ChatPanel(QWidget):
         layout = self._column = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.view, 1)
-        layout.addWidget(self.banner)
-        layout.addWidget(self.edit_label)
         # The composer sits under the reading column, as wide as it (see delegate.COLUMN).
         bottom = QWidget()
         bottom.setMaximumWidth(COLUMN + 16)  # the box as wide as the messages (8 px margins)
         stack = QVBoxLayout(bottom)
         stack.setContentsMargins(8, 4, 8, 8)
+        # Notices (the keyring, a refused file) and "Editing a message" sit in the column, as
+        # soft rounded notes over the composer, not as bare text at the window's edge.
+        for note in (self.banner, self.edit_label):
+            note.setWordWrap(True)
+            stack.addWidget(note)
+        self.banner.setStyleSheet(
+            "QLabel#chatBanner { background: palette(alternate-base); border: 1px solid"
+            " palette(mid); border-radius: 8px; padding: 6px 10px; }"
+        )
+        self.edit_label.setObjectName("editingNote")
+        self.edit_label.setStyleSheet(
+            "QLabel#editingNote { border-left: 3px solid palette(highlight); padding: 2px 8px; }"
+        )
         stack.addWidget(self.choices)
         stack.addWidget(self.composer_box)
         centred = QHBoxLayout()  # the stretches share what the column does not take
