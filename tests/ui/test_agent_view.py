@@ -106,8 +106,11 @@ def test_approve_deny_and_edit_arguments(app: Harness, qtbot: Any, tmp_path: Pat
         for r in range(inspector.calls.rowCount())
         if inspector.calls.item(r, 1).text() == "awaiting approval"
     )
+    done = next(r for r in range(inspector.calls.rowCount()) if r != row)
+    inspector.calls_view.setCurrentIndex(inspector.calls.index(done, 0))
+    assert not inspector.deny_button.isVisibleTo(inspector)  # nothing to decide on that call
     inspector.calls_view.setCurrentIndex(inspector.calls.index(row, 0))
-    assert inspector.deny_button.isEnabled()
+    assert inspector.deny_button.isEnabled() and inspector.deny_button.isVisibleTo(inspector)
     qtbot.mouseClick(inspector.deny_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(
         lambda: any(i.text == "Fine, I will not." and i.event_id for i in items(app)), timeout=5000

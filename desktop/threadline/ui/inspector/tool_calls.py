@@ -14,6 +14,7 @@ from PySide6.QtCore import QModelIndex, Qt, Signal
 from PySide6.QtGui import QPixmap, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QHBoxLayout,
+    QHeaderView,
     QLabel,
     QPlainTextEdit,
     QPushButton,
@@ -47,6 +48,12 @@ class ToolCallsTab(QWidget):
         self.calls = QStandardItemModel(0, 5, self)
         self.calls.setHorizontalHeaderLabels(["Tool", "Status", "Duration", "Agent", "Call id"])
         self.calls_view = table(self.calls, "toolCallsView")
+        # The tool's name takes the room a narrow panel has; the other columns fit their text
+        # (the id last, cut first), so no sideways scrolling.
+        header = self.calls_view.horizontalHeader()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        self.calls_view.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.call_detail = monospace(named(QPlainTextEdit(), "toolCallDetail"))
         self.images: ImageCache | None = None  # thumbnails of a result's images (the window's)
         self.call_images = named(QWidget(), "toolCallImages")
@@ -55,8 +62,7 @@ class ToolCallsTab(QWidget):
         self.call_images.hide()
         self.approve_button = QPushButton("Approve")
         self.deny_button = QPushButton("Deny")
-        self.approve_button.setEnabled(False)
-        self.deny_button.setEnabled(False)
+        self._show_decision(False)
         self._call_rows: dict[str, list[QStandardItem]] = {}
         self._call_data: dict[str, dict[str, Any]] = {}
 
@@ -167,9 +173,14 @@ class ToolCallsTab(QWidget):
             parts += ["", "Images:", *(self._image_line(n, i) for n, i in enumerate(images, 1))]
         self.call_detail.setPlainText("\n".join(parts))
         self._show_thumbnails(images)
-        is_pending = data.get("status") == "awaiting approval"
-        self.approve_button.setEnabled(is_pending)
-        self.deny_button.setEnabled(is_pending)
+        self._show_decision(data.get("status") == "awaiting approval")
+
+    def _show_decision(self, pending: bool) -> None:
+        """Approve and Deny are there only for a call that waits for them (greyed-out
+        buttons under every finished call read as something still to do)."""
+        for button in (self.approve_button, self.deny_button):
+            button.setEnabled(pending)
+            button.setVisible(pending)
 
     def _image_line(self, number: int, image: dict[str, Any]) -> str:
         from threadline.runner.content import human_size
@@ -213,6 +224,5 @@ class ToolCallsTab(QWidget):
         if not current.isValid():
             return
         call_id = self.calls.item(current.row(), 0).data(CALL_ROLE)
-        self.approve_button.setEnabled(False)
-        self.deny_button.setEnabled(False)
+        self._show_decision(False)
         self.approval_decided.emit(call_id, approved)
