@@ -23,6 +23,17 @@ BUTTON = 22  # px, at most: a row is never smaller (SessionDelegate's minimum he
 EDGE = 4  # px between the buttons and the list's right edge
 
 
+_FOLLOWED = frozenset(
+    {
+        QEvent.Type.MouseMove,
+        QEvent.Type.Leave,
+        QEvent.Type.Resize,
+        QEvent.Type.FocusIn,
+        QEvent.Type.FocusOut,
+    }
+)
+
+
 class RowActions(QWidget):
     """The buttons over one row of ``view``.
 
@@ -56,7 +67,8 @@ class RowActions(QWidget):
         self.more.clicked.connect(self._on_more)
         self.pin.clicked.connect(self._on_pin)
         view.setMouseTracking(True)
-        view.viewport().installEventFilter(self)
+        self._viewport = view.viewport()
+        self._viewport.installEventFilter(self)
         view.installEventFilter(self)
         view.verticalScrollBar().valueChanged.connect(self._on_scrolled)
         self.hide()
@@ -153,7 +165,11 @@ class RowActions(QWidget):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         kind = event.type()
-        if watched is self.view.viewport():
+        # Only the events acted on: a view being destroyed still sends others (its children
+        # leaving), and asking the half-deleted view anything then raises.
+        if kind not in _FOLLOWED:
+            return False
+        if watched is self._viewport:
             if kind == QEvent.Type.MouseMove:
                 self._hover_at(event.position().toPoint())  # type: ignore[attr-defined]
             elif kind == QEvent.Type.Leave:
