@@ -69,6 +69,15 @@ async def trashed_conversations(store: DesktopStore) -> list[TrashedConversation
     return found
 
 
+async def trashed_with(store: DesktopStore, session_id: str) -> tuple[str, ...]:
+    """``session_id`` and the branches that went to the trash with it (itself alone when it
+    is not a conversation the trash lists)."""
+    for conversation in await trashed_conversations(store):
+        if conversation.id == session_id:
+            return conversation.ids
+    return (session_id,)
+
+
 async def empty(store: DesktopStore) -> int:
     """Deletes everything in the trash for good; how many sessions left it."""
     return await store.empty_trash(APP_NAME, USER_ID)

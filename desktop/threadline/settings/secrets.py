@@ -56,6 +56,8 @@ class SecretStore:
         self.timeout = timeout
         self.problem: str | None = None
         self.is_locked = False  # the last keyring call met a locked (or unanswering) keyring
+        # Told each time a keyring call meets a problem (the app shows it), whoever asked.
+        self.on_problem: Callable[[str], None] | None = None
         self._memory: dict[str, str] = {}
 
     async def get(
@@ -128,4 +130,6 @@ class SecretStore:
                 name = type(exc).__name__
                 self.problem = f"The system keyring is unavailable ({name}). {SESSION_ONLY}"
         log.warning("keyring: %s", self.problem)
+        if self.on_problem is not None and self.problem:
+            self.on_problem(self.problem)
         return fallback

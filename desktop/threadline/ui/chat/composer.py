@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QByteArray, QEvent, QIODevice, QMimeData, QSize, Qt, Signal
-from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QKeyEvent, QPixmap
+from PySide6.QtGui import QDragEnterEvent, QDropEvent, QIcon, QImage, QPixmap
 from PySide6.QtWidgets import QFileDialog, QHBoxLayout, QPlainTextEdit, QToolButton, QWidget
 
 from threadline.app.attachments import (
@@ -22,7 +22,7 @@ from threadline.app.attachments import (
     from_image_bytes,
     from_paste,
 )
-from threadline.ui.common.widgets import named
+from threadline.ui.common.widgets import claims_escape, named
 
 THUMB = QSize(28, 28)
 
@@ -46,15 +46,8 @@ class Composer(QPlainTextEdit):
 
     def event(self, event: QEvent) -> bool:
         # Esc is the composer's own key (the chat panel leaves an edit with it, or stops the
-        # reply): claim it before the window's Esc shortcut (Stop reply) takes it.
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_Escape
-        ):
-            event.accept()
-            return True
-        return super().event(event)
+        # reply).
+        return claims_escape(event) or super().event(event)
 
     def canInsertFromMimeData(self, source: QMimeData) -> bool:
         return source.hasImage() or source.hasUrls() or super().canInsertFromMimeData(source)

@@ -13,6 +13,7 @@ from PySide6.QtGui import QColor, QMouseEvent, QPainter, QPaintEvent, QPalette, 
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
+    QLabel,
     QPushButton,
     QStyle,
     QStyleOption,
@@ -199,3 +200,25 @@ class ComposerBox(QWidget):
         painter.setPen(pen)
         box = QRectF(self.rect()).adjusted(inset, inset, -inset, -inset)
         painter.drawRoundedRect(box, RADIUS, RADIUS)
+
+
+def composer_notes() -> tuple[QLabel, QLabel]:
+    """The notes over the composer, hidden until used: a notice (the keyring, a refused file)
+    as a soft rounded box, and "Editing a message" with an accent edge; both in the reading
+    column, not as bare text at the window's edge."""
+    banner = named(QLabel(), "chatBanner")
+    banner.setTextFormat(Qt.TextFormat.PlainText)
+    banner.setStyleSheet(
+        "QLabel#chatBanner { background: palette(alternate-base); border: 1px solid"
+        " palette(mid); border-radius: 8px; padding: 6px 10px; }"
+    )
+    editing = named(
+        QLabel("Editing a message: sending makes a new branch (Esc cancels)."), "editingNote"
+    )
+    editing.setStyleSheet(
+        "QLabel#editingNote { border-left: 3px solid palette(highlight); padding: 2px 8px; }"
+    )
+    for note in (banner, editing):
+        note.setWordWrap(True)
+        note.hide()
+    return banner, editing

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 from threadline.app.attachments import Attachment
 from threadline.app.timeline import ChatItem
 from threadline.ui.chat.choices import ChoicesBar
-from threadline.ui.chat.composer_box import ComposerBox
+from threadline.ui.chat.composer_box import ComposerBox, composer_notes
 from threadline.ui.chat.delegate import COLUMN, ChatDelegate
 from threadline.ui.chat.first_frame import FirstFrame
 from threadline.ui.chat.links import is_web_link, open_link
@@ -101,12 +101,7 @@ class ChatPanel(QWidget):
         self.empty_hint.setWordWrap(True)
         self.empty_hint.setStyleSheet("color: gray")
 
-        self.banner = named(QLabel(), "chatBanner")
-        self.banner.setWordWrap(True)
-        self.banner.setTextFormat(Qt.TextFormat.PlainText)
-        self.banner.hide()
-        self.edit_label = QLabel("Editing a message: sending makes a new branch (Esc cancels).")
-        self.edit_label.hide()
+        self.banner, self.edit_label = composer_notes()
 
         # The rounded box: the text, Attach, Stop and Send (see composer_box).
         self.composer_box = ComposerBox()
@@ -133,19 +128,8 @@ class ChatPanel(QWidget):
         bottom.setMaximumWidth(COLUMN + 16)  # the box as wide as the messages (8 px margins)
         stack = QVBoxLayout(bottom)
         stack.setContentsMargins(8, 4, 8, 8)
-        # Notices (the keyring, a refused file) and "Editing a message" sit in the column, as
-        # soft rounded notes over the composer, not as bare text at the window's edge.
-        for note in (self.banner, self.edit_label):
-            note.setWordWrap(True)
-            stack.addWidget(note)
-        self.banner.setStyleSheet(
-            "QLabel#chatBanner { background: palette(alternate-base); border: 1px solid"
-            " palette(mid); border-radius: 8px; padding: 6px 10px; }"
-        )
-        self.edit_label.setObjectName("editingNote")
-        self.edit_label.setStyleSheet(
-            "QLabel#editingNote { border-left: 3px solid palette(highlight); padding: 2px 8px; }"
-        )
+        stack.addWidget(self.banner)  # the notes sit in the column, over the composer
+        stack.addWidget(self.edit_label)
         stack.addWidget(self.choices)
         stack.addWidget(self.composer_box)
         centred = QHBoxLayout()  # the stretches share what the column does not take

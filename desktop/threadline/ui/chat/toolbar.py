@@ -35,6 +35,7 @@ from PySide6.QtWidgets import QApplication
 
 from threadline.ui.chat.model import ITEM_ROLE, when_sent
 from threadline.ui.common.icons import icon_font
+from threadline.ui.common.widgets import claims_escape
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -152,9 +153,7 @@ class MessageToolbar(QObject):
             elif kind in (QEvent.Type.FocusIn, QEvent.Type.FocusOut):
                 self._later()
         elif isinstance(watched, ActionButton):
-            escape = isinstance(event, QKeyEvent) and event.key() == Qt.Key.Key_Escape
-            if kind == QEvent.Type.ShortcutOverride and escape:  # to the list, not "Stop reply"
-                event.accept()
+            if claims_escape(event):  # Esc goes back to the list, it does not stop the reply
                 return True
             if kind == QEvent.Type.KeyPress and isinstance(event, QKeyEvent):
                 return self._button_key(watched, event)

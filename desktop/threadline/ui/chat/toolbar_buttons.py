@@ -24,6 +24,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QLabel, QToolButton, QWidget
 
 from threadline.ui.chat.message_keys import key_for
+from threadline.ui.common.glyphs import paint_wash_and_ring
 from threadline.ui.common.icons import FAMILY, GLYPHS, MARKS, action_at, icon_font
 
 if TYPE_CHECKING:
@@ -102,18 +103,11 @@ class ActionButton(QToolButton):
         text = palette.color(QPalette.ColorRole.Text)
         under = self.underMouse() or self.isDown()
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         box = QRectF(self.rect())
-        if under:
-            wash = QColor(text)
-            wash.setAlphaF(0.10)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(wash)
-            painter.drawRoundedRect(box.adjusted(2, 2, -2, -2), 5, 5)
-        if self.hasFocus():  # the keyboard's ring
-            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(box.adjusted(1, 1, -1, -1), 5, 5)
+        # The keyboard's ring whenever focused: only Tab and the keys reach these buttons.
+        paint_wash_and_ring(
+            painter, box, palette, washed=under, ringed=self.hasFocus(), alpha=0.10, inset=2
+        )
         lit = under or self.hasFocus()
         painter.setPen(
             palette.color(QPalette.ColorRole.Link)

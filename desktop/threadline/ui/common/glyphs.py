@@ -69,6 +69,31 @@ def glyph_icon(name: str) -> QIcon:
     return QIcon(GlyphEngine(name)) if icon_font() else QIcon()
 
 
+def paint_wash_and_ring(
+    painter: QPainter,
+    box: QRectF,
+    palette: QPalette,
+    *,
+    washed: bool,
+    ringed: bool,
+    alpha: float,
+    inset: float = 1,
+) -> None:
+    """A small icon button's states: a wash of the text colour under the pointer (``alpha``
+    strong, ``inset`` px in) and the keyboard's 2 px ring in the accent colour."""
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if washed:
+        wash = QColor(palette.color(QPalette.ColorRole.Text))
+        wash.setAlphaF(alpha)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(wash)
+        painter.drawRoundedRect(box.adjusted(inset, inset, -inset, -inset), 5, 5)
+    if ringed:
+        painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2))
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawRoundedRect(box.adjusted(1, 1, -1, -1), 5, 5)
+
+
 class GlyphButton(QToolButton):
     """A small flat button showing one of ``MARKS`` (its text without the font): quiet until
     the pointer is over it, a wash under the pointer, the focus ring for the keyboard."""
@@ -93,20 +118,13 @@ class GlyphButton(QToolButton):
         text = palette.color(QPalette.ColorRole.Text)
         under = self.underMouse() or self.isDown()
         painter = QPainter(self)
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
         box = QRectF(self.rect())
-        if under:
-            wash = QColor(text)
-            wash.setAlphaF(0.12)
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(wash)
-            painter.drawRoundedRect(box.adjusted(1, 1, -1, -1), 5, 5)
         option = QStyleOption()
         option.initFrom(self)
-        if self.hasFocus() and option.state & QStyle.StateFlag.State_KeyboardFocusChange:
-            painter.setPen(QPen(palette.color(QPalette.ColorRole.Highlight), 2))
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawRoundedRect(box.adjusted(1, 1, -1, -1), 5, 5)
+        keyboard = bool(option.state & QStyle.StateFlag.State_KeyboardFocusChange)
+        paint_wash_and_ring(
+            painter, box, palette, washed=under, ringed=self.hasFocus() and keyboard, alpha=0.12
+        )
         painter.setPen(text if under else palette.color(QPalette.ColorRole.PlaceholderText))
         if icon_font():
             painter.setFont(glyph_font(int(min(box.width(), box.height()) * 0.7)))

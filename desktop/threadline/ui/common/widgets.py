@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TypeVar
 
-from PySide6.QtCore import QObject, Qt
+from PySide6.QtCore import QEvent, QObject, Qt
+from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import QListWidget, QListWidgetItem
 
 W = TypeVar("W", bound=QObject)
@@ -15,6 +16,20 @@ def named(widget: W, name: str) -> W:
     """Sets the object name tests and style rules find a widget by; returns the widget."""
     widget.setObjectName(name)
     return widget
+
+
+def claims_escape(event: QEvent) -> bool:
+    """For a widget's ``event``: True, with ``event`` accepted, when it is Esc asking whether
+    a shortcut may take it. Widgets with their own Esc (leave an edit, close a drawer) claim
+    it so that the window's Esc shortcut (Stop reply) does not."""
+    if (
+        event.type() == QEvent.Type.ShortcutOverride
+        and isinstance(event, QKeyEvent)
+        and event.key() == Qt.Key.Key_Escape
+    ):
+        event.accept()
+        return True
+    return False
 
 
 NAME_ROLE = Qt.ItemDataRole.UserRole + 7  # an entry's name when its text is a label

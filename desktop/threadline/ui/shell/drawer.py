@@ -22,6 +22,8 @@ from PySide6.QtCore import (
 from PySide6.QtGui import QColor, QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QMainWindow, QSplitter, QWidget
 
+from threadline.ui.common.widgets import claims_escape
+
 WIDTH = 300  # px: the drawer's width, at most (it leaves a strip of the chat in sight)
 SLIDE_MS = 90
 SCRIM = 0.32  # how dark the page under an open drawer goes
@@ -131,16 +133,9 @@ class SidebarDrawer(QWidget):
         return False
 
     def event(self, event: QEvent) -> bool:
-        # Esc is the drawer's while it has the keyboard: claim it before the window's Esc
-        # shortcut (Stop reply) does. Key events the sidebar's widgets leave come up here.
-        if (
-            event.type() == QEvent.Type.ShortcutOverride
-            and isinstance(event, QKeyEvent)
-            and event.key() == Qt.Key.Key_Escape
-        ):
-            event.accept()
-            return True
-        return super().event(event)
+        # Esc is the drawer's while it has the keyboard (key events the sidebar's widgets
+        # leave come up here).
+        return claims_escape(event) or super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         if event.key() == Qt.Key.Key_Escape:

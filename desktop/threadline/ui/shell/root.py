@@ -61,17 +61,16 @@ class App:
         self.spawner.spawn(self._start())
 
     async def _start(self) -> None:
+        # A keyring that is missing or locked is said when any call meets it: at every start
+        # that is the provider key's read below (``list_models``), not first a lost key or 401.
+        secrets = self.services.secrets
+        secrets.on_problem = self.sessions.notice.emit
+        if secrets.problem:  # met while the app was built
+            self.sessions.notice.emit(secrets.problem)
         self.mcp.restore()
         await self.agents.restore()
         await self.settings.restore_instruction()
         await self.sessions.start()
-        # The keyring is only asked when a key is needed: ask now for the provider's, so a
-        # keyring that is missing or locked is said at every start (a key typed at setup is
-        # then kept for that session only), not first met as a 401.
-        secrets = self.services.secrets
-        await secrets.get(self.services.settings.provider.key_name)
-        if secrets.problem:
-            self.sessions.notice.emit(secrets.problem)
         # The openai SDK takes a third of a second to import, Markdown and Pygments a tenth: do
         # it now, off the GUI thread, rather than freeze the window when the first message is
         # sent or the first conversation drawn.

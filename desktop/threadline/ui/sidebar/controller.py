@@ -73,7 +73,6 @@ class SessionsController(QObject):
         self._chosen = False
         self.picked_teams: dict[str, str] = {}  # a team picked whose marker is not saved yet
         self.new_model = ""  # the model picked for the conversation not created yet
-        self._trashed_with: dict[str, list[str]] = {}  # a trashed conversation: its branches too
 
     async def start(self) -> None:
         """Lists the sessions and reopens the one that was open last."""
@@ -174,7 +173,6 @@ class SessionsController(QObject):
 
         async def work() -> None:
             ids = await trash_ops.trash_with_branches(self.store, session_id)
-            self._trashed_with[session_id] = ids
             if self.current_session_id in ids:
                 self.new_session()
             await self.list()
@@ -184,17 +182,27 @@ class SessionsController(QObject):
 
     def restore(self, session_id: str) -> None:
         """Takes a conversation out of the trash, with the branches trashed with it."""
-        self.restore_all([*self._trashed_with.pop(session_id, [session_id])])
+
+        async def work() -> None:
+            await trash_ops.restore_all(
+                self.store, await trash_ops.trashed_with(self.store, session_id)
+            )
+            await self._listed_again()
+
+        self.spawner.spawn(work())
 
     def restore_all(self, ids: Sequence[str]) -> None:
         """Takes the sessions ``ids`` out of the trash (a conversation, then its branches)."""
 
         async def work() -> None:
             await trash_ops.restore_all(self.store, ids)
-            await self.list()
-            self.list_trash()
+            await self._listed_again()
 
         self.spawner.spawn(work())
+
+    async def _listed_again(self) -> None:
+        await self.list()
+        self.list_trash()
 
     def list_trash(self) -> None:
         """What the trash holds; arrives as ``trash_listed``."""
@@ -209,7 +217,6 @@ class SessionsController(QObject):
 
         async def work() -> None:
             gone = await trash_ops.empty(self.store)
-            self._trashed_with.clear()
             self.notice.emit(f"Deleted {gone} conversation{'s' if gone != 1 else ''} for good.")
             self.list_trash()
 
