@@ -7,18 +7,21 @@ absolute budget from SPEC §4.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
+import shutil
 import sqlite3
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
+import restart_turn
 from common import report, report_abs
 
 from threadline.core.events import Event, Message
-from threadline.runner import LLMAgent, Runner, ScriptedModel
 from threadline.sessions import SQLiteSessionService
 from threadline.sessions.search import index_pending
 
@@ -214,26 +217,35 @@ async def big_store(folder: Path) -> bool:
     return ok
 
 
+RESTARTS = 3
+
+
 async def our_turns(folder: Path, stored: int, turns: int = 10) -> tuple[float, float]:
-    """Milliseconds of the first turn after a restart (history read from the file) and of a
-    warm turn, with ``stored`` events in the session."""
-    path = folder / f"turn{stored}.db"
-    store = SQLiteSessionService(path)
-    session = await store.create_session("app", "u", "s")
-    for i in range(stored):
-        await store.append_event(session, event(i))
-    await store.aclose()
-    store = SQLiteSessionService(path)  # a restart: nothing in memory
-    runner = Runner("app", LLMAgent("a", model=ScriptedModel(["ok"])), session_service=store)
-    start = time.perf_counter()
-    await runner.run_to_end("u", "s", "first after the restart")
-    first = (time.perf_counter() - start) * 1000
-    start = time.perf_counter()
-    for i in range(turns):
-        await runner.run_to_end("u", "s", f"turn {i}")
-    warm = (time.perf_counter() - start) / turns * 1000
-    await store.aclose()
-    return first, warm
+    """Milliseconds of the first turn after a restart and of a warm turn (medians over
+    ``RESTARTS`` fresh processes), with ``stored`` events in the session as the runner writes
+    them; each process starts from the same file."""
+    prepared = folder / f"turn{stored}.db"
+    await restart_turn.fill_like_the_runner(prepared, stored)
+    runs = [
+        restarted(prepared, folder / f"turn{stored}-{run}.db", turns) for run in range(RESTARTS)
+    ]
+    firsts, warms = [r["first"] for r in runs], [r["warm"] for r in runs]
+    return statistics.median(firsts), statistics.median(warms)
+
+
+def restarted(prepared: Path, path: Path, turns: int) -> dict[str, float]:
+    """One fresh process's figures (``restart_turn.py``) on a copy of ``prepared``."""
+    for part in prepared.parent.glob(prepared.name + "*"):
+        shutil.copy(part, path.with_name(part.name.replace(prepared.name, path.name)))
+    script = Path(__file__).with_name("restart_turn.py")
+    done = subprocess.run(
+        [sys.executable, str(script), str(path), str(turns)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    figures: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
+    return figures
 
 
 async def peer_turns(folder: Path, stored: int, turns: int = 10) -> float | None:

@@ -16,6 +16,7 @@ from threadline.core.events import Event, EventTag, Message
 from threadline.runner import LLMAgent, Runner, ScriptedModel
 from threadline.sessions import EventRow, SQLiteSessionService, TreeRow
 from threadline.sessions.instance_lock import is_held
+from threadline.sessions.queries import HISTORY_COLUMNS
 from threadline.sessions.schema import CURRENT_VERSION, V1
 
 pytestmark = pytest.mark.asyncio
@@ -78,7 +79,7 @@ async def test_a_reopened_file_reads_a_history_once(tmp_path: Path) -> None:
     )
     await runner.run_to_end("u", "s", "first after the restart")
     await runner.run_to_end("u", "s", "second")
-    history_reads = [s for s in statements if s.lstrip().upper().startswith("SELECT SEQ, BODY")]
+    history_reads = [s for s in statements if s.startswith(f"SELECT {HISTORY_COLUMNS} ")]
     assert len(history_reads) == 1, history_reads
     await reopened._call(lambda db: db.set_trace_callback(None))
     await reopened.aclose()

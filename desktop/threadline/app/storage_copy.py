@@ -4,7 +4,7 @@ there and copies only what is new. Each conversation lands in one transaction of
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -12,6 +12,7 @@ from threadline.app.conversations import APP_NAME, USER_ID
 from threadline.app.early import PINNED_KEY
 from threadline.app.instructions import HISTORY_SETTING
 from threadline.app.teams import SPECS_SETTING
+from threadline.core.event_log import position
 from threadline.core.session import split_state
 from threadline.sessions.bulk import SessionPlan
 
@@ -112,19 +113,17 @@ async def _copy_one(
     return True
 
 
-def _own_events(session: Session) -> list[Event] | None:
+def _own_events(session: Session) -> Sequence[Event] | None:
     """A branch's own events (after the fork point), or None when it is not a branch."""
     if session.parent_id is None:
         return None
     if not session.fork_event_id:
         return list(session.events)  # forked before the first event: inherits nothing
-    for index, event in enumerate(session.events):
-        if event.id == session.fork_event_id:
-            return session.events[index + 1 :]
-    return None
+    found = position(session.events, session.fork_event_id)
+    return None if found is None else session.events[found + 1 :]
 
 
-def _plan(session: Session, events: list[Event], state: dict[str, object]) -> SessionPlan:
+def _plan(session: Session, events: Sequence[Event], state: dict[str, object]) -> SessionPlan:
     return SessionPlan(
         title=session.title,
         events=list(events),

@@ -4,6 +4,7 @@ Response``)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TextIO
 
 from threadline.runner import Event, EventTag, Message
@@ -51,7 +52,7 @@ def error_line(event: Event) -> str:
     return f"❌ Error [{event.error.code}]: {event.error.message}"
 
 
-def history_lines(events: list[Event]) -> list[str]:
+def history_lines(events: Sequence[Event]) -> list[str]:
     """A stored conversation as the lines ``/history`` prints (two spaces in)."""
     lines: list[str] = []
     for event in events:

@@ -6,6 +6,7 @@ from threadline.core.errors import (
     StorageError,
     ThreadlineError,
 )
+from threadline.core.event_log import EventLog, StoredMessage
 from threadline.core.events import (
     ErrorInfo,
     Event,
@@ -27,6 +28,7 @@ __all__ = [
     "ErrorInfo",
     "Event",
     "EventActions",
+    "EventLog",
     "EventTag",
     "FilePart",
     "ImagePart",
@@ -36,6 +38,7 @@ __all__ = [
     "SessionSearchHit",
     "SessionService",
     "StorageError",
+    "StoredMessage",
     "ThreadlineError",
     "ToolCall",
     "Usage",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from threadline.core import word_match
+from threadline.core.event_log import EventLog
 from threadline.core.events import Event, new_id
 from threadline.core.session import Session, SessionSearchHit, merge_state, split_state
 from threadline.core.titles import title_from_event
@@ -213,5 +214,5 @@ class InMemorySessionService:
         history = self._history(record)
         if self.event_limit is not None:
             history = history[-self.event_limit :] if self.event_limit else []
-        session.events = history
+        session.events = EventLog(history)
         return session

@@ -9,6 +9,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
+from threadline.core.event_log import EventLog
 from threadline.core.events import Event
 
 APP_PREFIX = "app:"
@@ -27,7 +28,8 @@ class Session(BaseModel):
     user_id: str
     title: str = ""
     state: dict[str, Any] = Field(default_factory=dict)
-    events: list[Event] = Field(default_factory=list)
+    # A list of events; a store may leave stored plain messages unparsed (core.event_log).
+    events: EventLog = Field(default_factory=EventLog)
     parent_id: str | None = None
     fork_event_id: str | None = None
     created_at: float = Field(default_factory=time.time)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from threadline.core.event_log import Entry, StoredMessage, entries, position
 from threadline.core.events import Event
 from threadline.runner.content import chat_content, part_reference, tool_images, tool_text
 
@@ -13,14 +14,14 @@ BranchFilter = Literal["all", "prefix", "exact"]
 
 
 def select_events(
-    events: Sequence[Event],
+    events: Sequence[Entry],
     *,
     invocation_id: str,
     branch: str,
     timeline: TimelineFilter = "all",
     branch_mode: BranchFilter = "prefix",
     invocation_start: int = 0,
-) -> list[Event]:
+) -> list[Entry]:
     """Events whose messages the model should see, under the timeline and branch filters.
 
     ``current_request`` keeps this invocation's events (the user's message included);
@@ -28,29 +29,32 @@ def select_events(
     plus the user's message. ``prefix`` keeps events of ancestor and descendant agents,
     ``exact`` only this agent's own; user events always pass the branch filter.
     """
-    selected: list[Event] = []
+    selected: list[Entry] = []
     for index, event in enumerate(events):
-        message = event.message
-        if message is None or event.partial or event.error is not None:
-            continue
         if timeline != "all" and event.invocation_id != invocation_id:
             continue
         if timeline == "current_invocation" and index < invocation_start and event.author != "user":
             continue
-        if branch_mode != "all" and event.author != "user" and event.branch:
-            if branch_mode == "exact" and event.branch != branch:
-                continue
-            if branch_mode == "prefix" and not _related(event.branch, branch):
-                continue
-        selected.append(event)
+        if not isinstance(event, StoredMessage) and (
+            event.message is None or event.partial or event.error is not None
+        ):
+            continue  # not a whole message (a stored plain message always is)
+        if _branch_passes(event.author, event.branch, branch, branch_mode):
+            selected.append(event)
     return selected
+
+
+def _branch_passes(author: str, own: str, branch: str, branch_mode: BranchFilter) -> bool:
+    if branch_mode == "all" or author == "user" or not own:
+        return True
+    return own == branch if branch_mode == "exact" else _related(own, branch)
 
 
 def _related(a: str, b: str) -> bool:
     return a == b or b.startswith(a + ".") or a.startswith(b + ".")
 
 
-def to_chat_messages(events: Sequence[Event], *, agent_name: str) -> list[dict[str, Any]]:
+def to_chat_messages(events: Sequence[Entry], *, agent_name: str) -> list[dict[str, Any]]:
     """Chat Completions messages for ``events``, always a valid sequence.
 
     Tool calls and tool results are kept only in complete pairs (a filter or a pause can leave
@@ -58,11 +62,24 @@ def to_chat_messages(events: Sequence[Event], *, agent_name: str) -> list[dict[s
     files (``Message.parts``) go as ``runner.content`` says; a tool result's images follow the
     round's tool messages in a user message (tool messages take text only).
     """
-    answered = {e.message.tool_call_id for e in events if e.message and e.message.role == "tool"}
+    answered = {
+        e.message.tool_call_id
+        for e in events
+        if not isinstance(e, StoredMessage) and e.message and e.message.role == "tool"
+    }
     called: set[str] = set()
     out: list[dict[str, Any]] = []
     images: list[dict[str, Any]] = []  # tool-result images waiting for the round to end
     for event in events:
+        if isinstance(event, StoredMessage):  # what most of a long history is: text, no JSON read
+            if images:
+                out += images
+                images = []
+            if event.role == "assistant" and event.author not in (agent_name, "") and event.text:
+                out.append({"role": "user", "content": f"[{event.author}] said: {event.text}"})
+            else:
+                out.append({"role": event.role, "content": event.text})
+            continue
         message = event.message
         assert message is not None
         if images and message.role != "tool":
@@ -121,9 +138,10 @@ def history_ref(
     invocation_start: int,
 ) -> dict[str, Any]:
     """Where a request's history came from, enough for ``rebuild_messages`` to redo it."""
+    found = entries(events)
     return {
-        "until_event_id": events[-1].id if events else None,
-        "start_event_id": events[invocation_start].id if invocation_start < len(events) else None,
+        "until_event_id": found[-1].id if found else None,
+        "start_event_id": found[invocation_start].id if invocation_start < len(found) else None,
         "invocation_id": invocation_id,
         "branch": branch,
         "agent": agent_name,
@@ -137,12 +155,12 @@ def rebuild_messages(
 ) -> list[dict[str, Any]] | None:
     """The messages a stored request sent, from the session's events; None if they are gone."""
     until = ref.get("until_event_id")
-    end = _position(events, until) if until is not None else -1
+    end = position(events, until) if until is not None else -1
     if end is None:
         return None
-    prefix = events[: end + 1]
+    prefix = entries(events)[: end + 1]
     start_id = ref.get("start_event_id")
-    found = _position(prefix, start_id) if start_id is not None else None
+    found = position(prefix, start_id) if start_id is not None else None
     start = len(prefix) if found is None else found
     selected = select_events(
         prefix,
@@ -156,11 +174,3 @@ def rebuild_messages(
     if system:
         messages.insert(0, {"role": "system", "content": system})
     return messages
-
-
-def _position(events: Sequence[Event], event_id: str) -> int | None:
-    # From the end: the events a request refers to are nearly always the latest ones.
-    for index in range(len(events) - 1, -1, -1):
-        if events[index].id == event_id:
-            return index
-    return None

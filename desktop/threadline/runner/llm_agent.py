@@ -241,7 +241,9 @@ class LLMAgent(BaseAgent):
                     "schema": self.output_schema.model_json_schema(),
                 },
             }
-        request = ModelRequest(
+        # Built from our own checked parts: validating would copy every message dict again
+        # (10,000 of them in a long conversation, each turn).
+        request = ModelRequest.model_construct(
             model=ctx.run_config.model_name or self.model.name,
             messages=messages,
             tools=tools,

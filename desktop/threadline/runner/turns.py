@@ -8,6 +8,7 @@ from collections.abc import Sequence
 
 from pydantic import BaseModel, ValidationError
 
+from threadline.core import event_log
 from threadline.core.events import ErrorInfo, Event, EventTag
 from threadline.runner.transfer import transfer_message
 
@@ -42,11 +43,8 @@ class RoundOutcome:
 
 def position(events: Sequence[Event], event_id: str | None, *, default: int) -> int:
     """Where ``event_id`` is in ``events`` (searched from the end), else ``default``."""
-    if event_id is not None:
-        for index in range(len(events) - 1, -1, -1):
-            if events[index].id == event_id:
-                return index
-    return default
+    found = None if event_id is None else event_log.position(events, event_id)
+    return default if found is None else found
 
 
 def attach_structured_output(schema: type[BaseModel] | None, reply: Event) -> None:

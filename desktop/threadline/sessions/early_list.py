@@ -15,7 +15,7 @@ from pathlib import Path
 
 # The schema version these queries are written for: tests/sessions/test_early_list.py checks it
 # is ``sessions.schema.CURRENT_VERSION`` (importing that module here would load pydantic).
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 TREE_SQL = (
     "SELECT s.id, s.title, s.parent_id, s.updated_at, coalesce(e.text, '')"

@@ -4,10 +4,18 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, NamedTuple, cast
 
+from threadline.core.event_log import (
+    Entry,
+    EventLog,
+    ReadBodies,
+    StoredMessage,
+    is_plain,
+    position,
+)
 from threadline.core.events import Event
 from threadline.core.session import Session, merge_state
 from threadline.sessions.blobs import Blob, event_columns
@@ -19,7 +27,7 @@ SESSION_COLUMNS = (
 )
 EVENT_INSERT = (
     "INSERT INTO events (session_id, id, invocation_id, author, role, tag,"
-    " timestamp, text, body) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)"
+    " timestamp, text, body, plain, branch) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
 )
 
 
@@ -69,6 +77,7 @@ class TreeRow(NamedTuple):
 # counts for a history of 50,000 rows.
 _event_row = cast(Callable[[Any], EventRow], partial(tuple.__new__, EventRow))
 _tree_row = cast(Callable[[Any], TreeRow], partial(tuple.__new__, TreeRow))
+_stored_message = cast(Callable[[Any], StoredMessage], partial(tuple.__new__, StoredMessage))
 
 
 class transaction:
@@ -161,8 +170,10 @@ def load_session(
     user_id: str,
     session_id: str,
     last: int | None = None,
+    read: ReadBodies | None = None,
 ) -> Session | None:
-    """The session with its history (only the newest ``last`` events when given), or None."""
+    """The session with its history (only the newest ``last`` events when given), or None;
+    ``read`` fetches the JSON of the plain messages left unparsed (``history_of``)."""
     row = db.execute(
         f"SELECT {SESSION_COLUMNS} FROM sessions WHERE id = ? AND app_name = ? AND user_id = ?"
         " AND deleted_at IS NULL",
@@ -171,15 +182,30 @@ def load_session(
     if row is None:
         return None
     session = session_from_row(row, scoped_state(db, app_name, user_id))
-    validate = Event.model_validate_json
     rows = (
-        lineage_rows(db, session_id, light=False)
+        lineage_rows(db, session_id, HISTORY_COLUMNS)
         if last is None
-        else (tail_rows(db, session_id, last, None, light=False) if last else [])
+        else (tail_rows(db, session_id, last, None, HISTORY_COLUMNS) if last else [])
     )
-    session.events = [validate(body) for _, body in rows]
-    fill_blobs(db, session.events)  # image and file bytes are stored apart, once per hash
+    session.events = history_of(db, rows, read)
     return session
+
+
+def history_of(db: sqlite3.Connection, rows: list[Any], read: ReadBodies | None) -> EventLog:
+    """``HISTORY_COLUMNS`` rows as a session's events: plain messages stay unparsed and their
+    JSON unread (``StoredMessage``), the rest are parsed here, on the worker thread."""
+    validate = Event.model_validate_json
+    parsed: list[Event] = []
+    entries: list[Entry] = []
+    for row in rows:
+        if row[0]:
+            entries.append(_stored_message(row[1:8]))
+        else:
+            event = validate(row[-1])
+            entries.append(event)
+            parsed.append(event)
+    fill_blobs(db, parsed)  # image and file bytes are stored apart, once per hash
+    return EventLog(entries, read)
 
 
 def lineage(db: sqlite3.Connection, session_id: str) -> list[tuple[str, int | None]]:
@@ -206,6 +232,12 @@ def lineage(db: sqlite3.Connection, session_id: str) -> list[tuple[str, int | No
 # most rows of a long conversation are user messages.
 # A user message's text is all a view needs, unless it carries attachments (their names).
 _VIEW_BODY = "CASE WHEN role = 'user' AND instr(body, '\"parts\"') = 0 THEN '' ELSE body END"
+# What a view reads (``EventRow``), and what a session's history is made of (``history_of``:
+# plain, then a ``StoredMessage``'s fields in order).
+VIEW_COLUMNS = f"seq, id, author, role, tag, text, {_VIEW_BODY}, timestamp"
+HISTORY_COLUMNS = (
+    "plain, id, invocation_id, author, branch, role, text, seq, CASE WHEN plain = 0 THEN body END"
+)
 
 
 def event_rows(
@@ -214,7 +246,7 @@ def event_rows(
     """The session's history (a branch's inherited part first) as light ``EventRow`` rows:
     all of it, or the newest ``last`` rows (older than seq ``before`` when given)."""
     if last is None and before is None:
-        return list(map(_event_row, lineage_rows(db, session_id, light=True)))
+        return list(map(_event_row, lineage_rows(db, session_id, VIEW_COLUMNS)))
     return list(map(_event_row, tail_rows(db, session_id, last, before)))
 
 
@@ -223,13 +255,12 @@ def tail_rows(
     session_id: str,
     last: int | None,
     before: int | None,
-    *,
-    light: bool = True,
+    columns: str = "",
 ) -> list[Any]:
-    """The newest ``last`` rows below seq ``before`` (``EventRow`` columns when ``light``,
-    else ``(seq, body)``): read from the newest segment of the lineage backwards, so the cost
-    follows ``last``, not the history's length."""
-    columns = f"seq, id, author, role, tag, text, {_VIEW_BODY}, timestamp" if light else "seq, body"
+    """The newest ``last`` rows below seq ``before`` (``columns``: ``VIEW_COLUMNS`` unless
+    given): read from the newest segment of the lineage backwards, so the cost follows
+    ``last``, not the history's length."""
+    columns = columns or VIEW_COLUMNS
     wanted = last if last is not None else -1  # SQLite: LIMIT -1 is no limit
     newest_first: list[Any] = []
     for sid, limit in reversed(lineage(db, session_id)):
@@ -261,9 +292,9 @@ def tree_rows(db: sqlite3.Connection, app_name: str, user_id: str) -> list[TreeR
     return list(map(_tree_row, rows))
 
 
-def lineage_rows(db: sqlite3.Connection, session_id: str, *, light: bool) -> list[Any]:
-    """Raw history rows: ``EventRow`` columns when ``light``, else ``(seq, body)``."""
-    columns = f"seq, id, author, role, tag, text, {_VIEW_BODY}, timestamp" if light else "seq, body"
+def lineage_rows(db: sqlite3.Connection, session_id: str, columns: str) -> list[Any]:
+    """The whole history's rows, a branch's inherited part first (``VIEW_COLUMNS`` or
+    ``HISTORY_COLUMNS``)."""
     rows: list[Any] = []
     for sid, limit in lineage(db, session_id):
         if limit is None:
@@ -288,25 +319,22 @@ def find_in_lineage(db: sqlite3.Connection, session_id: str, event_id: str) -> i
     return None
 
 
-def index_of_event(events: list[Event], event_id: str) -> int | None:
+def index_of_event(events: Sequence[Event], event_id: str) -> int | None:
     """Index of ``event_id`` in ``events`` (-1 for "" = before the first), or None."""
-    if not event_id:
-        return -1
-    for index in range(len(events) - 1, -1, -1):
-        if events[index].id == event_id:
-            return index
-    return None
+    return position(events, event_id) if event_id else -1
 
 
 def session_copy(session: Session) -> Session:
-    return session.model_copy(update={"events": list(session.events), "state": dict(session.state)})
+    return session.model_copy(
+        update={"events": session.events.copy(), "state": dict(session.state)}
+    )
 
 
 def event_row(session_id: str, event: Event) -> tuple[tuple[Any, ...], list[Blob]]:
     """The ``events`` row of ``event`` (for ``EVENT_INSERT``) and the bytes to store beside it
     (``blobs.event_columns``)."""
     columns, found = event_columns(event)
-    return (session_id, *columns), found
+    return (session_id, *columns, int(is_plain(event)), event.branch), found
 
 
 def session_list(db: sqlite3.Connection, app_name: str, user_id: str) -> list[Session]:

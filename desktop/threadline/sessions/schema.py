@@ -89,7 +89,16 @@ CREATE TABLE blobs (
 );
 """
 
-MIGRATIONS: tuple[str, ...] = (V1, V2, V3)
+# v4: ``plain`` is 1 for a user or assistant message the model's history needs only the
+# columns of (no tool calls, parts or error; ``core.event_log.is_plain``), with its ``branch``
+# beside it, so a long session is read back without parsing its JSON. Rows written before
+# stay 0: parsed, as before.
+V4 = """
+ALTER TABLE events ADD COLUMN plain INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE events ADD COLUMN branch TEXT NOT NULL DEFAULT '';
+"""
+
+MIGRATIONS: tuple[str, ...] = (V1, V2, V3, V4)
 CURRENT_VERSION = len(MIGRATIONS)
 
 

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from threadline.core.errors import StorageError
+from threadline.core.event_log import EventLog
 from threadline.core.events import Event, new_id
 from threadline.core.session import Session, split_state
 from threadline.core.titles import title_from_event
@@ -87,7 +88,7 @@ class SQLiteSessionService(SQLiteFile, StoreViews):
         if cached is None:
             limit = self.event_limit
             cached = await self._call(
-                lambda db: load_session(db, app_name, user_id, session_id, limit)
+                lambda db: load_session(db, app_name, user_id, session_id, limit, self._bodies)
             )
             if cached is None:
                 return None
@@ -96,7 +97,7 @@ class SQLiteSessionService(SQLiteFile, StoreViews):
             self._cache.move_to_end((app_name, user_id, session_id))
         session = session_copy(cached)
         if self.event_limit is not None and len(session.events) > self.event_limit:
-            session.events = session.events[-self.event_limit :] if self.event_limit else []
+            session.events = session.events[-self.event_limit :] if self.event_limit else EventLog()
         return session
 
     async def list_sessions(self, app_name: str, user_id: str) -> list[Session]:

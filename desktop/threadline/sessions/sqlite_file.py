@@ -21,6 +21,7 @@ from threadline.core.errors import CorruptDatabaseError, StorageError
 from threadline.core.session import Session
 from threadline.sessions import store_files
 from threadline.sessions.appends import GroupCommit
+from threadline.sessions.body_reader import BodyReader
 from threadline.sessions.checkpoints import WAL_LIMIT, Checkpointer
 from threadline.sessions.run_locks import RunLock, RunLocks, run_lock_path
 from threadline.sessions.schema import migrate
@@ -48,6 +49,8 @@ class SQLiteFile:
         self._instance_lock = store_files.InstanceLock(self.path) if exclusive else None
         self._index_handle: asyncio.TimerHandle | None = None
         self._cache: OrderedDict[tuple[str, str, str], Session] = OrderedDict()
+        # Reads the JSON of the events a loaded history left unparsed (core.event_log).
+        self._bodies = BodyReader(self.path)
         # Set when a damaged file was moved aside and salvaged (at open or mid-use).
         self.recovery: store_files.Recovery | None = None
         try:
@@ -105,6 +108,7 @@ class SQLiteFile:
 
         self._worker.call_sync(shut)
         self._worker.stop()
+        self._bodies.close()  # opens again if a history read before is read further
 
     async def aclose(self) -> None:
         """``close`` without blocking the loop."""

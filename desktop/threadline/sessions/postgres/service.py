@@ -12,6 +12,7 @@ import time
 from collections.abc import AsyncIterator, Sequence
 from typing import TYPE_CHECKING, Any
 
+from threadline.core.event_log import EventLog
 from threadline.core.events import Event, new_id
 from threadline.core.session import Session, merge_state, split_state
 from threadline.core.titles import title_from_event
@@ -86,7 +87,7 @@ class PostgresSessionService(PostgresPools, PostgresViews):
             else:
                 bodies = []
             session = session_of(row, scoped)
-            session.events = [Event.model_validate_json(body[0]) for body in bodies]
+            session.events = EventLog(Event.model_validate_json(body[0]) for body in bodies)
             await fill_blobs(conn, session.events)  # image and file bytes are stored apart
         return session
 

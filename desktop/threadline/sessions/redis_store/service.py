@@ -20,6 +20,7 @@ from redis.typing import EncodableT, FieldT
 
 from threadline.core import word_match
 from threadline.core.errors import StorageError
+from threadline.core.event_log import EventLog
 from threadline.core.events import Event, new_id
 from threadline.core.session import Session, SessionSearchHit, merge_state, split_state
 from threadline.core.titles import title_from_event
@@ -149,7 +150,7 @@ class RedisSessionService:
             else:
                 bodies = await lineage.read_history(self._client, segments, newest=self.event_limit)
         session = _session(session_id, app_name, user_id, meta, merge_state(app, user, own))
-        session.events = [Event.model_validate_json(body) for body in bodies]
+        session.events = EventLog(Event.model_validate_json(body) for body in bodies)
         return session
 
     async def _read_meta(

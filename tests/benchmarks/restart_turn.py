@@ -1,0 +1,68 @@
+"""The first runner turn after a restart, in a process of its own (``store.py`` runs it).
+
+``python restart_turn.py FILE TURNS`` opens the store in FILE as a restarted app or server
+does (the store opened, nothing of the session in memory), times the first turn on session
+``s`` (its history read from the file), then ``TURNS`` warm turns, and prints
+``{"first": ms, "warm": ms}`` as its last line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+
+import common  # noqa: F401  # the app's garbage-collection settings
+
+from threadline.core.events import Event, Message
+from threadline.runner import LLMAgent, Runner, ScriptedModel
+from threadline.sessions import SQLiteSessionService
+
+
+async def fill_like_the_runner(path: Path, stored: int) -> None:
+    """A session of ``stored`` events shaped as the runner writes them: the user's messages
+    and the agent's replies (on its branch, with usage and the request record)."""
+    store = SQLiteSessionService(path)
+    runner = Runner("app", LLMAgent("a", model=ScriptedModel(["ok"])), session_service=store)
+    await store.create_session("app", "u", "template")
+    await runner.run_to_end("u", "template", "a question")
+    template = await store.get_session("app", "u", "template")
+    assert template is not None
+    asked, replied = template.events[0], template.events[1]
+    session = await store.create_session("app", "u", "s")
+    for i in range(stored):
+        shape = asked if i % 2 == 0 else replied
+        assert shape.message is not None
+        text = f"message number {i} about tides and bread " * 3
+        await store.append_event(
+            session,
+            shape.model_copy(
+                update={
+                    "id": Event(author="x").id,
+                    "invocation_id": f"inv{i // 2}",
+                    "message": Message(role=shape.message.role, content=text),
+                }
+            ),
+        )
+    await store.aclose()
+
+
+async def measure(path: Path, turns: int) -> dict[str, float]:
+    store = SQLiteSessionService(path)
+    await store.list_sessions("app", "u")  # the store is open, as after startup
+    runner = Runner("app", LLMAgent("a", model=ScriptedModel(["ok"])), session_service=store)
+    start = time.perf_counter()
+    await runner.run_to_end("u", "s", "first after the restart")
+    first = (time.perf_counter() - start) * 1000
+    start = time.perf_counter()
+    for i in range(turns):
+        await runner.run_to_end("u", "s", f"turn {i}")
+    warm = (time.perf_counter() - start) / turns * 1000
+    await store.aclose()
+    return {"first": first, "warm": warm}
+
+
+if __name__ == "__main__":
+    print(json.dumps(asyncio.run(measure(Path(sys.argv[1]), int(sys.argv[2])))))

@@ -1,0 +1,231 @@
+"""A history read back from SQLite leaves plain messages unparsed (``core.event_log``), and the
+model still gets exactly what it got before the restart; every event reads back whole."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+
+from threadline.core import (
+    ErrorInfo,
+    Event,
+    EventLog,
+    ImagePart,
+    Message,
+    Session,
+    StorageError,
+    StoredMessage,
+    ToolCall,
+)
+from threadline.core.event_log import entries
+from threadline.runner import (
+    ChainAgent,
+    LLMAgent,
+    ParallelAgent,
+    Runner,
+    ScriptedModel,
+    ScriptedReply,
+    function_tool,
+)
+from threadline.sessions import SQLiteSessionService
+
+
+@function_tool
+def double(n: int) -> int:
+    """Doubles n."""
+    return 2 * n
+
+
+def team() -> tuple[Runner, list[ScriptedModel]]:
+    """A chain whose first step fans out to two agents (one with a tool) and whose last step
+    sees only its own branch: replies of other agents, branches, tool rounds and filters."""
+    replies = [f"reply {i}" for i in range(6)]
+    tooled = ScriptedModel([ScriptedReply(tool_calls=[("double", '{"n": 2}')]), *replies])
+    left = ScriptedModel(list(replies))
+    editor = ScriptedModel(list(replies))
+    fan = ParallelAgent(
+        "fan",
+        sub_agents=[
+            LLMAgent("left", model=left),
+            LLMAgent("tooled", model=tooled, tools=[double]),
+        ],
+    )
+    chain = ChainAgent("root", sub_agents=[fan, LLMAgent("editor", model=editor)])
+    return Runner("app", chain), [left, tooled, editor]
+
+
+@pytest.mark.asyncio
+async def test_the_first_request_after_a_restart_is_the_one_sent_without_one(
+    tmp_path: Path,
+) -> None:
+    sent: list[list[list[dict[str, object]]]] = []
+    for restart in (False, True):
+        store = SQLiteSessionService(tmp_path / f"restart-{restart}.db")
+        runner, models = team()
+        runner.session_service = store
+        await store.create_session("app", "u", "s")
+        await runner.run_to_end("u", "s", "first question")
+        await runner.run_to_end("u", "s", "second question")
+        if restart:
+            before = await store.get_session("app", "u", "s")
+            await store.aclose()
+            store = SQLiteSessionService(tmp_path / f"restart-{restart}.db")
+            runner.session_service = store
+            after = await store.get_session("app", "u", "s")
+            assert before is not None and after is not None
+            kinds = [type(e).__name__ for e in entries(after.events)]
+            assert kinds.count("StoredMessage") >= 8  # the user's and the agents' plain replies
+            assert "Event" in kinds  # the tool call and its result are parsed as they load
+            # Every event reads back whole, the unparsed ones when first read.
+            assert [e.model_dump() for e in after.events] == [e.model_dump() for e in before.events]
+        for model in models:
+            model.requests.clear()
+        await runner.run_to_end("u", "s", "third question")
+        sent.append([[dict(m) for m in model.requests[0].messages] for model in models])
+        await store.aclose()
+    without, with_restart = sent
+    assert with_restart == without
+    editor_messages = without[2]
+    assert any("[left] said:" in str(m["content"]) for m in editor_messages)
+
+
+@pytest.mark.asyncio
+async def test_only_plain_messages_are_left_unparsed(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = SQLiteSessionService(path)
+    session = await store.create_session("app", "u", "s")
+    plain_user = Event(author="user", message=Message(role="user", content="hi"))
+    plain_reply = Event(
+        author="a",
+        branch="a",
+        message=Message(role="assistant", content="hello"),
+        tag="model.reply",
+    )
+    calling = Event(
+        author="a",
+        message=Message(role="assistant", tool_calls=[ToolCall(id="c1", name="double")]),
+    )
+    with_image = Event(
+        author="user",
+        message=Message(role="user", content="look", parts=[ImagePart(data=b"\x89PNG")]),
+    )
+    failed = Event(
+        author="a",
+        message=Message(role="assistant", content="x"),
+        error=ErrorInfo(code="model_error", message="The model failed."),
+    )
+    marker = Event(author="runner", tag="run.done", done=True)
+    written = [plain_user, plain_reply, calling, with_image, failed, marker]
+    for event in written:
+        await store.append_event(session, event)
+    await store.aclose()
+
+    reopened = SQLiteSessionService(path)
+    loaded = await reopened.get_session("app", "u", "s")
+    assert loaded is not None
+    found = entries(loaded.events)
+    assert [isinstance(e, StoredMessage) for e in found] == [True, True, False, False, False, False]
+    assert found[1] == StoredMessage(
+        plain_reply.id, "", "a", "a", "assistant", "hello", found[1].seq
+    )
+    assert loaded.events[3].message is not None
+    assert loaded.events[3].message.parts[0].data == b"\x89PNG"  # bytes filled from blobs
+    assert list(loaded.events) == written
+    await reopened.aclose()
+
+
+@pytest.mark.asyncio
+async def test_rows_written_before_the_plain_column_are_parsed(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = SQLiteSessionService(path)
+    session = await store.create_session("app", "u", "s")
+    event = Event(author="user", message=Message(role="user", content="from an older version"))
+    await store.append_event(session, event)
+    await store.aclose()
+    db = sqlite3.connect(path)
+    db.execute("UPDATE events SET plain = 0, branch = ''")  # as the v4 migration leaves rows
+    db.commit()
+    db.close()
+    reopened = SQLiteSessionService(path)
+    loaded = await reopened.get_session("app", "u", "s")
+    assert loaded is not None
+    assert [type(e) for e in entries(loaded.events)] == [Event]
+    assert list(loaded.events) == [event]
+    await reopened.aclose()
+
+
+def test_an_event_log_behaves_as_a_list_of_events() -> None:
+    events = [Event(author="user", message=Message(role="user", content=f"m{i}")) for i in range(4)]
+    stored = [
+        StoredMessage(e.id, e.invocation_id, e.author, "", "user", e.text, seq)
+        for seq, e in enumerate(events)
+    ]
+    reads: list[list[int]] = []
+
+    def read(seqs: Sequence[int]) -> dict[int, str]:
+        reads.append(list(seqs))
+        return {seq: events[seq].model_dump_json() for seq in seqs}
+
+    log = EventLog(stored, read)
+    assert len(log) == 4
+    assert log[-1] == events[-1]
+    assert reads == [[3]]  # the one event read
+    assert isinstance(entries(log)[-1], Event) and isinstance(entries(log)[0], StoredMessage)
+    part = log[1:3]
+    assert isinstance(part, EventLog) and list(part) == events[1:3]
+    copy = log.copy()
+    copy.append(Event(author="runner"))
+    assert len(log) == 4 and len(copy) == 5
+    assert log == events and list(reversed(log)) == events[::-1]
+    assert reads[-1] == [0, 1, 2]  # iterating read the rest at once (the slice was a copy)
+    assert log + EventLog([events[0]]) == [*events, events[0]]
+    del log[0]
+    log.insert(0, events[0])
+    assert log == events
+
+
+def test_a_session_dumps_and_loads_its_event_log_as_a_list() -> None:
+    event = Event(author="user", message=Message(role="user", content="hi"))
+    stored = StoredMessage(event.id, "", "user", "", "user", "hi", 7)
+    log = EventLog([stored], lambda seqs: {7: event.model_dump_json()})
+    session = Session(id="s", app_name="app", user_id="u", events=log)
+    dumped = session.model_dump()
+    assert dumped["events"] == [event.model_dump()]
+    again = Session.model_validate_json(session.model_dump_json())
+    assert isinstance(again.events, EventLog) and again.events == [event]
+    assert Session(id="t", app_name="app", user_id="u", events=[event]).events == [event]
+
+
+@pytest.mark.asyncio
+async def test_a_history_read_before_the_store_closed_still_reads_back(tmp_path: Path) -> None:
+    path = tmp_path / "s.db"
+    store = SQLiteSessionService(path)
+    session = await store.create_session("app", "u", "s")
+    written = Event(author="user", message=Message(role="user", content="kept"))
+    await store.append_event(session, written)
+    await store.aclose()
+    reopened = SQLiteSessionService(path)
+    loaded = await reopened.get_session("app", "u", "s")
+    await reopened.aclose()
+    assert loaded is not None and isinstance(entries(loaded.events)[0], StoredMessage)
+    assert loaded.events[0] == written  # read through a connection of its own
+    gone = await _loaded_then_deleted(tmp_path / "gone.db")
+    with pytest.raises(StorageError, match="Could not read the conversation back"):
+        _ = gone.events[0]
+
+
+async def _loaded_then_deleted(path: Path) -> Session:
+    store = SQLiteSessionService(path)
+    session = await store.create_session("app", "u", "s")
+    await store.append_event(session, Event(author="user", message=Message(role="user")))
+    await store.aclose()
+    reopened = SQLiteSessionService(path)
+    loaded = await reopened.get_session("app", "u", "s")
+    await reopened.aclose()
+    assert loaded is not None
+    for part in path.parent.glob(path.name + "*"):
+        part.unlink()
+    return loaded
