@@ -1,9 +1,10 @@
 """The first runner turn after a restart, in a process of its own (``store.py`` runs it).
 
-``python restart_turn.py FILE TURNS`` opens the store in FILE as a restarted app or server
-does (the store opened, nothing of the session in memory), times the first turn on session
-``s`` (its history read from the file), then ``TURNS`` warm turns, and prints
-``{"first": ms, "warm": ms}`` as its last line.
+``python restart_turn.py FILE TURNS [ahead]`` opens the store in FILE as a restarted app or
+server does (the store opened, nothing of the session in memory), times the first turn on
+session ``s`` (its history read from the file), then ``TURNS`` warm turns, and prints
+``{"first": ms, "warm": ms}`` as its last line. With ``ahead`` the history is read first, as
+the window does while the person types (``app.conversations.read_history_ahead``).
 """
 
 from __future__ import annotations
@@ -49,9 +50,11 @@ async def fill_like_the_runner(path: Path, stored: int) -> None:
     await store.aclose()
 
 
-async def measure(path: Path, turns: int) -> dict[str, float]:
+async def measure(path: Path, turns: int, ahead: bool = False) -> dict[str, float]:
     store = SQLiteSessionService(path)
     await store.list_sessions("app", "u")  # the store is open, as after startup
+    if ahead:
+        await store.get_session("app", "u", "s")
     runner = Runner("app", LLMAgent("a", model=ScriptedModel(["ok"])), session_service=store)
     start = time.perf_counter()
     await runner.run_to_end("u", "s", "first after the restart")
@@ -65,4 +68,5 @@ async def measure(path: Path, turns: int) -> dict[str, float]:
 
 
 if __name__ == "__main__":
-    print(json.dumps(asyncio.run(measure(Path(sys.argv[1]), int(sys.argv[2])))))
+    ahead = sys.argv[3:] == ["ahead"]
+    print(json.dumps(asyncio.run(measure(Path(sys.argv[1]), int(sys.argv[2]), ahead))))
