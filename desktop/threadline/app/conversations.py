@@ -39,6 +39,7 @@ from threadline.sessions.foreign import ForeignImport, read_foreign
 if TYPE_CHECKING:
     from threadline.core.session import Session
     from threadline.sessions import DesktopStore
+    from threadline.sessions.queries import EventRow
 
 # The inspector lists these events of an opened session (the newest INSPECT_LIMIT of them).
 INSPECT_TAGS = ("model.reply", "tool.result", "tool.approval")
@@ -81,9 +82,8 @@ async def open_session(
     """
     rows = await store.load_rows(session_id, last=OPEN_ROWS)
     meta = await store.get_meta(APP_NAME, USER_ID, session_id)
-    inspect_rows = [r for r in rows if r.tag in INSPECT_TAGS][-INSPECT_LIMIT:]
-    events = [Event.model_validate_json(r.body) for r in inspect_rows]
-    items = items_from_rows(rows)
+    # ~8 ms of parsing for a long conversation: on a thread, so the window keeps painting.
+    events, items = await asyncio.to_thread(_parse_opened, rows)
     state = meta.state if meta else {}
     chosen = _choices(state)
     older = rows[0].seq if len(rows) == OPEN_ROWS else None
@@ -99,6 +99,12 @@ async def open_session(
         chosen.instruction,
         chosen.memory,
     )
+
+
+def _parse_opened(rows: list[EventRow]) -> tuple[list[Event], list[ChatItem]]:
+    """The inspector's events and the chat's items of a window of rows."""
+    inspect_rows = [r for r in rows if r.tag in INSPECT_TAGS][-INSPECT_LIMIT:]
+    return [Event.model_validate_json(r.body) for r in inspect_rows], items_from_rows(rows)
 
 
 async def older_items(
