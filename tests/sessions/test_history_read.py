@@ -3,12 +3,17 @@ model still gets exactly what it got before the restart; every event reads back 
 
 from __future__ import annotations
 
+import asyncio
+import copy
 import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
 
+from tests.sessions.test_salvage import PAGE, damage, filled
+from tests.sessions.test_sqlite_store import msg
+from threadline.app.conversations import read_history_ahead
 from threadline.core import (
     ErrorInfo,
     Event,
@@ -20,6 +25,7 @@ from threadline.core import (
     StoredMessage,
     ToolCall,
 )
+from threadline.core.errors import CorruptDatabaseError
 from threadline.core.event_log import entries
 from threadline.runner import (
     ChainAgent,
@@ -31,6 +37,7 @@ from threadline.runner import (
     function_tool,
 )
 from threadline.sessions import SQLiteSessionService
+from threadline.sessions.queries import HISTORY_COLUMNS
 
 
 @function_tool
@@ -229,3 +236,72 @@ async def _loaded_then_deleted(path: Path) -> Session:
     for part in path.parent.glob(path.name + "*"):
         part.unlink()
     return loaded
+
+
+@pytest.mark.asyncio
+async def test_a_history_read_after_a_recovery_comes_from_the_new_file(tmp_path: Path) -> None:
+    path = tmp_path / "threadline.db"
+    await filled(path, 2, 150)
+    store = SQLiteSessionService(path)
+    try:
+        before = await store.get_session("threadline", "local", "s0")
+        assert before is not None and before.events[0].message is not None  # the reader is open
+        damage(path, (path.stat().st_size // PAGE // 2) * PAGE, 2 * PAGE)
+        with pytest.raises(CorruptDatabaseError):
+            await store._call(lambda db: db.execute("SELECT max(body) FROM events").fetchall())
+        session = await store.get_session("threadline", "local", "s1")
+        assert session is not None
+        written = msg("after the recovery")
+        await store.append_event(session, written)
+        store._cache.clear()  # read back from the file, as after a restart
+        again = await store.get_session("threadline", "local", "s1")
+        assert again is not None and isinstance(entries(again.events)[-1], StoredMessage)
+        assert again.events[-1] == written  # from the new file, not the one moved aside
+    finally:
+        await store.aclose()
+
+
+@pytest.mark.asyncio
+async def test_reading_ahead_reports_a_damaged_file_and_nothing_else(tmp_path: Path) -> None:
+    path = tmp_path / "threadline.db"
+    await filled(path, 1, 3)
+    store = SQLiteSessionService(path)
+    try:
+        await read_history_ahead(store, "gone")  # no such conversation: nothing to say
+        store._found_damage("found by the background check")
+        with pytest.raises(CorruptDatabaseError):  # the window says the file was recovered
+            await read_history_ahead(store, "s0")
+    finally:
+        await store.aclose()
+
+
+def test_a_stored_entry_read_back_as_another_event_is_refused() -> None:
+    mine = Event(author="user", message=Message(role="user", content="mine"))
+    other = Event(author="user", message=Message(role="user", content="other"))
+    log = EventLog(
+        [StoredMessage(mine.id, "", "user", "", "user", "mine", 3)],
+        lambda seqs: {3: other.model_dump_json()},  # a seq reused by another file
+    )
+    with pytest.raises(StorageError, match="no longer stored"):
+        _ = log[0]
+    assert copy.deepcopy(EventLog([mine])) == [mine]
+    assert [other, *EventLog([mine])] == [other] + EventLog([mine])  # noqa: RUF005 - __radd__
+
+
+@pytest.mark.asyncio
+async def test_asking_for_a_history_being_read_waits_for_that_read(tmp_path: Path) -> None:
+    path = tmp_path / "threadline.db"
+    await filled(path, 1, 20)
+    store = SQLiteSessionService(path)
+    reads: list[str] = []
+    await store._call(lambda db: db.set_trace_callback(reads.append))
+    ahead = asyncio.ensure_future(store.get_session("threadline", "local", "s0"))
+    await asyncio.sleep(0)  # its read is under way
+    sending = asyncio.ensure_future(store.get_session("threadline", "local", "s0"))
+    await asyncio.sleep(0)
+    ahead.cancel()  # the one reading ahead gives up: the other still gets the history
+    session = await sending
+    assert session is not None and len(session.events) == 20
+    assert sum(s.startswith(f"SELECT {HISTORY_COLUMNS} ") for s in reads) == 1
+    await store._call(lambda db: db.set_trace_callback(None))
+    await store.aclose()

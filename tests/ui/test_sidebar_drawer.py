@@ -28,6 +28,7 @@ def test_a_narrow_window_opens_the_sidebar_over_the_chat(app: Harness, qtbot: An
     app.server.script(Reply(text=["Hello."]))
     send(app, qtbot, "first words")
     qtbot.waitUntil(lambda: window.tree_model.rowCount() == 1)
+    qtbot.waitUntil(lambda: app.parts.sessions.current_session_id is not None)
     wait_idle(app, qtbot)
     opened = app.parts.sessions.current_session_id
     docked_width = sidebar.width()

@@ -12,7 +12,6 @@ just before a user message (the edited text is then sent in the branch).
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,7 +21,7 @@ from threadline.app.early import APP_NAME as APP_NAME  # re-exported: the window
 from threadline.app.early import USER_ID as USER_ID
 from threadline.app.teams import DEFAULT_TEAM, TEAM_KEY
 from threadline.app.timeline import ChatItem, items_from_rows, pending_calls
-from threadline.core.errors import StorageError
+from threadline.core.errors import CorruptDatabaseError, StorageError
 from threadline.core.events import Event, EventActions, new_id
 from threadline.runner.agents import ACTIVE_AGENT_KEY
 from threadline.runner.history import rebuild_messages
@@ -342,9 +341,14 @@ async def read_history_ahead(store: DesktopStore, session_id: str) -> None:
     """Reads the session's history into the store's memory, so that the runner's next turn
     starts as a warm one (the window calls it when typing begins: a long conversation's first
     reply after a restart does not wait for its history). A store that cannot read it now
-    says so when the message is sent."""
-    with contextlib.suppress(StorageError):
+    says so when the message is sent; a damaged file found meanwhile is reported at once (the
+    window tells the person it was recovered)."""
+    try:
         await store.get_session(APP_NAME, USER_ID, session_id)
+    except CorruptDatabaseError:
+        raise
+    except StorageError:
+        pass
 
 
 async def rebuild_request(

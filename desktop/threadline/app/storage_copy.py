@@ -4,6 +4,7 @@ there and copies only what is new. Each conversation lands in one transaction of
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -12,7 +13,7 @@ from threadline.app.conversations import APP_NAME, USER_ID
 from threadline.app.early import PINNED_KEY
 from threadline.app.instructions import HISTORY_SETTING
 from threadline.app.teams import SPECS_SETTING
-from threadline.core.event_log import position
+from threadline.core.event_log import EventLog, position
 from threadline.core.session import split_state
 from threadline.sessions.bulk import SessionPlan
 
@@ -100,6 +101,8 @@ async def _copy_one(
     if session is None:  # gone meanwhile
         return False
     own_state = split_state(session.state)[2]
+    # Every event read back on a thread, not on the event loop (core.event_log).
+    session.events = EventLog(await asyncio.to_thread(list, session.events))
     own = _own_events(session)
     if row.parent_id in there and own is not None:
         branch = _plan(session, own, own_state)

@@ -10,6 +10,7 @@ and parses an event's JSON the first time the event itself is read (through the 
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Iterable, Iterator, MutableSequence, Sequence
 from typing import Any, NamedTuple, overload
 
@@ -98,9 +99,10 @@ class EventLog(MutableSequence[Event]):
         bodies = self._read(seqs)
         for index, seq in zip(waiting, seqs, strict=True):
             body = bodies.get(seq)
-            if body is None:
+            event = None if body is None else Event.model_validate_json(body)
+            if event is None or event.id != self._stored(index).id:  # gone, or another file
                 raise StorageError(f"event {self._stored(index).id} is no longer stored")
-            self._entries[index] = Event.model_validate_json(body)
+            self._entries[index] = event
 
     def _stored(self, index: int) -> StoredMessage:
         entry = self._entries[index]
@@ -151,6 +153,9 @@ class EventLog(MutableSequence[Event]):
     def append(self, value: Event) -> None:
         self._entries.append(value)  # the runner's every event: skip the mixin's insert()
 
+    def clear(self) -> None:
+        self._entries.clear()  # the mixin's would parse each entry to pop it
+
     def __iter__(self) -> Iterator[Event]:
         self._parse(range(len(self._entries)))
         index = 0
@@ -160,12 +165,14 @@ class EventLog(MutableSequence[Event]):
 
     def __reversed__(self) -> Iterator[Event]:
         for index in range(len(self._entries) - 1, -1, -1):
+            if index >= len(self._entries):
+                continue  # removed meanwhile
             if isinstance(self._entries[index], StoredMessage):
                 self._parse(range(max(0, index - 63), index + 1))
             yield self[index]
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, EventLog | list | tuple):
+        if isinstance(other, EventLog | list):
             return len(self) == len(other) and all(a == b for a, b in zip(self, other, strict=True))
         return NotImplemented
 
@@ -174,8 +181,19 @@ class EventLog(MutableSequence[Event]):
     def __add__(self, other: Iterable[Event]) -> EventLog:
         return EventLog([*self._entries, *other], self._read)
 
-    def __repr__(self) -> str:
-        return f"EventLog({list(self)!r})"
+    def __radd__(self, other: Iterable[Event]) -> EventLog:
+        return EventLog([*other, *self._entries], self._read)
+
+    def __repr__(self) -> str:  # without reading anything back
+        unread = sum(isinstance(e, StoredMessage) for e in self._entries)
+        return f"<EventLog of {len(self._entries)} events, {unread} not read yet>"
+
+    # A deep copy or a pickle holds the events themselves (the reader is the store's).
+    def __deepcopy__(self, memo: dict[int, Any]) -> EventLog:
+        return EventLog(copy.deepcopy(list(self), memo))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (EventLog, (list(self),))
 
     # -- as a pydantic field ---------------------------------------------------------------
 
@@ -187,11 +205,13 @@ class EventLog(MutableSequence[Event]):
         # a list, which parses every entry.
         events = handler.generate_schema(list[Event])
         from_list = core_schema.no_info_after_validator_function(cls, events)
+        # An EventLog given is copied, as a list given to a list field is.
+        given = core_schema.no_info_after_validator_function(
+            cls.copy, core_schema.is_instance_schema(cls)
+        )
         return core_schema.json_or_python_schema(
             json_schema=from_list,
-            python_schema=core_schema.union_schema(
-                [core_schema.is_instance_schema(cls), from_list]
-            ),
+            python_schema=core_schema.union_schema([given, from_list]),
             serialization=core_schema.plain_serializer_function_ser_schema(
                 list, return_schema=events
             ),

@@ -22,19 +22,25 @@ CHUNK = 500  # seqs per query (SQLite allows 999 parameters in older builds)
 class BodyReader:
     """``reader(seqs)`` is ``{seq: event JSON}`` for the stored events at ``seqs``.
 
-    Usable from any thread; opens its connection on first use and again after ``close``.
+    Usable from any thread; opens its connection on first use. After ``close`` (the store
+    closed, a history read before is read further) each call opens and closes one of its own,
+    so no handle outlives the store.
     """
 
     def __init__(self, path: Path) -> None:
         self.path = path
         self._lock = threading.Lock()
         self._db: sqlite3.Connection | None = None
+        self._closed = False
 
     def __call__(self, seqs: Sequence[int]) -> dict[int, str]:
         found: dict[int, str] = {}
         with self._lock:
             try:
                 db = self._connection()
+            except sqlite3.Error as exc:
+                raise self._unreadable(exc) from exc
+            try:
                 for start in range(0, len(seqs), CHUNK):
                     chunk = list(seqs[start : start + CHUNK])
                     marks = ", ".join("?" * len(chunk))
@@ -42,17 +48,30 @@ class BodyReader:
                         db.execute(f"SELECT seq, body FROM events WHERE seq IN ({marks})", chunk)
                     )
             except sqlite3.Error as exc:
-                raise StorageError(
-                    f"Could not read the conversation back from {self.path}: {exc}",
-                    path=str(self.path),
-                ) from exc
+                raise self._unreadable(exc) from exc
+            finally:
+                if self._closed:
+                    db.close()
+                    self._db = None
         return found
 
     def close(self) -> None:
+        """Closes the connection (the store closed, or its file was moved aside)."""
         with self._lock:
+            self._closed = True
             if self._db is not None:
                 self._db.close()
                 self._db = None
+
+    def reopen(self) -> None:
+        """Keeps a connection again (the store uses a new file after a recovery)."""
+        with self._lock:
+            self._closed = False
+
+    def _unreadable(self, exc: sqlite3.Error) -> StorageError:
+        return StorageError(
+            f"Could not read the conversation back from {self.path}: {exc}", path=str(self.path)
+        )
 
     def _connection(self) -> sqlite3.Connection:
         if self._db is None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
@@ -33,12 +34,16 @@ async def export_json(
             break
         lineage.append(_meta(parent))
         parent_id = parent.parent_id
+    # On a thread: a long conversation's events are read back and dumped there, not on the
+    # event loop (a history read back leaves most of them unparsed, core.event_log).
+    events = session.events
+    dumped = await asyncio.to_thread(lambda: [event.model_dump(mode="json") for event in events])
     return {
         "format": FORMAT,
         "version": FORMAT_VERSION,
         "session": _meta(session),
         "lineage": lineage,
-        "events": [event.model_dump(mode="json") for event in session.events],
+        "events": dumped,
     }
 
 

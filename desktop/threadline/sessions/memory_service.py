@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from pydantic import BaseModel
 
+from threadline.core.event_log import StoredMessage, entries
 from threadline.core.session import Session
 
 if TYPE_CHECKING:
@@ -49,8 +50,11 @@ class InMemoryMemoryService:
         words = [w for w in query.casefold().split() if len(w) > 2]
         hits: list[tuple[int, MemoryHit]] = []
         for session in self._sessions.get((app_name, user_id), {}).values():
-            for event in session.events:
-                text = event.message.content if event.message else ""
+            for event in entries(session.events):  # stored messages' text, without parsing
+                if isinstance(event, StoredMessage):
+                    text = event.text
+                else:
+                    text = event.message.content if event.message else ""
                 score = sum(word in text.casefold() for word in words)
                 if score:
                     hits.append(

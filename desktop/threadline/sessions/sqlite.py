@@ -62,6 +62,7 @@ class SQLiteSessionService(SQLiteFile, StoreViews):
         # nothing is deleted, views (load_rows) and forks still reach every event.
         self.event_limit = event_limit
         self._touched: dict[str, float] = {}
+        self._loading: dict[tuple[str, str, str], asyncio.Future[Session | None]] = {}
         super().__init__(path, exclusive=exclusive)
 
     # -- SessionService ------------------------------------------------------------------
@@ -84,21 +85,38 @@ class SQLiteSessionService(SQLiteFile, StoreViews):
     async def get_session(self, app_name: str, user_id: str, session_id: str) -> Session | None:
         if self._cache:
             await self._drop_cache_if_written_elsewhere()
-        cached = self._cache.get((app_name, user_id, session_id))
+        key = (app_name, user_id, session_id)
+        cached = self._cache.get(key)
         if cached is None:
-            limit = self.event_limit
-            cached = await self._call(
-                lambda db: load_session(db, app_name, user_id, session_id, limit, self._bodies)
-            )
+            # One read however many ask meanwhile (the window reading ahead while a message is
+            # sent); none of them cancels it for the others.
+            loading = self._loading.get(key)
+            if loading is None:
+                loading = asyncio.ensure_future(self._load(key))
+                loading.add_done_callback(lambda t: t.cancelled() or t.exception())
+                self._loading[key] = loading
+            cached = await asyncio.shield(loading)
             if cached is None:
                 return None
-            self._remember(cached)
         else:
             self._cache.move_to_end((app_name, user_id, session_id))
         session = session_copy(cached)
         if self.event_limit is not None and len(session.events) > self.event_limit:
             session.events = session.events[-self.event_limit :] if self.event_limit else EventLog()
         return session
+
+    async def _load(self, key: tuple[str, str, str]) -> Session | None:
+        app_name, user_id, session_id = key
+        limit = self.event_limit
+        try:
+            loaded = await self._call(
+                lambda db: load_session(db, app_name, user_id, session_id, limit, self._bodies)
+            )
+        finally:
+            self._loading.pop(key, None)
+        if loaded is not None:
+            self._remember(loaded)
+        return loaded
 
     async def list_sessions(self, app_name: str, user_id: str) -> list[Session]:
         return await self._call(lambda db: session_list(db, app_name, user_id))

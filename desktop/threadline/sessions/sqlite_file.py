@@ -148,9 +148,11 @@ class SQLiteFile:
             db.close()
         self._checkpointer.stop()
         self._cache.clear()
+        self._bodies.close()  # its connection would follow the file moved aside
         try:
             db, self.recovery = store_files.recover(self.path, migrate, exc)
             self._db = _without_autocheckpoint(db)
+            self._bodies.reopen()
         except StorageError as failed:
             return failed
         return CorruptDatabaseError(

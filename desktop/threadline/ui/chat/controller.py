@@ -105,6 +105,7 @@ class ChatController(QObject):
         cannot be saved goes back to the composer (``unsent``).
         """
         self.drafts.keep(text)
+        self._read_ahead_for = None  # read again when the next message is begun (cheap if kept)
         self.spawner.spawn(self._send(text, attachments=attachments))
 
     async def _send(
