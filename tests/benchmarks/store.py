@@ -233,27 +233,28 @@ async def our_turns(
     prepared = folder / f"turn{stored}.db"
     if not prepared.exists():
         await restart_turn.fill_like_the_runner(prepared, stored)
-    runs = [
-        restarted(prepared, folder / f"turn{stored}-{run}.db", turns, mode="ahead" if ahead else "")
-        for run in range(RESTARTS)
-    ]
-    firsts, warms = [r["first"] for r in runs], [r["warm"] for r in runs]
-    return statistics.median(firsts), statistics.median(warms)
+    return restarted(prepared, turns, mode="ahead" if ahead else "")
 
 
-def restarted(prepared: Path, path: Path, turns: int, *, mode: str) -> dict[str, float]:
-    """One fresh process's figures (``restart_turn.py``) on a copy of ``prepared``."""
-    for part in prepared.parent.glob(prepared.name + "*"):
-        shutil.copy(part, path.with_name(part.name.replace(prepared.name, path.name)))
+def restarted(prepared: Path, turns: int, *, mode: str) -> tuple[float, float]:
+    """The medians of ``RESTARTS`` fresh processes' first and warm turns
+    (``restart_turn.py``), each on its own copy of ``prepared``."""
     script = Path(__file__).with_name("restart_turn.py")
-    done = subprocess.run(
-        [sys.executable, str(script), str(path), str(turns), *([mode] if mode else [])],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    figures: dict[str, float] = json.loads(done.stdout.splitlines()[-1])
-    return figures
+    firsts, warms = [], []
+    for run in range(RESTARTS):
+        path = prepared.with_name(f"{prepared.stem}-{run}.db")
+        for part in prepared.parent.glob(prepared.name + "*"):
+            shutil.copy(part, path.with_name(part.name.replace(prepared.name, path.name)))
+        done = subprocess.run(
+            [sys.executable, str(script), str(path), str(turns), *([mode] if mode else [])],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        figures = json.loads(done.stdout.splitlines()[-1])
+        firsts.append(figures["first"])
+        warms.append(figures["warm"])
+    return statistics.median(firsts), statistics.median(warms)
 
 
 async def peer_turns(folder: Path, stored: int, turns: int = 10) -> tuple[float, float] | None:
@@ -263,11 +264,7 @@ async def peer_turns(folder: Path, stored: int, turns: int = 10) -> tuple[float,
     prepared = folder / f"peer{stored}.db"
     if not prepared.exists() and not await restart_turn.fill_peer(prepared, stored):
         return None
-    runs = [
-        restarted(prepared, folder / f"peer{stored}-{run}.db", turns, mode="peer")
-        for run in range(RESTARTS)
-    ]
-    return statistics.median(r["first"] for r in runs), statistics.median(r["warm"] for r in runs)
+    return restarted(prepared, turns, mode="peer")
 
 
 async def main_async() -> bool:

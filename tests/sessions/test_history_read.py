@@ -144,24 +144,35 @@ async def test_only_plain_messages_are_left_unparsed(tmp_path: Path) -> None:
     await reopened.aclose()
 
 
+async def _written(path: Path, event: Event) -> None:
+    """A store holding session ``s`` with ``event`` in it, closed."""
+    store = SQLiteSessionService(path)
+    session = await store.create_session("app", "u", "s")
+    await store.append_event(session, event)
+    await store.aclose()
+
+
+async def _read_back(path: Path) -> Session:
+    """Session ``s`` as a restarted store reads it; the store is closed again."""
+    reopened = SQLiteSessionService(path)
+    loaded = await reopened.get_session("app", "u", "s")
+    await reopened.aclose()
+    assert loaded is not None
+    return loaded
+
+
 @pytest.mark.asyncio
 async def test_rows_written_before_the_plain_column_are_parsed(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    store = SQLiteSessionService(path)
-    session = await store.create_session("app", "u", "s")
     event = Event(author="user", message=Message(role="user", content="from an older version"))
-    await store.append_event(session, event)
-    await store.aclose()
+    await _written(path, event)
     db = sqlite3.connect(path)
     db.execute("UPDATE events SET plain = 0, branch = ''")  # as the v4 migration leaves rows
     db.commit()
     db.close()
-    reopened = SQLiteSessionService(path)
-    loaded = await reopened.get_session("app", "u", "s")
-    assert loaded is not None
+    loaded = await _read_back(path)
     assert [type(e) for e in entries(loaded.events)] == [Event]
     assert list(loaded.events) == [event]
-    await reopened.aclose()
 
 
 def test_an_event_log_behaves_as_a_list_of_events() -> None:
@@ -209,33 +220,18 @@ def test_a_session_dumps_and_loads_its_event_log_as_a_list() -> None:
 @pytest.mark.asyncio
 async def test_a_history_read_before_the_store_closed_still_reads_back(tmp_path: Path) -> None:
     path = tmp_path / "s.db"
-    store = SQLiteSessionService(path)
-    session = await store.create_session("app", "u", "s")
     written = Event(author="user", message=Message(role="user", content="kept"))
-    await store.append_event(session, written)
-    await store.aclose()
-    reopened = SQLiteSessionService(path)
-    loaded = await reopened.get_session("app", "u", "s")
-    await reopened.aclose()
-    assert loaded is not None and isinstance(entries(loaded.events)[0], StoredMessage)
+    await _written(path, written)
+    loaded = await _read_back(path)
+    assert isinstance(entries(loaded.events)[0], StoredMessage)
     assert loaded.events[0] == written  # read through a connection of its own
-    gone = await _loaded_then_deleted(tmp_path / "gone.db")
+    gone_path = tmp_path / "gone.db"
+    await _written(gone_path, Event(author="user", message=Message(role="user")))
+    gone = await _read_back(gone_path)
+    for part in gone_path.parent.glob(gone_path.name + "*"):
+        part.unlink()
     with pytest.raises(StorageError, match="Could not read the conversation back"):
         _ = gone.events[0]
-
-
-async def _loaded_then_deleted(path: Path) -> Session:
-    store = SQLiteSessionService(path)
-    session = await store.create_session("app", "u", "s")
-    await store.append_event(session, Event(author="user", message=Message(role="user")))
-    await store.aclose()
-    reopened = SQLiteSessionService(path)
-    loaded = await reopened.get_session("app", "u", "s")
-    await reopened.aclose()
-    assert loaded is not None
-    for part in path.parent.glob(path.name + "*"):
-        part.unlink()
-    return loaded
 
 
 @pytest.mark.asyncio

@@ -76,7 +76,7 @@ def to_chat_messages(events: Sequence[Entry], *, agent_name: str) -> list[dict[s
                 out += images
                 images = []
             if event.role == "assistant" and event.author not in (agent_name, "") and event.text:
-                out.append({"role": "user", "content": f"[{event.author}] said: {event.text}"})
+                out.append(_said(event.author, event.text))
             else:
                 out.append({"role": event.role, "content": event.text})
             continue
@@ -92,7 +92,7 @@ def to_chat_messages(events: Sequence[Entry], *, agent_name: str) -> list[dict[s
             if message.parts:  # assistant messages take text only
                 text = "\n".join([text, *(part_reference(p) for p in message.parts)]).strip()
             if is_other and text:
-                out.append({"role": "user", "content": f"[{event.author}] said: {text}"})
+                out.append(_said(event.author, text))
                 continue
             # "" rather than None beside tool calls: OpenAI takes either, but llama.cpp's server
             # (llama-cpp-python 0.3) refuses a null content with a 500.
@@ -125,6 +125,11 @@ def to_chat_messages(events: Sequence[Entry], *, agent_name: str) -> list[dict[s
                 {"role": message.role, "content": chat_content(message.content, message.parts)}
             )
     return out + images
+
+
+def _said(author: str, text: str) -> dict[str, Any]:
+    """Another agent's reply, as context from that agent."""
+    return {"role": "user", "content": f"[{author}] said: {text}"}
 
 
 def history_ref(

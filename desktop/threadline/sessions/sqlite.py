@@ -99,7 +99,7 @@ class SQLiteSessionService(SQLiteFile, StoreViews):
             if cached is None:
                 return None
         else:
-            self._cache.move_to_end((app_name, user_id, session_id))
+            self._cache.move_to_end(key)
         session = session_copy(cached)
         if self.event_limit is not None and len(session.events) > self.event_limit:
             session.events = session.events[-self.event_limit :] if self.event_limit else EventLog()

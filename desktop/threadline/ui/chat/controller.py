@@ -85,16 +85,6 @@ class ChatController(QObject):
         self._had_unsaved = False  # a message failed to save; the banner goes once one saves
         # session id -> the last request's prompt and reply tokens and model (overflow warning)
         self._last_usage: dict[str, tuple[int, int, str]] = {}
-        self._read_ahead_for: str | None = None  # the conversation whose history was read
-
-    def typing_began(self) -> None:
-        """The person is writing in the open conversation: its history is read now, while
-        they type, so the turn their message starts does not wait for it (once per opening;
-        the store keeps it in memory)."""
-        session_id = self.sessions.current_session_id
-        if session_id and session_id != self._read_ahead_for:
-            self._read_ahead_for = session_id
-            self.spawner.spawn(ops.read_history_ahead(self.store, session_id), group="read-ahead")
 
     # -- runs --------------------------------------------------------------------------------
 
@@ -105,7 +95,6 @@ class ChatController(QObject):
         cannot be saved goes back to the composer (``unsent``).
         """
         self.drafts.keep(text)
-        self._read_ahead_for = None  # read again when the next message is begun (cheap if kept)
         self.spawner.spawn(self._send(text, attachments=attachments))
 
     async def _send(

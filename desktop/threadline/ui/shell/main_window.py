@@ -155,7 +155,7 @@ class MainWindow(QMainWindow):
         self.tree_model.rename_requested.connect(self._on_renamed)
         self.search_action.triggered.connect(self.sidebar.focus_search)
         self.chat.send_requested.connect(self._send)
-        self.chat.composer.textChanged.connect(runs.typing_began)
+        self.chat.composer.textChanged.connect(sessions.typing_began)
         self.chat.stop_requested.connect(runs.stop)
         self.stop_action.triggered.connect(runs.stop)
         self.focus_composer_action.triggered.connect(lambda: self.chat.composer.setFocus())

@@ -73,6 +73,7 @@ class SessionsController(QObject):
         self._chosen = False
         self.picked_teams: dict[str, str] = {}  # a team picked whose marker is not saved yet
         self.new_model = ""  # the model picked for the conversation not created yet
+        self._read_ahead_for: str | None = None  # the open conversation whose history was read
 
     async def start(self) -> None:
         """Lists the sessions and reopens the one that was open last."""
@@ -141,6 +142,15 @@ class SessionsController(QObject):
             return
         self.current_session_id = session_id
         self.spawner.spawn(self.show(session_id), group="open")
+
+    def typing_began(self) -> None:
+        """The person is writing in the open conversation: its history is read now, while
+        they type, so the turn their message starts does not wait for it (once per
+        conversation opened; the store then keeps it in memory)."""
+        session_id = self.current_session_id
+        if session_id and session_id != self._read_ahead_for:
+            self._read_ahead_for = session_id
+            self.spawner.spawn(ops.read_history_ahead(self.store, session_id), group="read-ahead")
 
     async def show(self, session_id: str) -> None:
         """Opens ``session_id`` now (awaitable: branches open this way)."""
