@@ -15,6 +15,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -41,13 +42,21 @@ SIDEBAR = 50_000
 
 
 class StallMeter:
-    """Ticks every millisecond on the GUI loop; the longest gap is the worst stall."""
+    """Ticks every millisecond on the GUI loop; the longest gap is the worst stall.
 
-    def __init__(self) -> None:
+    ``where`` (optional) says what the app was doing; each gap over ``NOTED_MS`` is kept with
+    it in ``noted``, so a stall can be placed (at the send, or at what length of the reply).
+    """
+
+    NOTED_MS = 10.0
+
+    def __init__(self, where: Callable[[], object] | None = None) -> None:
         self.timer = QTimer(interval=1)
         self.timer.timeout.connect(self._tick)
         self.last = 0.0
         self.worst = 0.0
+        self.where = where
+        self.noted: list[tuple[float, object]] = []
 
     def start(self) -> None:
         self.last = time.perf_counter()
@@ -60,7 +69,10 @@ class StallMeter:
 
     def _tick(self) -> None:
         now = time.perf_counter()
-        self.worst = max(self.worst, now - self.last - 0.001)
+        gap = now - self.last - 0.001
+        self.worst = max(self.worst, gap)
+        if self.where is not None and gap * 1000 > self.NOTED_MS:
+            self.noted.append((round(gap * 1000, 1), self.where()))
         self.last = now
 
 
@@ -108,7 +120,12 @@ async def streaming(folder: Path, server: ScriptedServer) -> bool:
     server.default(lambda body: Reply(text=pieces))
     floor = statistics.median([await sdk_alone(server.base_url) for _ in range(RUNS)])
     window, controller = make_app(folder, server.base_url)
-    meter = StallMeter()
+
+    def reply_length() -> int:  # where in the stream a stall fell (0: before the first chunk)
+        items = window.chat_model.items()
+        return len(items[-1].text) if items and items[-1].kind == "assistant" else 0
+
+    meter = StallMeter(reply_length)
 
     async def stream_once(label: str, metered: bool) -> tuple[float, float]:
         controller.sessions.new_session()
@@ -151,6 +168,11 @@ async def streaming(folder: Path, server: ScriptedServer) -> bool:
         max(stalls),
         "ms",
         16,
+    )
+    over = [f"{ms} ms at {at}" for ms, at in meter.noted if ms > 16]
+    print(
+        f"INFO stalls over {meter.NOTED_MS:.0f} ms in {RUNS} streams: {len(meter.noted)};"
+        f" over 16 ms, at the reply's length in characters: {', '.join(over) or 'none'}"
     )
     await controller.shutdown()
     window.allow_close()
