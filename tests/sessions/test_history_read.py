@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import copy
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,20 @@ from threadline.runner import (
 )
 from threadline.sessions import SQLiteSessionService
 from threadline.sessions.queries import HISTORY_COLUMNS
+
+
+@asynccontextmanager
+async def filled_store(
+    path: Path, sessions: int, events: int
+) -> AsyncIterator[SQLiteSessionService]:
+    """A store over ``path`` holding ``sessions`` conversations of ``events`` messages each
+    (``s0``, ``s1``, ...), closed afterwards."""
+    await filled(path, sessions, events)
+    store = SQLiteSessionService(path)
+    try:
+        yield store
+    finally:
+        await store.aclose()
 
 
 @function_tool
@@ -237,9 +252,7 @@ async def test_a_history_read_before_the_store_closed_still_reads_back(tmp_path:
 @pytest.mark.asyncio
 async def test_a_history_read_after_a_recovery_comes_from_the_new_file(tmp_path: Path) -> None:
     path = tmp_path / "threadline.db"
-    await filled(path, 2, 150)
-    store = SQLiteSessionService(path)
-    try:
+    async with filled_store(path, 2, 150) as store:
         before = await store.get_session("threadline", "local", "s0")
         assert before is not None and before.events[0].message is not None  # the reader is open
         damage(path, (path.stat().st_size // PAGE // 2) * PAGE, 2 * PAGE)
@@ -253,22 +266,15 @@ async def test_a_history_read_after_a_recovery_comes_from_the_new_file(tmp_path:
         again = await store.get_session("threadline", "local", "s1")
         assert again is not None and isinstance(entries(again.events)[-1], StoredMessage)
         assert again.events[-1] == written  # from the new file, not the one moved aside
-    finally:
-        await store.aclose()
 
 
 @pytest.mark.asyncio
 async def test_reading_ahead_reports_a_damaged_file_and_nothing_else(tmp_path: Path) -> None:
-    path = tmp_path / "threadline.db"
-    await filled(path, 1, 3)
-    store = SQLiteSessionService(path)
-    try:
+    async with filled_store(tmp_path / "threadline.db", 1, 3) as store:
         await read_history_ahead(store, "gone")  # no such conversation: nothing to say
         store._found_damage("found by the background check")
         with pytest.raises(CorruptDatabaseError):  # the window says the file was recovered
             await read_history_ahead(store, "s0")
-    finally:
-        await store.aclose()
 
 
 def test_a_stored_entry_read_back_as_another_event_is_refused() -> None:
@@ -286,18 +292,15 @@ def test_a_stored_entry_read_back_as_another_event_is_refused() -> None:
 
 @pytest.mark.asyncio
 async def test_asking_for_a_history_being_read_waits_for_that_read(tmp_path: Path) -> None:
-    path = tmp_path / "threadline.db"
-    await filled(path, 1, 20)
-    store = SQLiteSessionService(path)
-    reads: list[str] = []
-    await store._call(lambda db: db.set_trace_callback(reads.append))
-    ahead = asyncio.ensure_future(store.get_session("threadline", "local", "s0"))
-    await asyncio.sleep(0)  # its read is under way
-    sending = asyncio.ensure_future(store.get_session("threadline", "local", "s0"))
-    await asyncio.sleep(0)
-    ahead.cancel()  # the one reading ahead gives up: the other still gets the history
-    session = await sending
-    assert session is not None and len(session.events) == 20
-    assert sum(s.startswith(f"SELECT {HISTORY_COLUMNS} ") for s in reads) == 1
-    await store._call(lambda db: db.set_trace_callback(None))
-    await store.aclose()
+    async with filled_store(tmp_path / "threadline.db", 1, 20) as store:
+        reads: list[str] = []
+        await store._call(lambda db: db.set_trace_callback(reads.append))
+        ahead = asyncio.ensure_future(store.get_session("threadline", "local", "s0"))
+        await asyncio.sleep(0)  # its read is under way
+        sending = asyncio.ensure_future(store.get_session("threadline", "local", "s0"))
+        await asyncio.sleep(0)
+        ahead.cancel()  # the one reading ahead gives up: the other still gets the history
+        session = await sending
+        assert session is not None and len(session.events) == 20
+        assert sum(s.startswith(f"SELECT {HISTORY_COLUMNS} ") for s in reads) == 1
+        await store._call(lambda db: db.set_trace_callback(None))
