@@ -292,12 +292,14 @@ class MessageToolbar(QObject):
         """Copy worked: its icon shows a check mark for a moment."""
         self._flash = (id(item), time.monotonic() + FLASH_S)
         self._show_flash()
-        QTimer.singleShot(int(FLASH_S * 1000) + 50, self, self._show_flash)
 
     def _show_flash(self) -> None:
         copy = self.widget.buttons["copy"]
         copy.done = self._item is not None and self._flashing(self._item)
         copy.update()
+        left = self._flash[1] - time.monotonic()
+        if left > 0:  # asked again when it ends (a coarse timer may fire up to 5% early)
+            QTimer.singleShot(int(left * 1000) + 10, self, self._show_flash)
 
     def _flashing(self, item: ChatItem) -> bool:
         return self._flash[0] == id(item) and time.monotonic() < self._flash[1]
